@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# xen-blk: top-level driver of the build, the checks and the lab.
+#
+#   make                    build both modules for KVER (default 6.1)
+#   make KVER=6.12          ... for Debian's 6.12 kernel
+#   make KDIR=<headers>     ... against any kernel headers directory
+#   make lab                boot Xen in QEMU and run the default workload
+#   make check              static checks + unit tests + lab scenarios
+#   make bench              ours against upstream, in one boot
+#
+# Sources are mirrored as symlinks into build/<headers-name>/ so that the
+# objects of different kernels never mix (see scripts/mkbuildtree.sh).
+
+KVER ?= 6.1
+KDIR ?= $(shell scripts/kdir.sh $(KVER))
+BUILD := build/$(notdir $(KDIR))
+KBUILD_ARGS := -C $(KDIR) M=$(CURDIR)/$(BUILD)
+
+.PHONY: all modules clean setup w1 sparse checkpatch static unit lab check bench
+
+all: modules
+
+modules:
+	@test -d "$(KDIR)" || { echo "no kernel headers at '$(KDIR)': run 'make setup'"; exit 1; }
+	@scripts/mkbuildtree.sh . $(BUILD)
+	$(MAKE) $(KBUILD_ARGS) modules
+	@ls -1 $(BUILD)/drivers/block/*/*.ko
+
+clean:
+	rm -rf build results
+
+# host packages, kernel headers, Xen and kernel images for the lab
+setup:
+	scripts/lab/setup.sh
+
+# static checks, each one fails on the first warning
+w1:
+	scripts/static-check.sh w1
+sparse:
+	scripts/static-check.sh sparse
+checkpatch:
+	scripts/static-check.sh checkpatch
+static: w1 sparse checkpatch
+
+unit:
+	$(MAKE) -C tests/unit run
+
+lab:
+	scripts/lab/lab.sh
+
+check:
+	scripts/check.sh
+
+bench:
+	scripts/lab/bench.sh

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Static checks of the tree; each exits non-zero on the first finding.
+#   w1          W=1 build for every kernel series, zero warnings
+#   sparse      make C=2 (Debian's sparse) for every kernel series, zero reports
+#   checkpatch  checkpatch.pl --strict (Debian's linux-source) over every source file
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SERIES=${SERIES:-"6.1 6.12"}
+CACHE=${XEN_BLK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-blk}
+
+sources() {
+	git ls-files -co --exclude-standard -- 'drivers/*.c' 'drivers/*.h' 'include/*.h' 2>/dev/null ||
+		find drivers include -name '*.[ch]'
+}
+
+# Build every series in a scratch tree of its own; $1 names the tree, the rest
+# are extra kbuild arguments.  Prints the compiler/checker output.
+build_all() {
+	local tag=$1; shift
+	local s kdir out rc=0
+	for s in $SERIES; do
+		kdir=$(scripts/kdir.sh "$s") || return 1
+		out=build/$tag-$(basename "$kdir")
+		rm -rf "$out"
+		scripts/mkbuildtree.sh . "$out"
+		echo "== $tag $s ($kdir)"
+		make -s -C "$kdir" M="$PWD/$out" "$@" modules 2>&1 || rc=1
+	done
+	return $rc
+}
+
+case "${1:-}" in
+w1)
+	log=$(build_all w1 W=1)
+	rc=$?
+	echo "$log" | grep -v -e '^Skipping BTF' -e '^==' || true
+	n=$(echo "$log" | grep -c -E 'warning:|error:')
+	echo "w1: $n warnings/errors"
+	[ $rc -eq 0 ] && [ "$n" -eq 0 ]
+	;;
+sparse)
+	command -v sparse >/dev/null || { echo "sparse: not installed (make setup)"; exit 1; }
+	log=$(build_all sparse C=2 CHECK="sparse -Wno-unknown-attribute")
+	rc=$?
+	echo "$log" | grep -v -e '^Skipping BTF' -e '^==' || true
+	n=$(echo "$log" | grep -c -E 'warning:|error:')
+	echo "sparse: $n reports"
+	[ $rc -eq 0 ] && [ "$n" -eq 0 ]
+	;;
+checkpatch)
+	cp=$CACHE/checkpatch/checkpatch.pl
+	if [ ! -x "$cp" ]; then
+		src=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -n 1)
+		[ -n "$src" ] || { echo "checkpatch: no /usr/src/linux-source-6.12.tar.* (make setup)"; exit 1; }
+		mkdir -p "$CACHE/checkpatch"
+		tar -xf "$src" -C "$CACHE/checkpatch" --strip-components=2 \
+			linux-source-6.12/scripts/checkpatch.pl \
+			linux-source-6.12/scripts/spelling.txt \
+			linux-source-6.12/scripts/const_structs.checkpatch || exit 1
+	fi
+	n=0
+	for f in $(sources); do
+		out=$("$cp" --strict --no-tree --terse --show-types -f "$f" 2>&1)
+		if [ -n "$out" ]; then
+			echo "$out"
+			n=$((n + $(echo "$out" | grep -c -E ': (ERROR|WARNING|CHECK):')))
+		fi
+	done
+	echo "checkpatch: $n findings in $(sources | wc -l) files"
+	[ "$n" -eq 0 ]
+	;;
+*)
+	echo "usage: $0 w1|sparse|checkpatch" >&2
+	exit 2
+	;;
+esac
