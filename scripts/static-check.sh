@@ -10,8 +10,8 @@ SERIES=${SERIES:-"6.1 6.12"}
 CACHE=${XEN_BLK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-blk}
 
 sources() {
-	git ls-files -co --exclude-standard -- 'drivers/*.c' 'drivers/*.h' 'include/*.h' 2>/dev/null ||
-		find drivers include -name '*.[ch]'
+	git ls-files -co --exclude-standard -- ${CHECK_PATHS:-drivers include} 2>/dev/null | grep -E '\.[ch]$' ||
+		find ${CHECK_PATHS:-drivers include} -name '*.[ch]'
 }
 
 # Build every series in a scratch tree of its own; $1 names the tree, the rest
