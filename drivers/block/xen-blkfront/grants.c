@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkfront: the grant layer.
+ *
+ * Three ways to show data to the backend, fixed per connection:
+ *  - persistent grants: each slot owns pages that are granted once and
+ *    reused; data is copied in for writes and out for reads;
+ *  - bounce without persistence (untrusted backend that cannot keep
+ *    grants): the same private pages, granted per request and revoked on
+ *    completion, so the backend never sees guest memory besides the data;
+ *  - direct: the guest's own pages are granted per request.
+ * Grants are revoked on completion unless persistent; a page the backend
+ * still maps is never reused (see blkfront_grants_release()).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <xen/page.h>
+#include "common.h"
+
+/**
+ * blkfront_slots_alloc() - allocate the shadows of a ring
+ * @rinfo: ring with nr_slots set
+ * @max_segs: data segments per request
+ *
+ * Pages for bounce buffers, persistent grants and indirect descriptors are
+ * allocated the first time a slot needs them, so that a deep ring of big
+ * requests only costs memory when the workload uses it.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int blkfront_slots_alloc(struct blkfront_ring_info *rinfo,
+			 unsigned int max_segs)
+{
+	unsigned int nr_ind = max_segs > BLKIF_MAX_SEGMENTS_PER_REQUEST ?
+			      blkfront_indirect_pages(max_segs) : 0;
+	unsigned int i, j;
+
+	rinfo->shadow = kvcalloc(rinfo->nr_slots, sizeof(*rinfo->shadow),
+				 GFP_KERNEL);
+	if (!rinfo->shadow)
+		return -ENOMEM;
+	rinfo->max_segs = max_segs;
+	rinfo->max_indirect = nr_ind;
+	for (i = 0; i < rinfo->nr_slots; i++) {
+		struct blkfront_shadow *s = &rinfo->shadow[i];
+
+		s->sg = kvcalloc(max_segs, sizeof(*s->sg), GFP_KERNEL);
+		s->grants = kvcalloc(max_segs, sizeof(*s->grants), GFP_KERNEL);
+		if (nr_ind)
+			s->indirect = kvcalloc(nr_ind, sizeof(*s->indirect),
+					       GFP_KERNEL);
+		if (!s->sg || !s->grants || (nr_ind && !s->indirect))
+			goto fail;
+		sg_init_table(s->sg, max_segs);
+		for (j = 0; j < max_segs; j++)
+			s->grants[j].gref = BLKFRONT_NO_GREF;
+		for (j = 0; j < nr_ind; j++)
+			s->indirect[j].gref = BLKFRONT_NO_GREF;
+		s->next_free = i + 1 < rinfo->nr_slots ? i + 1 :
+			       BLKFRONT_NO_SLOT;
+	}
+	rinfo->free_head = 0;
+	rinfo->in_flight = 0;
+	return 0;
+
+fail:
+	blkfront_slots_free(rinfo);
+	return -ENOMEM;
+}
+
+/* Revoke and free one of our own grants/pages for good. */
+static void blkfront_grant_drop(struct blkfront_ring_info *rinfo,
+				struct blkfront_grant *g)
+{
+	if (g->gref != BLKFRONT_NO_GREF) {
+		/* frees the page only once the backend has let go of it */
+		gnttab_end_foreign_access(g->gref, g->page);
+		rinfo->stats.grants_in_use--;
+		g->gref = BLKFRONT_NO_GREF;
+		g->page = NULL;
+	}
+	if (g->page) {
+		__free_page(g->page);
+		g->page = NULL;
+	}
+}
+
+/**
+ * blkfront_slots_free() - revoke every grant of a ring's shadows, free them
+ * @rinfo: ring whose event channel is already unbound
+ *
+ * Grants of guest pages that are still listed belong to requests that were
+ * failed or requeued; they are ended here too.
+ */
+void blkfront_slots_free(struct blkfront_ring_info *rinfo)
+{
+	unsigned int i, j;
+
+	if (!rinfo->shadow)
+		return;
+	for (i = 0; i < rinfo->nr_slots; i++) {
+		struct blkfront_shadow *s = &rinfo->shadow[i];
+
+		for (j = 0; s->grants && j < rinfo->max_segs; j++)
+			blkfront_grant_drop(rinfo, &s->grants[j]);
+		for (j = 0; s->indirect && j < rinfo->max_indirect; j++)
+			blkfront_grant_drop(rinfo, &s->indirect[j]);
+		kvfree(s->sg);
+		kvfree(s->grants);
+		kvfree(s->indirect);
+	}
+	kvfree(rinfo->shadow);
+	rinfo->shadow = NULL;
+	rinfo->max_segs = 0;
+	rinfo->max_indirect = 0;
+}
+
+static int blkfront_grant_page(struct blkfront_ring_info *rinfo,
+			       struct page *page, bool readonly)
+{
+	int ref = gnttab_grant_foreign_access(rinfo->info->xbdev->otherend_id,
+					      xen_page_to_gfn(page), readonly);
+
+	if (ref >= 0)
+		rinfo->stats.grants_in_use++;
+	return ref;
+}
+
+/* Our own page for a grant slot, allocated the first time it is needed. */
+static int blkfront_own_page(struct blkfront_grant *g)
+{
+	if (!g->page) {
+		g->page = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+		if (!g->page)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * blkfront_grant_data() - grant the page behind one scatterlist entry
+ * @rinfo: ring, lock held
+ * @s: shadow of the request
+ * @i: segment number
+ * @sg: the entry (within one page, 512-byte aligned)
+ * @write: the backend reads this data (a write request)
+ *
+ * Return: 0; -ENOMEM or -ENOSPC when pages or grant references ran out
+ * (the caller retries the request later).
+ */
+int blkfront_grant_data(struct blkfront_ring_info *rinfo,
+			struct blkfront_shadow *s, unsigned int i,
+			struct scatterlist *sg, bool write)
+{
+	struct blkfront_info *info = rinfo->info;
+	struct blkfront_grant *g = &s->grants[i];
+	int ref, err;
+
+	if (!info->bounce) {
+		ref = blkfront_grant_page(rinfo, sg_page(sg), write);
+		if (ref < 0)
+			return ref;
+		g->gref = ref;
+		return 0;
+	}
+
+	err = blkfront_own_page(g);
+	if (err)
+		return err;
+	if (write) {
+		memcpy_from_page(page_address(g->page) + sg->offset,
+				 sg_page(sg), sg->offset, sg->length);
+		rinfo->stats.bounce_copies++;
+	}
+	if (info->feature_persistent && g->gref != BLKFRONT_NO_GREF) {
+		rinfo->stats.persistent_hits++;
+		return 0;
+	}
+	/* persistent grants are mapped writable by the backend whatever the op */
+	ref = blkfront_grant_page(rinfo, g->page,
+				  write && !info->feature_persistent);
+	if (ref < 0)
+		return ref;
+	g->gref = ref;
+	return 0;
+}
+
+/**
+ * blkfront_grant_indirect() - get indirect page @i of a shadow granted
+ * @rinfo: ring, lock held
+ * @s: shadow
+ * @i: indirect page number
+ *
+ * Return: 0, -ENOMEM or -ENOSPC.
+ */
+int blkfront_grant_indirect(struct blkfront_ring_info *rinfo,
+			    struct blkfront_shadow *s, unsigned int i)
+{
+	struct blkfront_grant *g = &s->indirect[i];
+	bool persistent = rinfo->info->feature_persistent;
+	int ref, err;
+
+	err = blkfront_own_page(g);
+	if (err)
+		return err;
+	if (persistent && g->gref != BLKFRONT_NO_GREF) {
+		rinfo->stats.persistent_hits++;
+		return 0;
+	}
+	ref = blkfront_grant_page(rinfo, g->page, !persistent);
+	if (ref < 0)
+		return ref;
+	g->gref = ref;
+	return 0;
+}
+
+/*
+ * Revoke a per-request grant.  Returns false when the backend still maps
+ * it: a page of ours then goes to the grant layer to be freed later, a
+ * guest page cannot be protected and the caller stops the device.
+ */
+static bool blkfront_grant_end(struct blkfront_ring_info *rinfo,
+			       struct blkfront_grant *g)
+{
+	bool ok = true;
+
+	if (g->gref == BLKFRONT_NO_GREF)
+		return true;
+	if (!gnttab_try_end_foreign_access(g->gref)) {
+		ok = false;
+		gnttab_end_foreign_access(g->gref, g->page);
+		g->page = NULL;
+	}
+	g->gref = BLKFRONT_NO_GREF;
+	rinfo->stats.grants_in_use--;
+	return ok;
+}
+
+/**
+ * blkfront_grants_release() - finish with the grants of an answered request
+ * @rinfo: ring, lock held
+ * @s: shadow
+ * @read_back: copy bounced data back into the request's pages
+ *
+ * Return: 0, or -EBUSY when the backend kept a non-persistent grant
+ * mapped after answering, which the protocol forbids.
+ */
+int blkfront_grants_release(struct blkfront_ring_info *rinfo,
+			    struct blkfront_shadow *s, bool read_back)
+{
+	struct blkfront_info *info = rinfo->info;
+	bool ok = true;
+	unsigned int i;
+
+	for (i = 0; i < s->nr_sg; i++) {
+		struct blkfront_grant *g = &s->grants[i];
+		struct scatterlist *sg = &s->sg[i];
+
+		if (read_back && info->bounce && g->page) {
+			memcpy_to_page(sg_page(sg), sg->offset,
+				       page_address(g->page) + sg->offset,
+				       sg->length);
+			rinfo->stats.bounce_copies++;
+		}
+		if (!info->feature_persistent && !blkfront_grant_end(rinfo, g))
+			ok = false;
+	}
+	for (i = 0; i < s->nr_indirect; i++)
+		if (!info->feature_persistent &&
+		    !blkfront_grant_end(rinfo, &s->indirect[i]))
+			ok = false;
+	s->nr_sg = 0;
+	s->nr_indirect = 0;
+	return ok ? 0 : -EBUSY;
+}

@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkfront: the data plane.  Block requests become ring requests in
+ * blkfront_queue_rq(); responses are copied off the ring once, checked
+ * (validate.c) and complete their block request in blkfront_interrupt().
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blkdev.h>
+#include <linux/highmem.h>
+#include <linux/interrupt.h>
+#include <xen/events.h>
+#include "common.h"
+
+static void blkfront_notify(struct blkfront_ring_info *rinfo)
+{
+	int notify;
+
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&rinfo->ring, notify);
+	if (notify)
+		notify_remote_via_irq(rinfo->irq);
+}
+
+static unsigned int blkfront_get_slot(struct blkfront_ring_info *rinfo)
+{
+	unsigned int id = rinfo->free_head;
+
+	rinfo->free_head = rinfo->shadow[id].next_free;
+	rinfo->shadow[id].next_free = BLKFRONT_NO_SLOT;
+	return id;
+}
+
+static void blkfront_put_slot(struct blkfront_ring_info *rinfo,
+			      unsigned int id)
+{
+	struct blkfront_shadow *s = &rinfo->shadow[id];
+
+	if (s->slot.in_flight)
+		rinfo->in_flight--;
+	s->slot.in_flight = false;
+	s->rq = NULL;
+	s->next_free = rinfo->free_head;
+	rinfo->free_head = id;
+}
+
+static void blkfront_fill_discard(struct blkfront_info *info,
+				  struct request *rq, struct blkif_request *req)
+{
+	req->operation = BLKIF_OP_DISCARD;
+	req->u.discard.sector_number = blk_rq_pos(rq);
+	req->u.discard.nr_sectors = blk_rq_sectors(rq);
+	req->u.discard.flag = req_op(rq) == REQ_OP_SECURE_ERASE &&
+			      info->feature_secdiscard ?
+			      BLKIF_DISCARD_SECURE : 0;
+}
+
+/* Write segment @i either into the request or into its indirect pages. */
+static void blkfront_put_seg(struct blkfront_shadow *s, struct blkif_request *req,
+			     bool indirect, unsigned int i,
+			     const struct blkif_request_segment *seg)
+{
+	struct blkif_request_segment *page;
+
+	if (!indirect) {
+		req->u.rw.seg[i] = *seg;
+		return;
+	}
+	page = page_address(s->indirect[i / BLKIF_SEGS_PER_INDIRECT_PAGE].page);
+	page[i % BLKIF_SEGS_PER_INDIRECT_PAGE] = *seg;
+}
+
+/* Map and grant the data of a read or write; fills @req. */
+static blk_status_t blkfront_fill_rw(struct blkfront_ring_info *rinfo,
+				     struct blkfront_shadow *s,
+				     struct request *rq,
+				     struct blkif_request *req)
+{
+	bool write = rq_data_dir(rq) == WRITE;
+	u8 op = write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+	struct blkif_request_segment seg;
+	struct scatterlist *sg;
+	unsigned int nr, i;
+	bool indirect;
+	int err;
+
+	if (blk_rq_nr_phys_segments(rq) > rinfo->max_segs) {
+		/* formed under the limits of a previous backend */
+		dev_warn_ratelimited(&rinfo->info->xbdev->dev,
+				     "request of %u segments above the backend's %u\n",
+				     blk_rq_nr_phys_segments(rq), rinfo->max_segs);
+		return BLK_STS_IOERR;
+	}
+	nr = blk_rq_map_sg(rq->q, rq, s->sg);
+	indirect = nr > BLKIF_MAX_SEGMENTS_PER_REQUEST;
+	s->op = op;
+	s->slot.op = op;
+
+	if (indirect) {
+		s->nr_indirect = 0;
+		for (i = 0; i < blkfront_indirect_pages(nr); i++) {
+			err = blkfront_grant_indirect(rinfo, s, i);
+			if (err)
+				goto undo;
+			s->nr_indirect++;
+		}
+	}
+	s->nr_sg = 0;
+	for_each_sg(s->sg, sg, nr, i) {
+		if (blkfront_seg_span(sg->offset, sg->length, &seg)) {
+			dev_warn_ratelimited(&rinfo->info->xbdev->dev,
+					     "segment %u+%u does not fit a grant\n",
+					     sg->offset, sg->length);
+			blkfront_grants_release(rinfo, s, false);
+			return BLK_STS_IOERR;
+		}
+		err = blkfront_grant_data(rinfo, s, i, sg, write);
+		if (err)
+			goto undo;
+		s->nr_sg++;
+		seg.gref = s->grants[i].gref;
+		blkfront_put_seg(s, req, indirect, i, &seg);
+	}
+
+	if (indirect) {
+		req->operation = BLKIF_OP_INDIRECT;
+		req->u.indirect.indirect_op = op;
+		req->u.indirect.nr_segments = nr;
+		req->u.indirect.sector_number = blk_rq_pos(rq);
+		req->u.indirect.handle = rinfo->info->handle;
+		for (i = 0; i < s->nr_indirect; i++)
+			req->u.indirect.indirect_grefs[i] = s->indirect[i].gref;
+		rinfo->stats.indirect++;
+	} else {
+		req->operation = op;
+		req->u.rw.nr_segments = nr;
+		req->u.rw.sector_number = blk_rq_pos(rq);
+		req->u.rw.handle = rinfo->info->handle;
+	}
+	if (write)
+		rinfo->stats.writes++;
+	else
+		rinfo->stats.reads++;
+	return BLK_STS_OK;
+
+undo:
+	/* the backend has not seen these grants: revoking cannot fail */
+	blkfront_grants_release(rinfo, s, false);
+	return BLK_STS_RESOURCE;
+}
+
+/* Build the ring request for @rq in a free slot and put it on the ring. */
+static blk_status_t blkfront_queue_one(struct blkfront_ring_info *rinfo,
+				       struct request *rq)
+{
+	struct blkfront_info *info = rinfo->info;
+	struct blkif_request req = {};
+	unsigned int id = blkfront_get_slot(rinfo);
+	struct blkfront_shadow *s = &rinfo->shadow[id];
+	blk_status_t sts = BLK_STS_OK;
+
+	s->nr_sg = 0;
+	s->nr_indirect = 0;
+	switch (req_op(rq)) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		sts = blkfront_fill_rw(rinfo, s, rq, &req);
+		break;
+	case REQ_OP_FLUSH:
+		req.operation = info->flush == BLKFRONT_FLUSH_BARRIER ?
+				BLKIF_OP_WRITE_BARRIER : BLKIF_OP_FLUSH_DISKCACHE;
+		req.u.rw.handle = info->handle;
+		rinfo->stats.flushes++;
+		break;
+	case REQ_OP_DISCARD:
+	case REQ_OP_SECURE_ERASE:
+		if (!info->feature_discard) {
+			sts = BLK_STS_NOTSUPP;
+			break;
+		}
+		blkfront_fill_discard(info, rq, &req);
+		rinfo->stats.discards++;
+		break;
+	default:
+		sts = BLK_STS_NOTSUPP;
+		break;
+	}
+	if (sts != BLK_STS_OK) {
+		blkfront_put_slot(rinfo, id);
+		return sts;
+	}
+	if (req.operation != BLKIF_OP_READ && req.operation != BLKIF_OP_WRITE &&
+	    req.operation != BLKIF_OP_INDIRECT) {
+		s->op = req.operation;
+		s->slot.op = req.operation;
+	}
+	/* the id field sits at the same offset in every request layout */
+	req.u.rw.id = id;
+
+	memcpy(RING_GET_REQUEST(&rinfo->ring, rinfo->ring.req_prod_pvt), &req,
+	       sizeof(req));
+	rinfo->ring.req_prod_pvt++;
+	s->rq = rq;
+	s->slot.in_flight = true;
+	rinfo->in_flight++;
+	return BLK_STS_OK;
+}
+
+/**
+ * blkfront_queue_rq() - blk-mq .queue_rq: put one request on its ring
+ * @hctx: hardware queue, mapped onto a ring
+ * @bd: the request, and whether it is the last of a batch
+ *
+ * The backend is notified once per batch (here when @bd->last, otherwise
+ * from blkfront_commit_rqs()).
+ *
+ * Return: a blk_status_t; BLK_STS_DEV_RESOURCE stops the queue until
+ * responses free ring slots or the device reconnects.
+ */
+blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
+			       const struct blk_mq_queue_data *bd)
+{
+	struct blkfront_ring_info *rinfo = blkfront_hctx_ring(hctx);
+	struct blkfront_info *info = rinfo->info;
+	struct request *rq = bd->rq;
+	unsigned long flags;
+	blk_status_t sts;
+
+	*blkfront_req_status(rq) = BLK_STS_OK;
+	blk_mq_start_request(rq);
+	spin_lock_irqsave(&rinfo->lock, flags);
+	switch (READ_ONCE(info->connected)) {
+	case BLKFRONT_CONNECTED:
+		break;
+	case BLKFRONT_ERROR:
+	case BLKFRONT_CLOSED:
+		spin_unlock_irqrestore(&rinfo->lock, flags);
+		return BLK_STS_IOERR;
+	default:
+		goto busy;
+	}
+	if (req_op(rq) == REQ_OP_FLUSH && info->flush == BLKFRONT_FLUSH_NONE) {
+		/* the backend withdrew flush support: it writes through */
+		spin_unlock_irqrestore(&rinfo->lock, flags);
+		blk_mq_end_request(rq, BLK_STS_OK);
+		return BLK_STS_OK;
+	}
+	if (RING_FULL(&rinfo->ring) || rinfo->free_head == BLKFRONT_NO_SLOT)
+		goto busy;
+	sts = blkfront_queue_one(rinfo, rq);
+	if (sts == BLK_STS_OK && bd->last)
+		blkfront_notify(rinfo);
+	spin_unlock_irqrestore(&rinfo->lock, flags);
+	return sts;
+
+busy:
+	blk_mq_stop_hw_queue(hctx);
+	spin_unlock_irqrestore(&rinfo->lock, flags);
+	return BLK_STS_DEV_RESOURCE;
+}
+
+/**
+ * blkfront_commit_rqs() - blk-mq .commit_rqs: notify for a cut-short batch
+ * @hctx: hardware queue
+ */
+void blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx)
+{
+	struct blkfront_ring_info *rinfo = blkfront_hctx_ring(hctx);
+	unsigned long flags;
+
+	spin_lock_irqsave(&rinfo->lock, flags);
+	if (READ_ONCE(rinfo->info->connected) == BLKFRONT_CONNECTED)
+		blkfront_notify(rinfo);
+	spin_unlock_irqrestore(&rinfo->lock, flags);
+}
+
+/**
+ * blkfront_complete_rq() - blk-mq .complete: end a request
+ * @rq: request whose status the interrupt handler stored
+ */
+void blkfront_complete_rq(struct request *rq)
+{
+	blk_mq_end_request(rq, *blkfront_req_status(rq));
+}
+
+static const char *blkfront_op_name(u8 op)
+{
+	switch (op) {
+	case BLKIF_OP_READ:
+		return "read";
+	case BLKIF_OP_WRITE:
+		return "write";
+	case BLKIF_OP_WRITE_BARRIER:
+		return "barrier";
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		return "flush";
+	case BLKIF_OP_DISCARD:
+		return "discard";
+	default:
+		return "unknown";
+	}
+}
+
+/* Status of an answered request; may withdraw features the backend refused. */
+static blk_status_t blkfront_rsp_status(struct blkfront_ring_info *rinfo,
+					struct blkfront_shadow *s, s16 status)
+{
+	struct blkfront_info *info = rinfo->info;
+
+	if (status == BLKIF_RSP_OKAY)
+		return BLK_STS_OK;
+	rinfo->stats.errors++;
+	dev_warn_ratelimited(&info->xbdev->dev, "%s failed with status %d\n",
+			     blkfront_op_name(s->op), status);
+	switch (s->op) {
+	case BLKIF_OP_DISCARD:
+		if (status != BLKIF_RSP_EOPNOTSUPP)
+			return BLK_STS_IOERR;
+		/* later discards fail at once, without asking the backend */
+		info->feature_discard = false;
+		info->feature_secdiscard = false;
+		return BLK_STS_NOTSUPP;
+	case BLKIF_OP_FLUSH_DISKCACHE:
+	case BLKIF_OP_WRITE_BARRIER:
+		/*
+		 * A backend may withdraw flush support; it then writes
+		 * through, so the flush itself has nothing left to do.
+		 */
+		if (status == BLKIF_RSP_EOPNOTSUPP || status == BLKIF_RSP_ERROR) {
+			info->flush = BLKFRONT_FLUSH_NONE;
+			return BLK_STS_OK;
+		}
+		return BLK_STS_IOERR;
+	default:
+		return BLK_STS_IOERR;
+	}
+}
+
+/*
+ * Finish the request of slot @id.  Returns false when the backend kept a
+ * grant mapped after answering; the request is failed in that case.
+ */
+static bool blkfront_complete_slot(struct blkfront_ring_info *rinfo,
+				   unsigned int id, s16 status)
+{
+	struct blkfront_shadow *s = &rinfo->shadow[id];
+	struct request *rq = s->rq;
+	blk_status_t sts = blkfront_rsp_status(rinfo, s, status);
+	bool ok = true;
+
+	if (blkfront_grants_release(rinfo, s, s->op == BLKIF_OP_READ &&
+				    sts == BLK_STS_OK)) {
+		ok = false;
+		sts = BLK_STS_IOERR;
+	}
+	*blkfront_req_status(rq) = sts;
+	blkfront_put_slot(rinfo, id);
+	blk_mq_complete_request(rq);
+	return ok;
+}
+
+/**
+ * blkfront_set_error() - stop the device: the backend broke the protocol
+ * @info: device
+ * @ring: ring where it happened
+ * @why: what was wrong
+ * @val: the offending value
+ *
+ * Logs one line, makes all further I/O fail and has the requests in flight
+ * failed from a work item (they will never be answered properly).
+ */
+void blkfront_set_error(struct blkfront_info *info, unsigned int ring,
+			const char *why, long long val)
+{
+	WRITE_ONCE(info->connected, BLKFRONT_ERROR);
+	if (atomic_inc_return(&info->error_logged) == 1)
+		dev_err(&info->xbdev->dev,
+			"backend broke the protocol on ring %u (%s: %lld); device stopped, I/O fails from now on\n",
+			ring, why, val);
+	schedule_work(&info->error_work);
+}
+
+static const char *blkfront_check_name(int err)
+{
+	switch (err) {
+	case -ERANGE:
+		return "response id out of range";
+	case -ENOENT:
+		return "response for no request in flight";
+	default:
+		return "response operation mismatch";
+	}
+}
+
+/**
+ * blkfront_interrupt() - event channel handler: consume responses
+ * @irq: our irq
+ * @dev_id: the ring
+ *
+ * Return: IRQ_HANDLED.
+ */
+irqreturn_t blkfront_interrupt(int irq, void *dev_id)
+{
+	struct blkfront_ring_info *rinfo = dev_id;
+	struct blkfront_info *info = rinfo->info;
+	unsigned int eoi = XEN_EOI_FLAG_SPURIOUS;
+	struct blkif_response rsp;
+	unsigned long flags;
+	RING_IDX i, rp;
+	int more, err;
+
+	spin_lock_irqsave(&rinfo->lock, flags);
+	if (READ_ONCE(info->connected) != BLKFRONT_CONNECTED) {
+		spin_unlock_irqrestore(&rinfo->lock, flags);
+		/* a stopped device takes no more events from its backend */
+		if (READ_ONCE(info->connected) != BLKFRONT_ERROR)
+			xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS);
+		return IRQ_HANDLED;
+	}
+again:
+	rp = READ_ONCE(rinfo->ring.sring->rsp_prod);
+	virt_rmb(); /* read responses only after the producer index */
+	if (blkfront_check_rsp_prod(rp, rinfo->ring.rsp_cons,
+				    rinfo->ring.req_prod_pvt, rinfo->nr_slots)) {
+		blkfront_set_error(info, rinfo->id, "impossible rsp_prod",
+				   (long long)(rp - rinfo->ring.rsp_cons));
+		goto stopped;
+	}
+	for (i = rinfo->ring.rsp_cons; i != rp; i++) {
+		const struct blkfront_slot *slot = NULL;
+
+		RING_COPY_RESPONSE(&rinfo->ring, i, &rsp);
+		eoi = 0;
+		if (rsp.id < rinfo->nr_slots)
+			slot = &rinfo->shadow[rsp.id].slot;
+		err = blkfront_check_rsp(&rsp, rinfo->nr_slots, slot);
+		if (err) {
+			rinfo->ring.rsp_cons = i;
+			blkfront_set_error(info, rinfo->id, blkfront_check_name(err),
+					   err == -EPROTO ? rsp.operation : rsp.id);
+			goto stopped;
+		}
+		if (!blkfront_complete_slot(rinfo, rsp.id, rsp.status)) {
+			rinfo->ring.rsp_cons = i + 1;
+			blkfront_set_error(info, rinfo->id,
+					   "grant still mapped after response", rsp.id);
+			goto stopped;
+		}
+	}
+	rinfo->ring.rsp_cons = i;
+	if (i != rinfo->ring.req_prod_pvt) {
+		RING_FINAL_CHECK_FOR_RESPONSES(&rinfo->ring, more);
+		if (more)
+			goto again;
+	} else {
+		rinfo->ring.sring->rsp_event = i + 1;
+	}
+	if (!RING_FULL(&rinfo->ring) && info->gd)
+		blk_mq_start_stopped_hw_queues(info->gd->queue, true);
+	spin_unlock_irqrestore(&rinfo->lock, flags);
+	xen_irq_lateeoi(irq, eoi);
+	return IRQ_HANDLED;
+
+stopped:
+	/* no EOI: a broken backend gets no more events delivered */
+	spin_unlock_irqrestore(&rinfo->lock, flags);
+	return IRQ_HANDLED;
+}
+
+/*
+ * Fail every request in flight on every ring.  The caller made sure no
+ * answer can complete them concurrently (device stopped or irq unbound).
+ */
+static void blkfront_fail_ring(struct blkfront_ring_info *rinfo)
+{
+	unsigned long flags;
+	unsigned int id;
+
+	spin_lock_irqsave(&rinfo->lock, flags);
+	for (id = 0; rinfo->shadow && id < rinfo->nr_slots; id++) {
+		struct blkfront_shadow *s = &rinfo->shadow[id];
+		struct request *rq = s->rq;
+
+		if (!s->slot.in_flight)
+			continue;
+		blkfront_grants_release(rinfo, s, false);
+		*blkfront_req_status(rq) = BLK_STS_IOERR;
+		blkfront_put_slot(rinfo, id);
+		blk_mq_complete_request(rq);
+	}
+	spin_unlock_irqrestore(&rinfo->lock, flags);
+}
+
+/**
+ * blkfront_fail_inflight() - fail the requests in flight on all rings
+ * @info: device that lost (or gave up on) its backend
+ */
+void blkfront_fail_inflight(struct blkfront_info *info)
+{
+	unsigned int r;
+
+	for (r = 0; info->rinfo && r < info->nr_rings; r++)
+		blkfront_fail_ring(&info->rinfo[r]);
+}
+
+/**
+ * blkfront_error_work() - after blkfront_set_error(): fail what is in flight
+ * @work: &blkfront_info.error_work
+ */
+void blkfront_error_work(struct work_struct *work)
+{
+	struct blkfront_info *info = container_of(work, struct blkfront_info,
+						  error_work);
+
+	mutex_lock(&info->mutex);
+	if (READ_ONCE(info->connected) == BLKFRONT_ERROR)
+		blkfront_fail_inflight(info);
+	mutex_unlock(&info->mutex);
+}
+
+/**
+ * blkfront_collect_inflight() - take back what the old backend never answered
+ * @info: device being resumed; its irqs are unbound, its queue quiesced
+ *
+ * Reads and writes give their bios back (they are submitted again once
+ * the new backend's limits are known, and split to fit them); requests
+ * without data (flush, discard) are requeued whole.
+ */
+void blkfront_collect_inflight(struct blkfront_info *info)
+{
+	unsigned int r, id;
+
+	for (r = 0; info->rinfo && r < info->nr_rings; r++) {
+		struct blkfront_ring_info *rinfo = &info->rinfo[r];
+
+		for (id = 0; rinfo->shadow && id < rinfo->nr_slots; id++) {
+			struct blkfront_shadow *s = &rinfo->shadow[id];
+			struct request *rq = s->rq;
+			struct bio_list bios;
+
+			if (!s->slot.in_flight)
+				continue;
+			blkfront_grants_release(rinfo, s, false);
+			blkfront_put_slot(rinfo, id);
+			if (req_op(rq) != REQ_OP_READ && req_op(rq) != REQ_OP_WRITE) {
+				list_add_tail(&rq->queuelist, &info->requeue);
+				continue;
+			}
+			bios.head = rq->bio;
+			bios.tail = rq->biotail;
+			bio_list_merge(&info->requeue_bios, &bios);
+			rq->bio = NULL;
+			rq->biotail = NULL;
+			blk_mq_end_request(rq, BLK_STS_OK);
+		}
+	}
+}

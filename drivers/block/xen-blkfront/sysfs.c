@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkfront: sysfs.  Attributes of the xenbus device, in a
+ * "xen-blkfront" group: /sys/bus/xen/devices/vbd-N/xen-blkfront/, also
+ * reachable as /sys/block/xvdX/device/xen-blkfront/.  Documented in
+ * Documentation/ABI/testing/sysfs-driver-xen-blkfront.
+ */
+#include <linux/device.h>
+#include <linux/sysfs.h>
+#include "common.h"
+
+static struct blkfront_info *blkfront_dev_info(struct device *dev)
+{
+	return dev_get_drvdata(dev);
+}
+
+static const char *const blkfront_state_names[] = {
+	[BLKFRONT_DISCONNECTED] = "disconnected",
+	[BLKFRONT_CONNECTED] = "connected",
+	[BLKFRONT_SUSPENDED] = "suspended",
+	[BLKFRONT_ERROR] = "error",
+	[BLKFRONT_CLOSED] = "closed",
+};
+
+static const char *const blkfront_flush_names[] = {
+	[BLKFRONT_FLUSH_NONE] = "none",
+	[BLKFRONT_FLUSH_DISKCACHE] = "flush-diskcache",
+	[BLKFRONT_FLUSH_BARRIER] = "barrier",
+};
+
+/* One value of struct blkfront_info, read under the control-plane mutex. */
+#define BLKFRONT_INFO_ATTR(name, fmt, expr)				\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	struct blkfront_info *info = blkfront_dev_info(dev);		\
+	ssize_t n;							\
+									\
+	mutex_lock(&info->mutex);					\
+	n = sysfs_emit(buf, fmt "\n", expr);				\
+	mutex_unlock(&info->mutex);					\
+	return n;							\
+}									\
+static DEVICE_ATTR_RO(name)
+
+BLKFRONT_INFO_ATTR(state, "%s", blkfront_state_names[info->connected]);
+BLKFRONT_INFO_ATTR(nr_rings, "%u", info->nr_rings);
+BLKFRONT_INFO_ATTR(ring_pages, "%u", info->nr_rings ? 1U << info->ring_order : 0);
+BLKFRONT_INFO_ATTR(ring_slots, "%u", info->nr_rings ? info->rinfo[0].nr_slots : 0);
+BLKFRONT_INFO_ATTR(max_indirect_segments, "%u", info->max_indirect_segments);
+BLKFRONT_INFO_ATTR(persistent_grants, "%d", info->feature_persistent);
+BLKFRONT_INFO_ATTR(flush, "%s", blkfront_flush_names[info->flush]);
+BLKFRONT_INFO_ATTR(discard, "%d", info->feature_discard);
+BLKFRONT_INFO_ATTR(discard_secure, "%d", info->feature_secdiscard);
+BLKFRONT_INFO_ATTR(trusted, "%d", info->trusted);
+BLKFRONT_INFO_ATTR(bounce, "%d", info->bounce);
+
+/* A counter summed over the rings. */
+#define BLKFRONT_STAT_ATTR(name, field)					\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	struct blkfront_info *info = blkfront_dev_info(dev);		\
+	unsigned long sum = 0;						\
+	unsigned int r;							\
+									\
+	mutex_lock(&info->mutex);					\
+	for (r = 0; info->rinfo && r < info->nr_rinfo; r++)		\
+		sum += READ_ONCE(info->rinfo[r].stats.field);		\
+	mutex_unlock(&info->mutex);					\
+	return sysfs_emit(buf, "%lu\n", sum);				\
+}									\
+static DEVICE_ATTR_RO(name)
+
+BLKFRONT_STAT_ATTR(requests_read, reads);
+BLKFRONT_STAT_ATTR(requests_write, writes);
+BLKFRONT_STAT_ATTR(requests_flush, flushes);
+BLKFRONT_STAT_ATTR(requests_discard, discards);
+BLKFRONT_STAT_ATTR(requests_indirect, indirect);
+BLKFRONT_STAT_ATTR(request_errors, errors);
+BLKFRONT_STAT_ATTR(grants_in_use, grants_in_use);
+BLKFRONT_STAT_ATTR(persistent_hits, persistent_hits);
+BLKFRONT_STAT_ATTR(bounce_copies, bounce_copies);
+
+static ssize_t in_flight_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct blkfront_info *info = blkfront_dev_info(dev);
+	ssize_t n = 0;
+	unsigned int r;
+
+	mutex_lock(&info->mutex);
+	for (r = 0; info->rinfo && r < info->nr_rings; r++)
+		n += sysfs_emit_at(buf, n, "%s%u", r ? " " : "",
+				   READ_ONCE(info->rinfo[r].in_flight));
+	mutex_unlock(&info->mutex);
+	n += sysfs_emit_at(buf, n, "\n");
+	return n;
+}
+static DEVICE_ATTR_RO(in_flight);
+
+static struct attribute *blkfront_attrs[] = {
+	&dev_attr_state.attr,
+	&dev_attr_nr_rings.attr,
+	&dev_attr_ring_pages.attr,
+	&dev_attr_ring_slots.attr,
+	&dev_attr_max_indirect_segments.attr,
+	&dev_attr_persistent_grants.attr,
+	&dev_attr_flush.attr,
+	&dev_attr_discard.attr,
+	&dev_attr_discard_secure.attr,
+	&dev_attr_trusted.attr,
+	&dev_attr_bounce.attr,
+	&dev_attr_requests_read.attr,
+	&dev_attr_requests_write.attr,
+	&dev_attr_requests_flush.attr,
+	&dev_attr_requests_discard.attr,
+	&dev_attr_requests_indirect.attr,
+	&dev_attr_request_errors.attr,
+	&dev_attr_grants_in_use.attr,
+	&dev_attr_persistent_hits.attr,
+	&dev_attr_bounce_copies.attr,
+	&dev_attr_in_flight.attr,
+	NULL,
+};
+
+static const struct attribute_group blkfront_group = {
+	.name = "xen-blkfront",
+	.attrs = blkfront_attrs,
+};
+
+const struct attribute_group *blkfront_groups[] = {
+	&blkfront_group,
+	NULL,
+};

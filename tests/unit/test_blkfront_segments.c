@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkfront: segment and negotiation arithmetic
+ * (drivers/block/xen-blkfront/validate.c).
+ */
+#include "../../drivers/block/xen-blkfront/validate.c"
+#include "unit.h"
+
+static void whole_page_is_sectors_0_to_7(void)
+{
+	struct blkif_request_segment seg;
+
+	UNIT_EQ(blkfront_seg_span(0, 4096, &seg), 0);
+	UNIT_EQ(seg.first_sect, 0);
+	UNIT_EQ(seg.last_sect, 7);
+}
+
+static void partial_pages_for_512_byte_sectors(void)
+{
+	struct blkif_request_segment seg;
+
+	/* one sector in the middle */
+	UNIT_EQ(blkfront_seg_span(1536, 512, &seg), 0);
+	UNIT_EQ(seg.first_sect, 3);
+	UNIT_EQ(seg.last_sect, 3);
+	/* tail of a page */
+	UNIT_EQ(blkfront_seg_span(3584, 512, &seg), 0);
+	UNIT_EQ(seg.first_sect, 7);
+	UNIT_EQ(seg.last_sect, 7);
+	/* head of a page */
+	UNIT_EQ(blkfront_seg_span(0, 1024, &seg), 0);
+	UNIT_EQ(seg.first_sect, 0);
+	UNIT_EQ(seg.last_sect, 1);
+}
+
+static void bad_spans_are_refused(void)
+{
+	struct blkif_request_segment seg;
+
+	UNIT_EQ(blkfront_seg_span(0, 0, &seg), -EINVAL);
+	UNIT_EQ(blkfront_seg_span(100, 512, &seg), -EINVAL);
+	UNIT_EQ(blkfront_seg_span(0, 700, &seg), -EINVAL);
+	UNIT_EQ(blkfront_seg_span(3584, 1024, &seg), -EINVAL);	/* crosses */
+	UNIT_EQ(blkfront_seg_span(4096, 512, &seg), -EINVAL);
+	UNIT_EQ(blkfront_seg_span(512, 0xfffffe00U, &seg), -EINVAL); /* wraps */
+}
+
+static void indirect_pages_per_request(void)
+{
+	UNIT_EQ(blkfront_indirect_pages(1), 1);
+	UNIT_EQ(blkfront_indirect_pages(32), 1);
+	UNIT_EQ(blkfront_indirect_pages(512), 1);
+	UNIT_EQ(blkfront_indirect_pages(513), 2);
+	UNIT_EQ(blkfront_indirect_pages(4096), 8);
+}
+
+static void indirect_negotiation(void)
+{
+	/* backend without indirect: none */
+	UNIT_EQ(blkfront_negotiate_indirect(32, 0), 0);
+	/* min of both sides */
+	UNIT_EQ(blkfront_negotiate_indirect(32, 256), 32);
+	UNIT_EQ(blkfront_negotiate_indirect(256, 64), 64);
+	/* not above a direct request: no point */
+	UNIT_EQ(blkfront_negotiate_indirect(11, 256), 0);
+	UNIT_EQ(blkfront_negotiate_indirect(12, 256), 12);
+	/* never more than 8 indirect pages describe */
+	UNIT_EQ(blkfront_negotiate_indirect(100000, 100000), 4096);
+	UNIT_EQ(blkfront_max_segments(0), BLKIF_MAX_SEGMENTS_PER_REQUEST);
+	UNIT_EQ(blkfront_max_segments(256), 256);
+}
+
+static void ring_negotiation(void)
+{
+	UNIT_EQ(blkfront_negotiate_rings(4, 0, 2), 1);	/* key absent */
+	UNIT_EQ(blkfront_negotiate_rings(4, 1, 2), 1);
+	UNIT_EQ(blkfront_negotiate_rings(4, 8, 2), 2);	/* CPUs */
+	UNIT_EQ(blkfront_negotiate_rings(4, 8, 16), 4);	/* param */
+	UNIT_EQ(blkfront_negotiate_rings(4, 3, 16), 3);	/* backend */
+	UNIT_EQ(blkfront_negotiate_rings(1, 8, 16), 1);
+	UNIT_EQ(blkfront_negotiate_order(0, 4), 0);
+	UNIT_EQ(blkfront_negotiate_order(2, 4), 2);
+	UNIT_EQ(blkfront_negotiate_order(4, 1), 1);
+	UNIT_EQ(blkfront_negotiate_order(9, 9), BLKIF_MAX_RING_PAGE_ORDER);
+	UNIT_EQ(BLKIF_RING_SIZE(blkfront_negotiate_order(2, 4)), 128);
+}
+
+int main(void)
+{
+	UNIT_RUN(whole_page_is_sectors_0_to_7);
+	UNIT_RUN(partial_pages_for_512_byte_sectors);
+	UNIT_RUN(bad_spans_are_refused);
+	UNIT_RUN(indirect_pages_per_request);
+	UNIT_RUN(indirect_negotiation);
+	UNIT_RUN(ring_negotiation);
+	return unit_summary("test_blkfront_segments");
+}
