@@ -87,6 +87,7 @@ typedef u64 blkif_sector_t;
 #define BLKIF_KEY_DEVICE_TYPE			"device-type"	/* frontend: "cdrom", "disk" */
 #define BLKIF_KEY_VIRTUAL_DEVICE		"virtual-device"
 #define BLKIF_KEY_TRUSTED			"trusted"
+#define BLKIF_KEY_DISCARD_ENABLE		"discard-enable"	/* 0: no discard */
 
 /* Published by the backend. */
 #define BLKIF_KEY_FEATURE_FLUSH_CACHE		"feature-flush-cache"

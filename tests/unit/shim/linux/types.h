@@ -36,6 +36,9 @@ typedef uint64_t sector_t;
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define max_t(t, a, b) ((t)(a) > (t)(b) ? (t)(a) : (t)(b))
 #endif
+#ifndef fallthrough
+#define fallthrough __attribute__((__fallthrough__))
+#endif
 #ifndef DIV_ROUND_UP
 #define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 #endif

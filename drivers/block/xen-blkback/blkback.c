@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkback: the data plane.  One kernel thread per shared ring takes the
+ * frontend's requests off the ring (one private copy each, checked by
+ * validate.c), maps their grants (grants.c), turns them into bios, and
+ * answers them when the bios complete.  Completions are handed back to the
+ * ring's thread, so that it alone writes responses and touches the grant
+ * caches: no lock on the ring, none on the caches.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bio.h>
+#include <linux/freezer.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <xen/events.h>
+#include "common.h"
+
+/* How long a ring's thread waits for I/O in flight before saying so. */
+#define BLKBACK_DRAIN_LOG_SECS		30
+
+/* Statistics period with log_stats set. */
+#define BLKBACK_LOG_STATS_SECS		10
+
+/**
+ * blkback_ring_interrupt() - the frontend has put requests on the ring
+ * @irq: the ring's interrupt (lateeoi: masked until the thread is done)
+ * @dev_id: the ring
+ *
+ * Return: IRQ_HANDLED.
+ */
+irqreturn_t blkback_ring_interrupt(int irq, void *dev_id)
+{
+	struct blkback_ring *ring = dev_id;
+
+	WRITE_ONCE(ring->notified, true);
+	wake_up(&ring->wq);
+	return IRQ_HANDLED;
+}
+
+/* ------------------------------------------------------------------ */
+/* Responses                                                           */
+/* ------------------------------------------------------------------ */
+
+static void blkback_respond(struct blkback_ring *ring, u64 id, u8 op,
+			    s16 status)
+{
+	union blkback_back_rings *br = &ring->br;
+	RING_IDX i = br->common.rsp_prod_pvt;
+
+	switch (ring->be->abi) {
+	case BLKBACK_ABI_X86_32: {
+		struct blkif_x86_32_response *rsp =
+			RING_GET_RESPONSE(&br->x86_32, i);
+
+		rsp->id = id;
+		rsp->operation = op;
+		rsp->status = status;
+		break;
+	}
+	case BLKBACK_ABI_X86_64: {
+		struct blkif_x86_64_response *rsp =
+			RING_GET_RESPONSE(&br->x86_64, i);
+
+		rsp->id = id;
+		rsp->operation = op;
+		rsp->status = status;
+		break;
+	}
+	default: {
+		struct blkif_response *rsp = RING_GET_RESPONSE(&br->native, i);
+
+		rsp->id = id;
+		rsp->operation = op;
+		rsp->status = status;
+		break;
+	}
+	}
+	br->common.rsp_prod_pvt = i + 1;
+}
+
+/* Publish the responses written so far and kick the frontend if needed. */
+static void blkback_push(struct blkback_ring *ring)
+{
+	int notify;
+
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&ring->br.common, notify);
+	if (notify)
+		notify_remote_via_irq(ring->irq);
+}
+
+static void blkback_refuse(struct blkback_ring *ring,
+			   const struct blkback_req_info *info,
+			   enum blkback_err err)
+{
+	atomic64_inc(&ring->stats.err[err]);
+	if (err != BLKBACK_ERR_IO)
+		dev_warn_ratelimited(&ring->be->xdev->dev,
+				     "ring %u: refused op %u (sector %llu, %u segments): %s\n",
+				     ring->idx, info->op, info->sector,
+				     info->nseg, blkback_err_name(err));
+	blkback_respond(ring, info->id, info->op, blkback_err_status(err));
+}
+
+/* ------------------------------------------------------------------ */
+/* Request slots                                                       */
+/* ------------------------------------------------------------------ */
+
+/**
+ * blkback_ring_alloc_reqs() - allocate the request slots of a ring
+ * @ring: the ring
+ * @nr_reqs: slots (the ring's capacity)
+ * @max_segs: most segments one request may carry
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int blkback_ring_alloc_reqs(struct blkback_ring *ring, unsigned int nr_reqs,
+			    unsigned int max_segs)
+{
+	unsigned int i;
+
+	INIT_LIST_HEAD(&ring->free);
+	ring->reqs = kcalloc(nr_reqs, sizeof(*ring->reqs), GFP_KERNEL);
+	ring->seg_store = kvcalloc((size_t)nr_reqs * max_segs,
+				   sizeof(*ring->seg_store), GFP_KERNEL);
+	ring->grant_store = kvcalloc((size_t)nr_reqs * max_segs,
+				     sizeof(*ring->grant_store), GFP_KERNEL);
+	if (!ring->reqs || !ring->seg_store || !ring->grant_store) {
+		blkback_ring_free_reqs(ring);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nr_reqs; i++) {
+		struct blkback_req *r = &ring->reqs[i];
+
+		r->ring = ring;
+		r->segs = ring->seg_store + (size_t)i * max_segs;
+		r->grants = ring->grant_store + (size_t)i * max_segs;
+		list_add_tail(&r->list, &ring->free);
+	}
+	ring->nr_reqs = nr_reqs;
+	ring->nr_free = nr_reqs;
+	return 0;
+}
+
+/**
+ * blkback_ring_free_reqs() - free the request slots of a ring
+ * @ring: a ring whose thread has stopped
+ */
+void blkback_ring_free_reqs(struct blkback_ring *ring)
+{
+	kvfree(ring->grant_store);
+	kvfree(ring->seg_store);
+	kfree(ring->reqs);
+	ring->grant_store = NULL;
+	ring->seg_store = NULL;
+	ring->reqs = NULL;
+	ring->nr_reqs = 0;
+	ring->nr_free = 0;
+	INIT_LIST_HEAD(&ring->free);
+}
+
+static struct blkback_req *blkback_req_get(struct blkback_ring *ring)
+{
+	struct blkback_req *r;
+
+	r = list_first_entry(&ring->free, struct blkback_req, list);
+	list_del(&r->list);
+	ring->nr_free--;
+	atomic_inc(&ring->inflight);
+	return r;
+}
+
+static void blkback_req_release(struct blkback_ring *ring,
+				struct blkback_req *r)
+{
+	list_add(&r->list, &ring->free);
+	ring->nr_free++;
+	atomic_dec(&ring->inflight);
+}
+
+/* ------------------------------------------------------------------ */
+/* Completion                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Last reference gone: hand the request to the ring's thread. */
+static void blkback_req_put(struct blkback_req *r)
+{
+	struct blkback_ring *ring = r->ring;
+	unsigned long flags;
+
+	if (!atomic_dec_and_test(&r->pending_bios))
+		return;
+	/*
+	 * Wake under the lock: once it is dropped the thread may answer the
+	 * request and the ring may go away.
+	 */
+	spin_lock_irqsave(&ring->done_lock, flags);
+	list_add_tail(&r->list, &ring->done);
+	wake_up(&ring->wq);
+	spin_unlock_irqrestore(&ring->done_lock, flags);
+}
+
+static void blkback_bio_end(struct bio *bio)
+{
+	struct blkback_req *r = bio->bi_private;
+
+	if (bio->bi_status)
+		WRITE_ONCE(r->error, bio->bi_status);
+	bio_put(bio);
+	blkback_req_put(r);
+}
+
+/* Answer the requests whose I/O finished.  Returns true if there were any. */
+static bool blkback_complete(struct blkback_ring *ring)
+{
+	struct blkback_req *r, *next;
+	LIST_HEAD(done);
+
+	spin_lock_irq(&ring->done_lock);
+	list_splice_init(&ring->done, &done);
+	spin_unlock_irq(&ring->done_lock);
+	if (list_empty(&done))
+		return false;
+
+	list_for_each_entry_safe(r, next, &done, list) {
+		s16 status = BLKIF_RSP_OKAY;
+
+		blkback_unmap_grants(ring, r->grants, r->info.nseg);
+		if (r->error) {
+			atomic64_inc(&ring->stats.err[BLKBACK_ERR_IO]);
+			if (r->error == BLK_STS_NOTSUPP && r->info.preflush)
+				status = BLKIF_RSP_EOPNOTSUPP;
+			else
+				status = BLKIF_RSP_ERROR;
+			dev_warn_ratelimited(&ring->be->xdev->dev,
+					     "ring %u: I/O error %d on op %u at sector %llu\n",
+					     ring->idx,
+					     blk_status_to_errno(r->error),
+					     r->info.op, r->info.sector);
+		}
+		blkback_respond(ring, r->info.id, r->info.op, status);
+		list_del(&r->list);
+		blkback_req_release(ring, r);
+	}
+	blkback_push(ring);
+	return true;
+}
+
+/* Wait until all but @keep requests of the ring are answered. */
+static void blkback_drain(struct blkback_ring *ring, int keep)
+{
+	while (atomic_read(&ring->inflight) > keep) {
+		if (!wait_event_timeout(ring->wq, !list_empty(&ring->done),
+					BLKBACK_DRAIN_LOG_SECS * HZ))
+			dev_warn(&ring->be->xdev->dev,
+				 "ring %u: still waiting for %d requests\n",
+				 ring->idx, atomic_read(&ring->inflight));
+		blkback_complete(ring);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Dispatch                                                            */
+/* ------------------------------------------------------------------ */
+
+static void blkback_discard(struct blkback_ring *ring,
+			    const struct blkback_req_info *info)
+{
+	struct block_device *bdev = ring->be->bdev.bdev;
+	s16 status = BLKIF_RSP_OKAY;
+	int err;
+
+	blkback_count(&ring->stats, BLKBACK_ST_DS_REQ, 1);
+	if (info->secure)
+		err = blkdev_issue_secure_erase(bdev, info->sector,
+						info->nr_sectors, GFP_KERNEL);
+	else
+		err = blkdev_issue_discard(bdev, info->sector,
+					   info->nr_sectors, GFP_KERNEL);
+	if (err) {
+		atomic64_inc(&ring->stats.err[BLKBACK_ERR_IO]);
+		status = err == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP :
+					      BLKIF_RSP_ERROR;
+	}
+	blkback_respond(ring, info->id, info->op, status);
+}
+
+/*
+ * Copy the segments of an indirect request out of its indirect pages, once,
+ * then let the pages go.
+ */
+static int blkback_read_indirect(struct blkback_ring *ring,
+				 struct blkback_req *r,
+				 const struct blkif_request *req)
+{
+	unsigned int n = r->info.nr_indirect_pages, i, left = r->info.nseg;
+	int err;
+
+	for (i = 0; i < n; i++)
+		r->ind[i].gref = req->u.indirect.indirect_grefs[i];
+	err = blkback_map_grants(ring, r->ind, n, true);
+	if (!err) {
+		for (i = 0; i < n; i++) {
+			unsigned int cnt = min_t(unsigned int, left,
+						 BLKIF_SEGS_PER_INDIRECT_PAGE);
+
+			memcpy(r->segs + i * BLKIF_SEGS_PER_INDIRECT_PAGE,
+			       page_address(r->ind[i].page),
+			       cnt * sizeof(*r->segs));
+			left -= cnt;
+		}
+	}
+	blkback_unmap_grants(ring, r->ind, n);
+	return err;
+}
+
+static blk_opf_t blkback_bio_opf(const struct blkback_req_info *info)
+{
+	blk_opf_t opf;
+
+	if (info->kind == BLKBACK_KIND_READ)
+		return REQ_OP_READ;
+	opf = REQ_OP_WRITE | REQ_SYNC;
+	if (info->kind == BLKBACK_KIND_WRITE)
+		opf |= REQ_IDLE;
+	if (info->preflush)
+		opf |= REQ_PREFLUSH;
+	if (info->fua)
+		opf |= REQ_FUA;
+	return opf;
+}
+
+static struct bio *blkback_bio_new(struct blkback_req *r, unsigned int nvecs,
+				   blk_opf_t opf, sector_t sector)
+{
+	struct bio *bio = bio_alloc(r->ring->be->bdev.bdev, nvecs, opf,
+				    GFP_NOIO);
+
+	bio->bi_iter.bi_sector = sector;
+	bio->bi_private = r;
+	bio->bi_end_io = blkback_bio_end;
+	atomic_inc(&r->pending_bios);
+	return bio;
+}
+
+/* Build the bios of a mapped request and submit them. */
+static void blkback_submit(struct blkback_ring *ring, struct blkback_req *r)
+{
+	blk_opf_t opf = blkback_bio_opf(&r->info);
+	sector_t sector = r->info.sector;
+	unsigned int i, nseg = r->info.nseg;
+	struct bio *bio = NULL;
+	struct blk_plug plug;
+
+	r->error = BLK_STS_OK;
+	atomic_set(&r->pending_bios, 1);
+	blk_start_plug(&plug);
+	if (!nseg)
+		bio = blkback_bio_new(r, 0, opf, sector);
+	for (i = 0; i < nseg; i++) {
+		unsigned int off = r->segs[i].first_sect << BLKIF_SECTOR_SHIFT;
+		unsigned int len = (r->segs[i].last_sect + 1 -
+				    r->segs[i].first_sect) << BLKIF_SECTOR_SHIFT;
+
+		if (!bio || bio_add_page(bio, r->grants[i].page, len, off) != len) {
+			if (bio)
+				submit_bio(bio);
+			bio = blkback_bio_new(r, min_t(unsigned int, nseg - i,
+						       BIO_MAX_VECS),
+					      opf, sector);
+			/* a fresh bio always has room for one page */
+			__bio_add_page(bio, r->grants[i].page, len, off);
+		}
+		sector += len >> BLKIF_SECTOR_SHIFT;
+	}
+	submit_bio(bio);
+	blk_finish_plug(&plug);
+	blkback_req_put(r);
+}
+
+static void blkback_count_req(struct blkback_ring *ring,
+			      const struct blkback_req_info *info)
+{
+	struct blkback_stats *s = &ring->stats;
+
+	if (info->indirect)
+		blkback_count(s, BLKBACK_ST_INDIRECT_REQ, 1);
+	if (info->preflush)
+		blkback_count(s, BLKBACK_ST_F_REQ, 1);
+	if (info->kind == BLKBACK_KIND_READ) {
+		blkback_count(s, BLKBACK_ST_RD_REQ, 1);
+		blkback_count(s, BLKBACK_ST_RD_SECT, info->nr_sectors);
+	} else if (info->kind == BLKBACK_KIND_WRITE) {
+		if (!info->preflush)
+			blkback_count(s, BLKBACK_ST_WR_REQ, 1);
+		blkback_count(s, BLKBACK_ST_WR_SECT, info->nr_sectors);
+	}
+}
+
+/* Serve one request, from its private copy. */
+static void blkback_dispatch(struct blkback_ring *ring,
+			     const struct blkif_request *req)
+{
+	struct blkback_limits lim = blkback_limits(ring->be);
+	struct blkback_req_info info;
+	struct blkback_req *r;
+	enum blkback_err err;
+
+	blkback_count(&ring->stats, BLKBACK_ST_REQ, 1);
+	err = blkback_check_header(req, &lim, &info);
+	if (err) {
+		blkback_refuse(ring, &info, err);
+		return;
+	}
+	if (info.kind == BLKBACK_KIND_DISCARD) {
+		blkback_discard(ring, &info);
+		return;
+	}
+	if (info.kind == BLKBACK_KIND_FLUSH && lim.readonly) {
+		/* nothing was written through us: nothing to flush */
+		blkback_count_req(ring, &info);
+		blkback_respond(ring, info.id, info.op, BLKIF_RSP_OKAY);
+		return;
+	}
+
+	r = blkback_req_get(ring);
+	r->info = info;
+	if (info.indirect) {
+		if (blkback_read_indirect(ring, r, req)) {
+			err = BLKBACK_ERR_MAP;
+			goto refuse;
+		}
+	} else if (info.nseg) {
+		memcpy(r->segs, req->u.rw.seg, info.nseg * sizeof(*r->segs));
+	}
+	if (info.nseg) {
+		unsigned int i;
+
+		err = blkback_check_segments(r->segs, &lim, &r->info);
+		if (err)
+			goto refuse;
+		for (i = 0; i < info.nseg; i++)
+			r->grants[i].gref = r->segs[i].gref;
+	}
+
+	if (info.drain)
+		blkback_drain(ring, 1);	/* all but this one */
+
+	if (blkback_map_grants(ring, r->grants, info.nseg,
+			       info.kind != BLKBACK_KIND_READ)) {
+		blkback_unmap_grants(ring, r->grants, info.nseg);
+		err = BLKBACK_ERR_MAP;
+		goto refuse;
+	}
+	blkback_count_req(ring, &r->info);
+	blkback_submit(ring, r);
+	return;
+
+refuse:
+	blkback_refuse(ring, &r->info, err);
+	blkback_req_release(ring, r);
+}
+
+/* ------------------------------------------------------------------ */
+/* The ring                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Private copy of the request in slot @rc, whatever the guest's ABI. */
+static void blkback_copy_req(struct blkback_ring *ring, RING_IDX rc,
+			     struct blkif_request *req)
+{
+	union blkback_back_rings *br = &ring->br;
+
+	switch (ring->be->abi) {
+	case BLKBACK_ABI_X86_32:
+		blkback_copy_req_x86_32(req, RING_GET_REQUEST(&br->x86_32, rc));
+		break;
+	case BLKBACK_ABI_X86_64:
+		blkback_copy_req_x86_64(req, RING_GET_REQUEST(&br->x86_64, rc));
+		break;
+	default:
+		memcpy(req, RING_GET_REQUEST(&br->native, rc), sizeof(*req));
+		break;
+	}
+}
+
+/*
+ * Take the requests the frontend published.  Returns 1 when some are left
+ * (no free slot, or stopping), 0 when the ring is empty, -EPROTO when the
+ * frontend broke the ring.
+ */
+static int blkback_take_requests(struct blkback_ring *ring,
+				 unsigned int *eoi_flags)
+{
+	struct blkback_common_back_ring *cr = &ring->br.common;
+	struct blkif_request req;
+	RING_IDX rc, rp;
+
+	rc = cr->req_cons;
+	rp = READ_ONCE(cr->sring->req_prod);
+	rmb(); /* read the requests only after their producer index */
+
+	if (RING_REQUEST_PROD_OVERFLOW(cr, rp)) {
+		WRITE_ONCE(ring->broken, true);
+		dev_warn_ratelimited(&ring->be->xdev->dev,
+				     "ring %u: frontend of domain %u published %u requests for a ring of %u: ring stopped\n",
+				     ring->idx, ring->be->domid,
+				     rp - cr->rsp_prod_pvt, RING_SIZE(cr));
+		return -EPROTO;
+	}
+
+	while (rc != rp) {
+		if (RING_REQUEST_CONS_OVERFLOW(cr, rc))
+			break;
+		*eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS;
+		if (kthread_should_stop())
+			return 1;
+		if (!ring->nr_free) {
+			blkback_count(&ring->stats, BLKBACK_ST_OO_REQ, 1);
+			return 1;
+		}
+		blkback_copy_req(ring, rc, &req);
+		cr->req_cons = ++rc;
+		/* from here on only the private copy is looked at */
+		barrier();
+		ring->last_req = jiffies;
+		blkback_dispatch(ring, &req);
+		blkback_push(ring);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int blkback_serve_ring(struct blkback_ring *ring,
+			      unsigned int *eoi_flags)
+{
+	int more;
+
+	do {
+		more = blkback_take_requests(ring, eoi_flags);
+		if (more)
+			return more;
+		RING_FINAL_CHECK_FOR_REQUESTS(&ring->br.common, more);
+	} while (more);
+	return 0;
+}
+
+static bool blkback_has_work(struct blkback_ring *ring)
+{
+	return kthread_should_stop() || !list_empty(&ring->done) ||
+	       (READ_ONCE(ring->notified) && ring->nr_free &&
+		!READ_ONCE(ring->broken));
+}
+
+static void blkback_print_stats(struct blkback_ring *ring)
+{
+	atomic64_t *st = ring->stats.st;
+
+	dev_info(&ring->be->xdev->dev,
+		 "ring %u: rd %lld wr %lld f %lld ds %lld oo %lld | pgrants %u/%u hit %lld miss %lld | map %lld unmap %lld | pool %u\n",
+		 ring->idx, atomic64_read(&st[BLKBACK_ST_RD_REQ]),
+		 atomic64_read(&st[BLKBACK_ST_WR_REQ]),
+		 atomic64_read(&st[BLKBACK_ST_F_REQ]),
+		 atomic64_read(&st[BLKBACK_ST_DS_REQ]),
+		 atomic64_read(&st[BLKBACK_ST_OO_REQ]),
+		 ring->nr_pgrants, READ_ONCE(blkback_max_persistent_grants),
+		 atomic64_read(&st[BLKBACK_ST_PGNT_HIT]),
+		 atomic64_read(&st[BLKBACK_ST_PGNT_MISS]),
+		 atomic64_read(&st[BLKBACK_ST_MAP_OPS]),
+		 atomic64_read(&st[BLKBACK_ST_UNMAP_OPS]),
+		 blkback_pool_pages(ring));
+}
+
+/* Cache upkeep and statistics, between batches of requests. */
+static void blkback_housekeeping(struct blkback_ring *ring)
+{
+	bool idle = !atomic_read(&ring->inflight) &&
+		    time_after(jiffies, ring->last_req +
+			       msecs_to_jiffies(BLKBACK_POOL_IDLE_MS));
+
+	blkback_grants_maintain(ring, idle);
+	if (READ_ONCE(blkback_log_stats) && time_after(jiffies, ring->next_log)) {
+		blkback_print_stats(ring);
+		ring->next_log = jiffies + BLKBACK_LOG_STATS_SECS * HZ;
+	}
+}
+
+/**
+ * blkback_ring_thread() - the thread serving one ring
+ * @arg: the ring
+ *
+ * Runs until kthread_stop(); then waits for the ring's I/O in flight, so
+ * that the caller may unmap and free everything once it returns.
+ *
+ * Return: 0.
+ */
+int blkback_ring_thread(void *arg)
+{
+	struct blkback_ring *ring = arg;
+	unsigned int eoi_flags = XEN_EOI_FLAG_SPURIOUS;
+
+	set_freezable();
+	ring->last_req = jiffies;
+	ring->next_log = jiffies + BLKBACK_LOG_STATS_SECS * HZ;
+	while (!kthread_should_stop()) {
+		wait_event_freezable_timeout(ring->wq, blkback_has_work(ring),
+					     msecs_to_jiffies(BLKBACK_MAINT_INTERVAL_MS));
+		blkback_complete(ring);
+
+		if (READ_ONCE(ring->notified) && ring->nr_free &&
+		    !READ_ONCE(ring->broken)) {
+			int ret;
+
+			WRITE_ONCE(ring->notified, false);
+			/* clear the flag before looking at the ring */
+			smp_mb();
+			ret = blkback_serve_ring(ring, &eoi_flags);
+			if (ret > 0) {
+				WRITE_ONCE(ring->notified, true);
+			} else if (!ret) {
+				/* unmask the event channel only when done */
+				xen_irq_lateeoi(ring->irq, eoi_flags);
+				eoi_flags = XEN_EOI_FLAG_SPURIOUS;
+			}
+		}
+		blkback_housekeeping(ring);
+	}
+
+	blkback_drain(ring, 0);
+	if (READ_ONCE(blkback_log_stats))
+		blkback_print_stats(ring);
+	return 0;
+}

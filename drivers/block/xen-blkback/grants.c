@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkback: the grant layer.  Maps the frontend's grants for a request
+ * and unmaps them afterwards, keeps persistent grants (a cache per ring,
+ * keyed by grant reference) when both ends agreed on them, and recycles the
+ * ballooned pages that mappings need through a per-ring pool.
+ *
+ * Map and unmap run in the ring's thread; unmapping of purged persistent
+ * grants is deferred to a work item so that the I/O path does not pay for
+ * it.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <xen/page.h>
+#include "common.h"
+
+static unsigned long blkback_page_addr(struct page *page)
+{
+	return (unsigned long)pfn_to_kaddr(page_to_pfn(page));
+}
+
+static struct blkback_pgrant *blkback_pgrant_find(struct blkback_ring *ring,
+						  grant_ref_t gref)
+{
+	struct rb_node *n = ring->pgrants.rb_node;
+
+	while (n) {
+		struct blkback_pgrant *pg = rb_entry(n, struct blkback_pgrant,
+						     node);
+
+		if (gref < pg->gref)
+			n = n->rb_left;
+		else if (gref > pg->gref)
+			n = n->rb_right;
+		else
+			return pg;
+	}
+	return NULL;
+}
+
+static bool blkback_pgrant_insert(struct blkback_ring *ring,
+				  struct blkback_pgrant *pg)
+{
+	struct rb_node **link = &ring->pgrants.rb_node, *parent = NULL;
+
+	while (*link) {
+		struct blkback_pgrant *cur = rb_entry(*link,
+						      struct blkback_pgrant,
+						      node);
+
+		parent = *link;
+		if (pg->gref < cur->gref)
+			link = &(*link)->rb_left;
+		else if (pg->gref > cur->gref)
+			link = &(*link)->rb_right;
+		else
+			return false;
+	}
+	rb_link_node(&pg->node, parent, link);
+	rb_insert_color(&pg->node, &ring->pgrants);
+	ring->nr_pgrants++;
+	return true;
+}
+
+/*
+ * A freshly mapped grant becomes persistent while the cache has room;
+ * otherwise it is unmapped with its request and the next purge pass makes
+ * room.
+ */
+static void blkback_pgrant_adopt(struct blkback_ring *ring,
+				 struct blkback_grant *g)
+{
+	struct blkback_pgrant *pg;
+
+	if (ring->nr_pgrants >= READ_ONCE(blkback_max_persistent_grants))
+		return;
+	pg = kzalloc(sizeof(*pg), GFP_NOIO);
+	if (!pg)
+		return;
+	pg->gref = g->gref;
+	pg->handle = g->handle;
+	pg->page = g->page;
+	pg->in_use = true;
+	pg->recently_used = true;
+	if (!blkback_pgrant_insert(ring, pg)) {
+		/* the same grant twice in flight: serve it unshared */
+		kfree(pg);
+		return;
+	}
+	ring->pgrants_in_use++;
+	g->pgnt = pg;
+	g->handle = BLKBACK_NO_HANDLE;
+}
+
+/* Issue the queued map operations; returns 0 or -EIO if one failed. */
+static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap)
+{
+	int ret, err = 0;
+	unsigned int i;
+
+	ret = gnttab_map_refs(ring->map_ops, NULL, ring->map_pages, nmap);
+	blkback_count(&ring->stats, BLKBACK_ST_MAP_OPS, nmap);
+	for (i = 0; i < nmap; i++) {
+		struct blkback_grant *g = ring->map_slots[i];
+
+		if (ret || ring->map_ops[i].status != GNTST_okay) {
+			gnttab_page_cache_put(&ring->pool, &g->page, 1);
+			g->page = NULL;
+			err = -EIO;
+			continue;
+		}
+		g->handle = ring->map_ops[i].handle;
+		if (ring->persistent)
+			blkback_pgrant_adopt(ring, g);
+	}
+	if (err)
+		dev_warn_ratelimited(&ring->be->xdev->dev,
+				     "ring %u: mapping grants of domain %u failed (%d)\n",
+				     ring->idx, ring->be->domid, ret);
+	return err;
+}
+
+/**
+ * blkback_map_grants() - map the grants of a request
+ * @ring: the ring the request came from
+ * @g: the grants, with @gref set
+ * @n: how many
+ * @readonly: the backend only reads the pages (a write to the device)
+ *
+ * Persistent grants already in the cache are reused; the others are mapped
+ * in batches.  On failure some grants may be mapped: the caller unmaps all
+ * @n with blkback_unmap_grants(), which copes with partial maps.
+ *
+ * Return: 0, -ENOMEM (no page for a mapping) or -EIO (a map failed).
+ */
+int blkback_map_grants(struct blkback_ring *ring, struct blkback_grant *g,
+		       unsigned int n, bool readonly)
+{
+	u32 flags = GNTMAP_host_map;
+	unsigned int i, nmap = 0;
+	int err = 0;
+
+	/* persistent grants serve reads later: the frontend grants them rw */
+	if (readonly && !ring->persistent)
+		flags |= GNTMAP_readonly;
+
+	for (i = 0; i < n; i++) {
+		g[i].handle = BLKBACK_NO_HANDLE;
+		g[i].page = NULL;
+		g[i].pgnt = NULL;
+	}
+
+	for (i = 0; i < n; i++) {
+		struct blkback_pgrant *pg;
+
+		if (ring->persistent) {
+			pg = blkback_pgrant_find(ring, g[i].gref);
+			if (pg && !pg->in_use) {
+				pg->in_use = true;
+				pg->recently_used = true;
+				ring->pgrants_in_use++;
+				g[i].pgnt = pg;
+				g[i].page = pg->page;
+				blkback_count(&ring->stats, BLKBACK_ST_PGNT_HIT, 1);
+				continue;
+			}
+			blkback_count(&ring->stats, BLKBACK_ST_PGNT_MISS, 1);
+		}
+		if (gnttab_page_cache_get(&ring->pool, &g[i].page)) {
+			g[i].page = NULL;
+			err = -ENOMEM;
+			break;
+		}
+		gnttab_set_map_op(&ring->map_ops[nmap],
+				  blkback_page_addr(g[i].page), flags,
+				  g[i].gref, ring->be->domid);
+		ring->map_pages[nmap] = g[i].page;
+		ring->map_slots[nmap] = &g[i];
+		if (++nmap == BLKBACK_MAP_BATCH) {
+			err = blkback_map_flush(ring, nmap) ?: err;
+			nmap = 0;
+		}
+	}
+	if (nmap)
+		err = blkback_map_flush(ring, nmap) ?: err;
+	return err;
+}
+
+/*
+ * Unmap a batch and give the pages back to the pool.  A page whose unmap
+ * failed still belongs to the guest's grant: it is never reused.
+ */
+static void blkback_unmap_batch(struct blkback_ring *ring,
+				struct gnttab_unmap_grant_ref *ops,
+				struct page **pages, unsigned int n)
+{
+	struct gntab_unmap_queue_data data = {
+		.unmap_ops = ops,
+		.kunmap_ops = NULL,
+		.pages = pages,
+		.count = n,
+	};
+	int err;
+
+	err = gnttab_unmap_refs_sync(&data);
+	blkback_count(&ring->stats, BLKBACK_ST_UNMAP_OPS, n);
+	if (err) {
+		dev_warn_ratelimited(&ring->be->xdev->dev,
+				     "ring %u: unmapping %u grants failed (%d), pages leaked\n",
+				     ring->idx, n, err);
+		return;
+	}
+	gnttab_page_cache_put(&ring->pool, pages, n);
+}
+
+/**
+ * blkback_unmap_grants() - release the grants of a finished request
+ * @ring: the ring the request came from
+ * @g: the grants, as blkback_map_grants() left them
+ * @n: how many
+ *
+ * Persistent grants go back to the cache, the others are unmapped.
+ */
+void blkback_unmap_grants(struct blkback_ring *ring, struct blkback_grant *g,
+			  unsigned int n)
+{
+	unsigned int i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		struct blkback_pgrant *pg = g[i].pgnt;
+
+		if (pg) {
+			pg->in_use = false;
+			pg->last_used = jiffies;
+			ring->pgrants_in_use--;
+			g[i].pgnt = NULL;
+			continue;
+		}
+		if (g[i].handle == BLKBACK_NO_HANDLE) {
+			if (g[i].page)
+				gnttab_page_cache_put(&ring->pool, &g[i].page, 1);
+			g[i].page = NULL;
+			continue;
+		}
+		gnttab_set_unmap_op(&ring->unmap_ops[k],
+				    blkback_page_addr(g[i].page),
+				    GNTMAP_host_map, g[i].handle);
+		ring->unmap_pages[k] = g[i].page;
+		g[i].handle = BLKBACK_NO_HANDLE;
+		g[i].page = NULL;
+		if (++k == BLKBACK_MAP_BATCH) {
+			blkback_unmap_batch(ring, ring->unmap_ops,
+					    ring->unmap_pages, k);
+			k = 0;
+		}
+	}
+	if (k)
+		blkback_unmap_batch(ring, ring->unmap_ops, ring->unmap_pages, k);
+}
+
+/* Unmap and free every persistent grant on the purge list. */
+static void blkback_purge_unmap(struct blkback_ring *ring)
+{
+	struct blkback_pgrant *pg, *victims[BLKBACK_MAP_BATCH];
+	unsigned int i, k;
+
+	for (;;) {
+		k = 0;
+		spin_lock(&ring->purge_lock);
+		while (k < BLKBACK_MAP_BATCH && !list_empty(&ring->purge_list)) {
+			pg = list_first_entry(&ring->purge_list,
+					      struct blkback_pgrant, purge);
+			list_del(&pg->purge);
+			victims[k++] = pg;
+		}
+		spin_unlock(&ring->purge_lock);
+		if (!k)
+			return;
+		for (i = 0; i < k; i++) {
+			gnttab_set_unmap_op(&ring->purge_ops[i],
+					    blkback_page_addr(victims[i]->page),
+					    GNTMAP_host_map, victims[i]->handle);
+			ring->purge_pages[i] = victims[i]->page;
+			kfree(victims[i]);
+		}
+		blkback_unmap_batch(ring, ring->purge_ops, ring->purge_pages, k);
+	}
+}
+
+static void blkback_purge_work(struct work_struct *work)
+{
+	blkback_purge_unmap(container_of(work, struct blkback_ring,
+					 purge_work));
+}
+
+/* One LRU pass (see lru.c); victims leave the tree for the purge list. */
+static void blkback_pgrant_purge(struct blkback_ring *ring, unsigned int max)
+{
+	struct blkback_lru_pass pass = {
+		.now = jiffies,
+		.timeout = READ_ONCE(blkback_pgrant_unused_seconds) * HZ,
+		.want = blkback_lru_target(ring->nr_pgrants, max,
+					   ring->pgrants_in_use),
+	};
+	struct blkback_pgrant *pg, *next;
+	unsigned int round, purged = 0;
+	LIST_HEAD(victims);
+
+	for (round = 0; round < 2; round++) {
+		rbtree_postorder_for_each_entry_safe(pg, next, &ring->pgrants,
+						     node) {
+			bool recent = round == 0 && pg->recently_used;
+
+			if (!blkback_lru_victim(&pass, pg->last_used,
+						pg->in_use, recent)) {
+				pg->recently_used = false;
+				continue;
+			}
+			list_add_tail(&pg->purge, &victims);
+			purged++;
+		}
+		/* postorder walks cannot erase as they go */
+		list_for_each_entry(pg, &victims, purge)
+			if (!RB_EMPTY_NODE(&pg->node)) {
+				rb_erase(&pg->node, &ring->pgrants);
+				RB_CLEAR_NODE(&pg->node);
+			}
+		if (!pass.want)
+			break;
+	}
+	if (!purged)
+		return;
+	ring->nr_pgrants -= purged;
+	blkback_count(&ring->stats, BLKBACK_ST_LRU_PURGED, purged);
+	spin_lock(&ring->purge_lock);
+	list_splice_tail(&victims, &ring->purge_list);
+	spin_unlock(&ring->purge_lock);
+	schedule_work(&ring->purge_work);
+}
+
+/**
+ * blkback_grants_maintain() - periodic upkeep of a ring's grant caches
+ * @ring: the ring, from its own thread
+ * @idle: no request for a while: empty the page pool
+ *
+ * Purges persistent grants when the cache is full (at every call) or when
+ * some may have aged out (once a second), and trims the page pool to
+ * max_buffer_pages.
+ */
+void blkback_grants_maintain(struct blkback_ring *ring, bool idle)
+{
+	unsigned int max = READ_ONCE(blkback_max_persistent_grants);
+
+	if (ring->nr_pgrants &&
+	    (ring->nr_pgrants >= max || time_after(jiffies, ring->next_purge))) {
+		blkback_pgrant_purge(ring, max);
+		ring->next_purge = jiffies + HZ;
+	}
+	gnttab_page_cache_shrink(&ring->pool,
+				 idle ? 0 : READ_ONCE(blkback_max_buffer_pages));
+}
+
+/**
+ * blkback_grants_init() - set up the grant caches of a new ring
+ * @ring: the ring
+ */
+void blkback_grants_init(struct blkback_ring *ring)
+{
+	ring->pgrants = RB_ROOT;
+	spin_lock_init(&ring->purge_lock);
+	INIT_LIST_HEAD(&ring->purge_list);
+	INIT_WORK(&ring->purge_work, blkback_purge_work);
+	gnttab_page_cache_init(&ring->pool);
+	ring->next_purge = jiffies + HZ;
+}
+
+/**
+ * blkback_grants_free() - unmap every grant of a ring and free its pool
+ * @ring: a ring with no request in flight
+ */
+void blkback_grants_free(struct blkback_ring *ring)
+{
+	struct blkback_pgrant *pg, *next;
+	LIST_HEAD(all);
+
+	flush_work(&ring->purge_work);
+	rbtree_postorder_for_each_entry_safe(pg, next, &ring->pgrants, node)
+		list_add_tail(&pg->purge, &all);
+	ring->pgrants = RB_ROOT;
+	ring->nr_pgrants = 0;
+	ring->pgrants_in_use = 0;
+	spin_lock(&ring->purge_lock);
+	list_splice_tail(&all, &ring->purge_list);
+	spin_unlock(&ring->purge_lock);
+	blkback_purge_unmap(ring);
+	gnttab_page_cache_shrink(&ring->pool, 0);
+}
+
+/**
+ * blkback_pool_pages() - pages waiting in a ring's pool
+ * @ring: the ring
+ *
+ * Return: the number of pages.
+ */
+unsigned int blkback_pool_pages(struct blkback_ring *ring)
+{
+	return READ_ONCE(ring->pool.num_pages);
+}

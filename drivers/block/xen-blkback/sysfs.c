@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkback: observability under /sys/bus/xen-backend/devices/vbd-D-N/.
+ *
+ * physical_device, mode and statistics/{oo,rd,wr,f,ds}_req, {rd,wr}_sect
+ * keep the names and formats existing tools read.  The other counters let
+ * a test tell where requests and grants went (see
+ * Documentation/ABI/testing/sysfs-driver-xen-blkback).  Counters add up
+ * all rings and all connections of the device; gauges (persistent_grants,
+ * pool_pages, inflight) describe the current connection.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/sysfs.h>
+#include "common.h"
+
+enum blkback_attr_kind {
+	BLKBACK_ATTR_STAT,	/* counter, enum blkback_stat */
+	BLKBACK_ATTR_ERR,	/* counter, enum blkback_err */
+	BLKBACK_ATTR_PGRANTS,	/* gauge */
+	BLKBACK_ATTR_POOL,	/* gauge */
+	BLKBACK_ATTR_INFLIGHT,	/* gauge */
+	BLKBACK_ATTR_RING_REQ,	/* per ring */
+	BLKBACK_ATTR_RING_PGRANTS,	/* per ring */
+};
+
+struct blkback_attr {
+	struct device_attribute attr;
+	enum blkback_attr_kind kind;
+	unsigned int idx;
+};
+
+#define BLKBACK_ATTR(_name, _kind, _idx)				\
+	static struct blkback_attr blkback_attr_##_name = {		\
+		.attr = __ATTR(_name, 0444, blkback_attr_show, NULL),	\
+		.kind = _kind,						\
+		.idx = _idx,						\
+	}
+
+/**
+ * blkback_stats_add() - fold the counters of a ring into a total
+ * @to: the total
+ * @from: the ring's counters
+ */
+void blkback_stats_add(struct blkback_stats *to, struct blkback_stats *from)
+{
+	unsigned int i;
+
+	for (i = 0; i < BLKBACK_NR_STATS; i++)
+		atomic64_add(atomic64_read(&from->st[i]), &to->st[i]);
+	for (i = 0; i < BLKBACK_NR_ERR; i++)
+		atomic64_add(atomic64_read(&from->err[i]), &to->err[i]);
+}
+
+static u64 blkback_ring_value(struct blkback_ring *ring,
+			      const struct blkback_attr *a)
+{
+	switch (a->kind) {
+	case BLKBACK_ATTR_STAT:
+		return atomic64_read(&ring->stats.st[a->idx]);
+	case BLKBACK_ATTR_ERR:
+		return atomic64_read(&ring->stats.err[a->idx]);
+	case BLKBACK_ATTR_PGRANTS:
+	case BLKBACK_ATTR_RING_PGRANTS:
+		return READ_ONCE(ring->nr_pgrants);
+	case BLKBACK_ATTR_POOL:
+		return blkback_pool_pages(ring);
+	case BLKBACK_ATTR_INFLIGHT:
+		return atomic_read(&ring->inflight);
+	case BLKBACK_ATTR_RING_REQ:
+		return atomic64_read(&ring->stats.st[BLKBACK_ST_REQ]);
+	}
+	return 0;
+}
+
+static ssize_t blkback_attr_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct blkback_attr *a = container_of(attr, struct blkback_attr, attr);
+	struct blkback_dev *be = dev_get_drvdata(dev);
+	bool per_ring = a->kind == BLKBACK_ATTR_RING_REQ ||
+			a->kind == BLKBACK_ATTR_RING_PGRANTS;
+	ssize_t len = 0;
+	unsigned int i;
+	u64 sum = 0;
+
+	if (!be)
+		return -ENODEV;
+	mutex_lock(&be->lock);
+	if (a->kind == BLKBACK_ATTR_STAT)
+		sum = atomic64_read(&be->closed.st[a->idx]);
+	else if (a->kind == BLKBACK_ATTR_ERR)
+		sum = atomic64_read(&be->closed.err[a->idx]);
+	for (i = 0; i < be->nr_rings; i++) {
+		u64 v = blkback_ring_value(&be->rings[i], a);
+
+		if (per_ring)
+			len += sysfs_emit_at(buf, len, "%s%llu", i ? " " : "", v);
+		else
+			sum += v;
+	}
+	mutex_unlock(&be->lock);
+	if (per_ring)
+		return len + sysfs_emit_at(buf, len, "\n");
+	return sysfs_emit(buf, "%llu\n", sum);
+}
+
+/* the names existing tools read */
+BLKBACK_ATTR(oo_req, BLKBACK_ATTR_STAT, BLKBACK_ST_OO_REQ);
+BLKBACK_ATTR(rd_req, BLKBACK_ATTR_STAT, BLKBACK_ST_RD_REQ);
+BLKBACK_ATTR(wr_req, BLKBACK_ATTR_STAT, BLKBACK_ST_WR_REQ);
+BLKBACK_ATTR(f_req, BLKBACK_ATTR_STAT, BLKBACK_ST_F_REQ);
+BLKBACK_ATTR(ds_req, BLKBACK_ATTR_STAT, BLKBACK_ST_DS_REQ);
+BLKBACK_ATTR(rd_sect, BLKBACK_ATTR_STAT, BLKBACK_ST_RD_SECT);
+BLKBACK_ATTR(wr_sect, BLKBACK_ATTR_STAT, BLKBACK_ST_WR_SECT);
+/* ours */
+BLKBACK_ATTR(requests, BLKBACK_ATTR_STAT, BLKBACK_ST_REQ);
+BLKBACK_ATTR(indirect_req, BLKBACK_ATTR_STAT, BLKBACK_ST_INDIRECT_REQ);
+BLKBACK_ATTR(pgrant_hits, BLKBACK_ATTR_STAT, BLKBACK_ST_PGNT_HIT);
+BLKBACK_ATTR(pgrant_misses, BLKBACK_ATTR_STAT, BLKBACK_ST_PGNT_MISS);
+BLKBACK_ATTR(map_ops, BLKBACK_ATTR_STAT, BLKBACK_ST_MAP_OPS);
+BLKBACK_ATTR(unmap_ops, BLKBACK_ATTR_STAT, BLKBACK_ST_UNMAP_OPS);
+BLKBACK_ATTR(lru_purged, BLKBACK_ATTR_STAT, BLKBACK_ST_LRU_PURGED);
+BLKBACK_ATTR(persistent_grants, BLKBACK_ATTR_PGRANTS, 0);
+BLKBACK_ATTR(pool_pages, BLKBACK_ATTR_POOL, 0);
+BLKBACK_ATTR(inflight, BLKBACK_ATTR_INFLIGHT, 0);
+BLKBACK_ATTR(ring_requests, BLKBACK_ATTR_RING_REQ, 0);
+BLKBACK_ATTR(ring_persistent_grants, BLKBACK_ATTR_RING_PGRANTS, 0);
+BLKBACK_ATTR(err_bad_op, BLKBACK_ATTR_ERR, BLKBACK_ERR_OP);
+BLKBACK_ATTR(err_unsupported, BLKBACK_ATTR_ERR, BLKBACK_ERR_UNSUPP);
+BLKBACK_ATTR(err_bad_nseg, BLKBACK_ATTR_ERR, BLKBACK_ERR_NSEG);
+BLKBACK_ATTR(err_bad_segment, BLKBACK_ATTR_ERR, BLKBACK_ERR_SEG);
+BLKBACK_ATTR(err_misaligned, BLKBACK_ATTR_ERR, BLKBACK_ERR_ALIGN);
+BLKBACK_ATTR(err_out_of_range, BLKBACK_ATTR_ERR, BLKBACK_ERR_RANGE);
+BLKBACK_ATTR(err_read_only, BLKBACK_ATTR_ERR, BLKBACK_ERR_RO);
+BLKBACK_ATTR(err_grant_map, BLKBACK_ATTR_ERR, BLKBACK_ERR_MAP);
+BLKBACK_ATTR(err_io, BLKBACK_ATTR_ERR, BLKBACK_ERR_IO);
+
+static struct attribute *blkback_stat_attrs[] = {
+	&blkback_attr_oo_req.attr.attr,
+	&blkback_attr_rd_req.attr.attr,
+	&blkback_attr_wr_req.attr.attr,
+	&blkback_attr_f_req.attr.attr,
+	&blkback_attr_ds_req.attr.attr,
+	&blkback_attr_rd_sect.attr.attr,
+	&blkback_attr_wr_sect.attr.attr,
+	&blkback_attr_requests.attr.attr,
+	&blkback_attr_indirect_req.attr.attr,
+	&blkback_attr_pgrant_hits.attr.attr,
+	&blkback_attr_pgrant_misses.attr.attr,
+	&blkback_attr_map_ops.attr.attr,
+	&blkback_attr_unmap_ops.attr.attr,
+	&blkback_attr_lru_purged.attr.attr,
+	&blkback_attr_persistent_grants.attr.attr,
+	&blkback_attr_pool_pages.attr.attr,
+	&blkback_attr_inflight.attr.attr,
+	&blkback_attr_ring_requests.attr.attr,
+	&blkback_attr_ring_persistent_grants.attr.attr,
+	&blkback_attr_err_bad_op.attr.attr,
+	&blkback_attr_err_unsupported.attr.attr,
+	&blkback_attr_err_bad_nseg.attr.attr,
+	&blkback_attr_err_bad_segment.attr.attr,
+	&blkback_attr_err_misaligned.attr.attr,
+	&blkback_attr_err_out_of_range.attr.attr,
+	&blkback_attr_err_read_only.attr.attr,
+	&blkback_attr_err_grant_map.attr.attr,
+	&blkback_attr_err_io.attr.attr,
+	NULL
+};
+
+static const struct attribute_group blkback_stat_group = {
+	.name = "statistics",
+	.attrs = blkback_stat_attrs,
+};
+
+static ssize_t physical_device_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct blkback_dev *be = dev_get_drvdata(dev);
+
+	if (!be)
+		return -ENODEV;
+	return sysfs_emit(buf, "%x:%x\n", be->major, be->minor);
+}
+static DEVICE_ATTR_RO(physical_device);
+
+static ssize_t mode_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct blkback_dev *be = dev_get_drvdata(dev);
+
+	if (!be)
+		return -ENODEV;
+	return sysfs_emit(buf, "%s\n", be->mode ?: "");
+}
+static DEVICE_ATTR_RO(mode);
+
+/* Connection details: what was negotiated with the frontend. */
+static ssize_t connection_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct blkback_dev *be = dev_get_drvdata(dev);
+	ssize_t len;
+
+	if (!be)
+		return -ENODEV;
+	mutex_lock(&be->lock);
+	if (!be->rings)
+		len = sysfs_emit(buf, "none\n");
+	else
+		len = sysfs_emit(buf,
+				 "rings=%u ring_pages=%u abi=%s persistent=%u indirect_segments=%u\n",
+				 be->nr_rings, 1U << be->ring_order,
+				 be->abi == BLKBACK_ABI_X86_32 ? "x86_32" :
+				 be->abi == BLKBACK_ABI_X86_64 ? "x86_64" :
+				 "native",
+				 be->persistent, be->max_indirect);
+	mutex_unlock(&be->lock);
+	return len;
+}
+static DEVICE_ATTR_RO(connection);
+
+static struct attribute *blkback_dev_attrs[] = {
+	&dev_attr_physical_device.attr,
+	&dev_attr_mode.attr,
+	&dev_attr_connection.attr,
+	NULL
+};
+
+static const struct attribute_group blkback_dev_group = {
+	.attrs = blkback_dev_attrs,
+};
+
+static const struct attribute_group *blkback_groups[] = {
+	&blkback_dev_group,
+	&blkback_stat_group,
+	NULL
+};
+
+/**
+ * blkback_sysfs_add() - create the device's sysfs files
+ * @be: the device, with its backing device open
+ *
+ * Return: 0 or a negative errno.
+ */
+int blkback_sysfs_add(struct blkback_dev *be)
+{
+	return sysfs_create_groups(&be->xdev->dev.kobj, blkback_groups);
+}
+
+/**
+ * blkback_sysfs_remove() - remove them; waits for readers in progress
+ * @be: the device
+ */
+void blkback_sysfs_remove(struct blkback_dev *be)
+{
+	sysfs_remove_groups(&be->xdev->dev.kobj, blkback_groups);
+}

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkback's persistent grant purge policy: how many grants a full cache
+ * gives back, which ones (idle before recently used, never in use), and
+ * the age rule, including jiffies wrap-around.
+ */
+#include "../../drivers/block/xen-blkback/lru.c"
+#include "unit.h"
+
+static void no_purge_while_room(void)
+{
+	UNIT_EQ(blkback_lru_target(0, 1056, 0), 0);
+	UNIT_EQ(blkback_lru_target(1055, 1056, 0), 0);
+}
+
+static void full_cache_gives_back_a_slice(void)
+{
+	/* 5% of 1056 */
+	UNIT_EQ(blkback_lru_target(1056, 1056, 0), 52);
+	/* over the cap (cap lowered at runtime): the excess as well */
+	UNIT_EQ(blkback_lru_target(1100, 1056, 0), 96);
+	/* tiny caps still make progress */
+	UNIT_EQ(blkback_lru_target(4, 4, 0), 1);
+	/* a cap of 0 empties the cache */
+	UNIT_EQ(blkback_lru_target(10, 0, 0), 10);
+}
+
+static void never_more_than_idle_grants(void)
+{
+	UNIT_EQ(blkback_lru_target(1056, 1056, 1050), 6);
+	UNIT_EQ(blkback_lru_target(1056, 1056, 1056), 0);
+}
+
+static void in_use_never_victim(void)
+{
+	struct blkback_lru_pass p = { .now = 100000, .timeout = 10, .want = 5 };
+
+	UNIT_CHECK(!blkback_lru_victim(&p, 0, true, false));
+	UNIT_EQ(p.want, 5);
+}
+
+static void recently_used_survive_first_round(void)
+{
+	struct blkback_lru_pass p = { .now = 1000, .timeout = 0, .want = 1 };
+
+	UNIT_CHECK(!blkback_lru_victim(&p, 999, false, true));
+	UNIT_CHECK(blkback_lru_victim(&p, 999, false, false));
+	UNIT_EQ(p.want, 0);
+	/* target reached: the rest stays */
+	UNIT_CHECK(!blkback_lru_victim(&p, 999, false, false));
+}
+
+static void unused_too_long_always_victim(void)
+{
+	struct blkback_lru_pass p = { .now = 1000, .timeout = 100, .want = 0 };
+
+	UNIT_CHECK(blkback_lru_victim(&p, 899, false, true));
+	UNIT_CHECK(!blkback_lru_victim(&p, 900, false, false));
+	UNIT_CHECK(!blkback_lru_victim(&p, 950, false, false));
+	UNIT_EQ(p.want, 0);
+}
+
+static void age_rule_survives_jiffies_wrap(void)
+{
+	struct blkback_lru_pass p = { .now = 50, .timeout = 100, .want = 0 };
+
+	/* last used 60 ticks ago, across the wrap: not expired */
+	UNIT_CHECK(!blkback_lru_victim(&p, (unsigned long)-10, false, false));
+	/* last used 150 ticks ago, across the wrap: expired */
+	UNIT_CHECK(blkback_lru_victim(&p, (unsigned long)-100, false, false));
+}
+
+int main(void)
+{
+	UNIT_RUN(no_purge_while_room);
+	UNIT_RUN(full_cache_gives_back_a_slice);
+	UNIT_RUN(never_more_than_idle_grants);
+	UNIT_RUN(in_use_never_victim);
+	UNIT_RUN(recently_used_survive_first_round);
+	UNIT_RUN(unused_too_long_always_victim);
+	UNIT_RUN(age_rule_survives_jiffies_wrap);
+	return unit_summary("blkback_lru");
+}
