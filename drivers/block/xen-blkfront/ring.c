@@ -512,8 +512,11 @@ void blkfront_error_work(struct work_struct *work)
 						  error_work);
 
 	mutex_lock(&info->mutex);
-	if (READ_ONCE(info->connected) == BLKFRONT_ERROR)
+	if (READ_ONCE(info->connected) == BLKFRONT_ERROR) {
 		blkfront_fail_inflight(info);
+		/* queues stopped on a full ring must run to fail their requests */
+		blkfront_kick_queues(info);
+	}
 	mutex_unlock(&info->mutex);
 }
 

@@ -438,7 +438,9 @@ static void blkfront_connect(struct blkfront_info *info)
 		blkfront_recover(info);
 		return;
 	case BLKFRONT_DISCONNECTED:
-		break;
+		if (info->nr_rings)
+			break;
+		return;	/* ring setup failed and was reported */
 	default:
 		return;
 	}
@@ -616,10 +618,10 @@ static int blkfront_probe(struct xenbus_device *dev,
 	return 0;
 }
 
-/* Wait a while for a closing backend to answer, then fail the rest. */
+/* Give a closing backend a while to answer what is in flight. */
 static void blkfront_drain(struct blkfront_info *info)
 {
-	unsigned int waited, r, busy;
+	unsigned int waited, r, busy = 0;
 
 	for (waited = 0; waited < BLKFRONT_REMOVE_WAIT_MS; waited += 100) {
 		busy = 0;
@@ -631,8 +633,6 @@ static void blkfront_drain(struct blkfront_info *info)
 	}
 	dev_warn(&info->xbdev->dev, "backend left %u request(s) unanswered; failing them\n",
 		 busy);
-	blkfront_unbind_irqs(info);
-	blkfront_fail_inflight(info);
 }
 
 static void blkfront_remove(struct xenbus_device *dev)
@@ -644,9 +644,19 @@ static void blkfront_remove(struct xenbus_device *dev)
 	mutex_lock(&info->mutex);
 	if (info->gd) {
 		blk_mark_disk_dead(info->gd);
-		blkfront_unquiesce(info);
-		blkfront_drain(info);
+		if (info->connected == BLKFRONT_CONNECTED)
+			blkfront_drain(info);
+		/*
+		 * From here on nothing reaches the backend: fail what is left
+		 * in flight, set aside by a resume or queued, so that
+		 * del_gendisk() finds the queue empty.
+		 */
+		WRITE_ONCE(info->connected, BLKFRONT_CLOSED);
+		blkfront_unbind_irqs(info);
+		blkfront_fail_inflight(info);
 		blkfront_resubmit_fail(info);
+		blkfront_unquiesce(info);
+		blkfront_kick_queues(info);
 		del_gendisk(info->gd);
 	}
 	blkfront_rings_free(info);
