@@ -512,8 +512,9 @@ static int blkback_take_requests(struct blkback_ring *ring,
 	}
 
 	while (rc != rp) {
+		/* every slot answered-but-unseen: wait for the frontend */
 		if (RING_REQUEST_CONS_OVERFLOW(cr, rc))
-			break;
+			return 1;
 		*eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS;
 		if (kthread_should_stop())
 			return 1;

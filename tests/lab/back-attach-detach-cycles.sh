@@ -1,0 +1,32 @@
+# 50 attach / I/O / detach cycles of the same disk: every cycle connects
+# (the guest reads and writes), every detach releases the backend device,
+# and afterwards no backend device is left, the backend module unloads and
+# loads again cleanly (the runner checks dmesg for warnings).
+ours=$(cat $LAB_RUN/back)
+bparams=$(cat $LAB_RUN/bparams)
+N=${BACK_CYCLES:-50}
+lo=$(disk_loop 16) || { fail "no loop device"; exit 1; }
+file=$(cat /sys/block/${lo#/dev/}/loop/backing_file)
+domid=$(cat $LAB_RUN/domid)
+i=0 bad=0
+while [ $i -lt $N ]; do
+	i=$((i + 1))
+	attach "$lo" xvdb w || { bad=$((bad + 1)); break; }
+	g "dd if=/dev/urandom of=/dev/xvdb bs=4k count=8 seek=$i oflag=direct 2>/dev/null &&
+	   dd if=/dev/xvdb of=/dev/null bs=64k count=4 iflag=direct 2>/dev/null" >/dev/null ||
+		{ fail "I/O in cycle $i"; bad=$((bad + 1)); }
+	detach xvdb || { bad=$((bad + 1)); break; }
+	if [ -d "/sys/bus/xen-backend/devices/vbd-$domid-$(vdev_devid xvdb)" ]; then
+		# the toolstack may take a moment to remove the backend
+		sleep 1
+	fi
+done
+check_eq "cycles done" "$i" "$N"
+check_eq "failed cycles" "$bad" 0
+sleep 2
+left=$(ls -d /sys/bus/xen-backend/devices/vbd-$domid-* 2>/dev/null | wc -l)
+check_eq "backend devices left for the guest" "$left" 0
+check "the backend module unloads" back_unload
+check "and loads again" back_load "$ours" $bparams
+losetup -d "$lo"
+rm -f "$file"

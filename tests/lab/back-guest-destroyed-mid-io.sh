@@ -1,0 +1,39 @@
+# The guest is destroyed while fio runs on two disks: dom0 releases both
+# backend devices (I/O in flight completes, grants are unmapped), logs no
+# warning, and the backend module unloads; a new guest then works.
+ours=$(cat $LAB_RUN/back)
+bparams=$(cat $LAB_RUN/bparams)
+lo=$(disk_loop 64) || { fail "no loop device"; exit 1; }
+file=$(cat /sys/block/${lo#/dev/}/loop/backing_file)
+nb=$(disk_null 64 4096) || { fail "no null_blk"; exit 1; }
+attach "$lo" xvdb w || exit 1
+attach "$nb" xvdc w || exit 1
+domid=$(cat $LAB_RUN/domid)
+g 'for d in xvdb xvdc; do
+	nohup fio --name=bg --filename=/dev/$d --rw=randrw --bs=64k --iodepth=32 \
+		--direct=1 --ioengine=libaio --time_based --runtime=600 >/dev/null 2>&1 &
+   done; sleep 1; echo started' >/dev/null
+sleep 8
+if [ "$ours" = ours ]; then
+	summary "before destroy: xvdb inflight=$(bk_stat xvdb inflight) requests=$(bk_stat xvdb requests)"
+	check_ge "I/O was running" "$(bk_stat xvdb requests)" 1
+fi
+xl destroy $DOMU
+rm -f $LAB_RUN/domid
+i=0
+while ls -d /sys/bus/xen-backend/devices/vbd-$domid-* >/dev/null 2>&1 && [ $i -lt 60 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+left=$(ls -d /sys/bus/xen-backend/devices/vbd-$domid-* 2>/dev/null | wc -l)
+check_eq "backend devices left after destroy" "$left" 0
+check "the backend module unloads" back_unload
+check "and loads again" back_load "$ours" $bparams
+losetup -d "$lo"
+rm -f "$file"
+check "a new guest starts" guest_start
+lo=$(disk_loop 16)
+attach "$lo" xvdb w && check "I/O in the new guest" \
+	fio_verify xvdb --rw=randwrite --bs=4k --iodepth=8 --size=2M
+detach xvdb
+losetup -d "$lo"
