@@ -188,6 +188,9 @@ struct blkfront_ring_info {
  * @close_work: polls until the disk is released, then finishes the close
  * @error_work: fails the requests in flight once the device is stopped
  * @error_logged: the one log line about a broken backend was printed
+ * @split_lock: protects @split_bios
+ * @split_bios: bios of requests too big for the current backend
+ * @split_work: submits @split_bios again, split to the current limits
  */
 struct blkfront_info {
 	struct mutex mutex;		/* see above */
@@ -224,6 +227,9 @@ struct blkfront_info {
 	struct delayed_work close_work;
 	struct work_struct error_work;
 	atomic_t error_logged;
+	spinlock_t split_lock;		/* see above */
+	struct bio_list split_bios;
+	struct work_struct split_work;
 };
 
 /* grants.c */
@@ -247,6 +253,7 @@ void blkfront_complete_rq(struct request *rq);
 void blkfront_set_error(struct blkfront_info *info, unsigned int ring,
 			const char *why, long long val);
 void blkfront_error_work(struct work_struct *work);
+void blkfront_split_work(struct work_struct *work);
 void blkfront_collect_inflight(struct blkfront_info *info);
 void blkfront_fail_inflight(struct blkfront_info *info);
 

@@ -83,13 +83,8 @@ static blk_status_t blkfront_fill_rw(struct blkfront_ring_info *rinfo,
 	bool indirect;
 	int err;
 
-	if (blk_rq_nr_phys_segments(rq) > rinfo->max_segs) {
-		/* formed under the limits of a previous backend */
-		dev_warn_ratelimited(&rinfo->info->xbdev->dev,
-				     "request of %u segments above the backend's %u\n",
-				     blk_rq_nr_phys_segments(rq), rinfo->max_segs);
-		return BLK_STS_IOERR;
-	}
+	if (blk_rq_nr_phys_segments(rq) > rinfo->max_segs)
+		return BLK_STS_IOERR;	/* blkfront_queue_rq() split it */
 	nr = blk_rq_map_sg(rq->q, rq, s->sg);
 	indirect = nr > BLKIF_MAX_SEGMENTS_PER_REQUEST;
 	s->op = op;
@@ -205,6 +200,53 @@ static blk_status_t blkfront_queue_one(struct blkfront_ring_info *rinfo,
 	return BLK_STS_OK;
 }
 
+/*
+ * A read or write formed under the limits of a previous backend (before a
+ * restore) may need more segments than the current one takes: give its
+ * bios back to the block layer, which splits them to the current limits.
+ */
+static bool blkfront_split_oversized(struct blkfront_ring_info *rinfo,
+				     struct request *rq)
+{
+	struct blkfront_info *info = rinfo->info;
+	struct bio_list bios;
+	unsigned long flags;
+
+	if ((req_op(rq) != REQ_OP_READ && req_op(rq) != REQ_OP_WRITE) ||
+	    blk_rq_nr_phys_segments(rq) <= READ_ONCE(rinfo->max_segs))
+		return false;
+	bios.head = rq->bio;
+	bios.tail = rq->biotail;
+	rq->bio = NULL;
+	rq->biotail = NULL;
+	spin_lock_irqsave(&info->split_lock, flags);
+	bio_list_merge(&info->split_bios, &bios);
+	spin_unlock_irqrestore(&info->split_lock, flags);
+	blk_mq_end_request(rq, BLK_STS_OK);
+	schedule_work(&info->split_work);
+	return true;
+}
+
+/**
+ * blkfront_split_work() - submit the bios of oversized requests again
+ * @work: &blkfront_info.split_work
+ */
+void blkfront_split_work(struct work_struct *work)
+{
+	struct blkfront_info *info = container_of(work, struct blkfront_info,
+						  split_work);
+	struct bio_list bios;
+	unsigned long flags;
+	struct bio *bio;
+
+	spin_lock_irqsave(&info->split_lock, flags);
+	bios = info->split_bios;
+	bio_list_init(&info->split_bios);
+	spin_unlock_irqrestore(&info->split_lock, flags);
+	while ((bio = bio_list_pop(&bios)))
+		submit_bio_noacct(bio);
+}
+
 /**
  * blkfront_queue_rq() - blk-mq .queue_rq: put one request on its ring
  * @hctx: hardware queue, mapped onto a ring
@@ -237,6 +279,10 @@ blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 		return BLK_STS_IOERR;
 	default:
 		goto busy;
+	}
+	if (blkfront_split_oversized(rinfo, rq)) {
+		spin_unlock_irqrestore(&rinfo->lock, flags);
+		return BLK_STS_OK;
 	}
 	if (req_op(rq) == REQ_OP_FLUSH && info->flush == BLKFRONT_FLUSH_NONE) {
 		/* the backend withdrew flush support: it writes through */

@@ -609,6 +609,9 @@ static int blkfront_probe(struct xenbus_device *dev,
 	bio_list_init(&info->requeue_bios);
 	INIT_DELAYED_WORK(&info->close_work, blkfront_close_work);
 	INIT_WORK(&info->error_work, blkfront_error_work);
+	INIT_WORK(&info->split_work, blkfront_split_work);
+	spin_lock_init(&info->split_lock);
+	bio_list_init(&info->split_bios);
 	info->connected = BLKFRONT_DISCONNECTED;
 	leaf = strrchr(dev->nodename, '/');
 	if (!leaf || kstrtoul(leaf + 1, 10, &handle))
@@ -642,6 +645,8 @@ static void blkfront_remove(struct xenbus_device *dev)
 	cancel_delayed_work_sync(&info->close_work);
 	cancel_work_sync(&info->error_work);
 	mutex_lock(&info->mutex);
+	/* bios split before the removal fail with the disk */
+	flush_work(&info->split_work);
 	if (info->gd) {
 		blk_mark_disk_dead(info->gd);
 		if (info->connected == BLKFRONT_CONNECTED)
