@@ -88,7 +88,8 @@ struct blkfront_ring_info *blkfront_hctx_ring(struct blk_mq_hw_ctx *hctx)
 {
 	struct blkfront_info *info = hctx->queue->queuedata;
 
-	return &info->rinfo[hctx->queue_num % info->nr_rings];
+	/* no rings only while the queue is quiesced or dead: any entry will do */
+	return &info->rinfo[info->nr_rings ? hctx->queue_num % info->nr_rings : 0];
 }
 
 /**

@@ -679,8 +679,12 @@ static int blkfront_resume(struct xenbus_device *dev)
 
 	mutex_lock(&info->mutex);
 	blkfront_quiesce(info);
-	if (info->connected == BLKFRONT_CONNECTED)
+	/* a new backend gets a fresh start, even after the old one broke */
+	if (info->connected == BLKFRONT_CONNECTED ||
+	    info->connected == BLKFRONT_ERROR) {
 		WRITE_ONCE(info->connected, BLKFRONT_SUSPENDED);
+		atomic_set(&info->error_logged, 0);
+	}
 	blkfront_unbind_irqs(info);
 	blkfront_collect_inflight(info);
 	blkfront_rings_free(info);
