@@ -12,6 +12,13 @@ run_disk() { # <label> <dev> <min block size>
 	local label=$1 dev=$2 bs=$3 small
 	attach "$dev" xvdb w || return 1
 	summary "$label: $(negotiated xvdb)"
+	if [ "$ours" = ours ]; then
+		local f l=
+		for f in nr_rings ring_pages protocol persistent indirect_segments; do
+			l="$l $f=$(cat $(bk_dir xvdb)/connection/$f)"
+		done
+		summary "$label backend connection:$l"
+	fi
 	small=512
 	[ "$bs" -gt 512 ] && small=$bs
 	check "$label: 4k random qd16" \

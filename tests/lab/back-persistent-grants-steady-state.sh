@@ -3,11 +3,12 @@
 # requests < 0.1 over a second fio pass over the same range.  Needs our
 # backend and a frontend with feature_persistent (upstream's default).
 ours=$(cat $LAB_RUN/back)
+conn() { local d f l=; d=$(bk_dir "$1")/connection; for f in nr_rings ring_pages protocol persistent indirect_segments; do l="$l $f=$(cat $d/$f)"; done; echo "backend:$l"; }
 [ "$ours" = ours ] || { note "skipped: needs our backend"; exit 0; }
 lo=$(disk_loop 32) || { fail "no loop device"; exit 1; }
 file=$(cat /sys/block/${lo#/dev/}/loop/backing_file)
 attach "$lo" xvdb w || exit 1
-summary "negotiated: $(negotiated xvdb); $(cat $(bk_dir xvdb)/connection)"
+summary "negotiated: $(negotiated xvdb); $(conn xvdb)"
 if [ "$(xs_front xvdb feature-persistent)" != 1 ] || [ "$(xs_back xvdb feature-persistent)" != 1 ]; then
 	note "persistent grants not agreed: checking they are unused instead"
 	check "fio" fio_verify xvdb --rw=randwrite --bs=4k --iodepth=8 --size=4M

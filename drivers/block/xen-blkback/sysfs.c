@@ -197,35 +197,109 @@ static ssize_t mode_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(mode);
 
-/* Connection details: what was negotiated with the frontend. */
-static ssize_t connection_show(struct device *dev,
-			       struct device_attribute *attr, char *buf)
+enum blkback_conn_field {
+	BLKBACK_CONN_RINGS,
+	BLKBACK_CONN_RING_PAGES,
+	BLKBACK_CONN_PERSISTENT,
+	BLKBACK_CONN_INDIRECT,
+	BLKBACK_CONN_PROTOCOL,
+};
+
+/* What the current connection negotiated; 0 or "none" when unconnected. */
+static ssize_t blkback_conn_show(struct device *dev,
+				 enum blkback_conn_field what,
+				 char *buf)
 {
+	static const char * const abi[] = {
+		[BLKBACK_ABI_NATIVE] = "native",
+		[BLKBACK_ABI_X86_32] = "x86_32",
+		[BLKBACK_ABI_X86_64] = "x86_64",
+	};
 	struct blkback_dev *be = dev_get_drvdata(dev);
+	unsigned int v = 0;
 	ssize_t len;
 
 	if (!be)
 		return -ENODEV;
 	mutex_lock(&be->lock);
-	if (!be->rings)
-		len = sysfs_emit(buf, "none\n");
+	if (be->rings) {
+		switch (what) {
+		case BLKBACK_CONN_RINGS:
+			v = be->nr_rings;
+			break;
+		case BLKBACK_CONN_RING_PAGES:
+			v = 1U << be->ring_order;
+			break;
+		case BLKBACK_CONN_PERSISTENT:
+			v = be->persistent;
+			break;
+		case BLKBACK_CONN_INDIRECT:
+			v = be->max_indirect;
+			break;
+		case BLKBACK_CONN_PROTOCOL:
+			break;
+		}
+	}
+	if (what == BLKBACK_CONN_PROTOCOL)
+		len = sysfs_emit(buf, "%s\n", be->rings ? abi[be->abi] : "none");
 	else
-		len = sysfs_emit(buf,
-				 "rings=%u ring_pages=%u abi=%s persistent=%u indirect_segments=%u\n",
-				 be->nr_rings, 1U << be->ring_order,
-				 be->abi == BLKBACK_ABI_X86_32 ? "x86_32" :
-				 be->abi == BLKBACK_ABI_X86_64 ? "x86_64" :
-				 "native",
-				 be->persistent, be->max_indirect);
+		len = sysfs_emit(buf, "%u\n", v);
 	mutex_unlock(&be->lock);
 	return len;
 }
-static DEVICE_ATTR_RO(connection);
+
+static ssize_t nr_rings_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return blkback_conn_show(dev, BLKBACK_CONN_RINGS, buf);
+}
+static DEVICE_ATTR_RO(nr_rings);
+
+static ssize_t ring_pages_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return blkback_conn_show(dev, BLKBACK_CONN_RING_PAGES, buf);
+}
+static DEVICE_ATTR_RO(ring_pages);
+
+static ssize_t persistent_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return blkback_conn_show(dev, BLKBACK_CONN_PERSISTENT, buf);
+}
+static DEVICE_ATTR_RO(persistent);
+
+static ssize_t indirect_segments_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	return blkback_conn_show(dev, BLKBACK_CONN_INDIRECT, buf);
+}
+static DEVICE_ATTR_RO(indirect_segments);
+
+static ssize_t protocol_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return blkback_conn_show(dev, BLKBACK_CONN_PROTOCOL, buf);
+}
+static DEVICE_ATTR_RO(protocol);
+
+static struct attribute *blkback_conn_attrs[] = {
+	&dev_attr_nr_rings.attr,
+	&dev_attr_ring_pages.attr,
+	&dev_attr_persistent.attr,
+	&dev_attr_indirect_segments.attr,
+	&dev_attr_protocol.attr,
+	NULL
+};
+
+static const struct attribute_group blkback_conn_group = {
+	.name = "connection",
+	.attrs = blkback_conn_attrs,
+};
 
 static struct attribute *blkback_dev_attrs[] = {
 	&dev_attr_physical_device.attr,
 	&dev_attr_mode.attr,
-	&dev_attr_connection.attr,
 	NULL
 };
 
@@ -235,6 +309,7 @@ static const struct attribute_group blkback_dev_group = {
 
 static const struct attribute_group *blkback_groups[] = {
 	&blkback_dev_group,
+	&blkback_conn_group,
 	&blkback_stat_group,
 	NULL
 };
