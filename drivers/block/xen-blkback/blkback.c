@@ -577,9 +577,10 @@ static void blkback_print_stats(struct blkback_ring *ring)
 /* Cache upkeep and statistics, between batches of requests. */
 static void blkback_housekeeping(struct blkback_ring *ring)
 {
-	bool idle = !atomic_read(&ring->inflight) &&
-		    time_after(jiffies, ring->last_req +
-			       msecs_to_jiffies(BLKBACK_POOL_IDLE_MS));
+	bool idle = (!atomic_read(&ring->inflight) &&
+		     time_after(jiffies, ring->last_req +
+				msecs_to_jiffies(BLKBACK_POOL_IDLE_MS))) ||
+		    time_before(jiffies, READ_ONCE(ring->be->squeeze_until));
 
 	blkback_grants_maintain(ring, idle);
 	if (READ_ONCE(blkback_log_stats) && time_after(jiffies, ring->next_log)) {

@@ -33,6 +33,9 @@
 /* After this long without a request the page pool is emptied (ms). */
 #define BLKBACK_POOL_IDLE_MS		10000
 
+/* How long memory pressure keeps the page pools empty (ms). */
+#define BLKBACK_SQUEEZE_MS		1000
+
 /* Module parameters (main.c), read at the moment they matter. */
 extern unsigned int blkback_max_queues;
 extern unsigned int blkback_max_ring_page_order;
@@ -254,6 +257,7 @@ struct blkback_dev {
 	unsigned int max_indirect;
 	struct blkback_ring *rings;
 	bool running;
+	unsigned long squeeze_until;	/* memory pressure: keep no free pages */
 
 	/* counters of rings gone with earlier connections */
 	struct blkback_stats closed;

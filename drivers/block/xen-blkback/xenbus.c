@@ -668,6 +668,16 @@ fail:
 	return err;
 }
 
+/* Memory is short: empty the page pools for a while. */
+static void blkback_reclaim_memory(struct xenbus_device *xdev)
+{
+	struct blkback_dev *be = dev_get_drvdata(&xdev->dev);
+
+	if (be)
+		WRITE_ONCE(be->squeeze_until,
+			   jiffies + msecs_to_jiffies(BLKBACK_SQUEEZE_MS));
+}
+
 static const struct xenbus_device_id blkback_ids[] = {
 	{ "vbd" },
 	{ "" }
@@ -679,6 +689,7 @@ static struct xenbus_driver blkback_driver = {
 	.remove = blkback_remove,
 	.otherend_changed = blkback_frontend_changed,
 	.allow_rebind = true,
+	.reclaim_memory = blkback_reclaim_memory,
 };
 
 /**
