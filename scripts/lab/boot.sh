@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# One lab boot: build the images, boot Xen + dom0 under QEMU (TCG), run the
+# scenarios, split the serial log into one log per scenario and report.
+#
+# Environment: KVER=6.1|6.12  FRONT=ours|upstream  BACK=ours|upstream
+#   FRONT_PARAMS="k=v ..."  BACK_PARAMS="k=v ..."  TESTS="scenario ..."
+#   RESULTS=<dir> (default results/<time>-<kver>-<front>-<back>)
+#   TIMEOUT=<s> for the whole boot (default: 240 + 300 per scenario)
+# Exit status 0 only when every scenario passed.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+KVER=${KVER:-6.1}
+FRONT=${FRONT:-upstream}
+BACK=${BACK:-upstream}
+FRONT_PARAMS=${FRONT_PARAMS:-}
+BACK_PARAMS=${BACK_PARAMS:-}
+TESTS=${TESTS:?TESTS names the scenarios to run}
+RESULTS=${RESULTS:-$LAB_SRC/results/$(date +%Y%m%d-%H%M%S)-$KVER-$FRONT-$BACK-$$}
+n_tests=$(echo $TESTS | wc -w)
+TIMEOUT=${TIMEOUT:-$((240 + 300 * n_tests))}
+
+for t in $TESTS; do
+	[ -f "$LAB_SRC/tests/lab/$t.sh" ] || lab_die "no scenario tests/lab/$t.sh"
+done
+case "$FRONT/$BACK" in
+ours/ours|ours/upstream|upstream/ours|upstream/upstream) ;;
+*) lab_die "FRONT and BACK are 'ours' or 'upstream' (got $FRONT/$BACK)" ;;
+esac
+
+mkdir -p "$RESULTS/scenarios"
+cat > "$RESULTS/lab.conf" <<CONF
+KVER='$KVER'
+FRONT='$FRONT'
+BACK='$BACK'
+FRONT_PARAMS='$FRONT_PARAMS'
+BACK_PARAMS='$BACK_PARAMS'
+TESTS='$TESTS'
+CONF
+V=$(lab_kver_of "$KVER")
+lab_log "kernel $V front=$FRONT back=$BACK tests: $TESTS"
+"$LAB_SRC/scripts/lab/build-images.sh" "$KVER" "$RESULTS" > "$RESULTS/build.log" 2>&1 ||
+	{ tail -n 30 "$RESULTS/build.log"; lab_die "image build failed (log: $RESULTS/build.log)"; }
+
+XENCMD="console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot"
+DOM0CMD="console=hvc0 earlyprintk=xen loglevel=6"
+lab_log "booting (timeout ${TIMEOUT}s, log $RESULTS/serial.log)"
+start=${EPOCHREALTIME/./}
+timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=${LAB_TCG_THREAD:-multi} \
+	-cpu qemu64 -m 3584M -smp 2 -nographic -no-reboot -monitor none -serial stdio \
+	-nodefaults -vga none -kernel "$LAB_CACHE/xen-4.17-amd64" -append "$XENCMD" \
+	-initrd "$LAB_CACHE/k-$KVER/boot/vmlinuz-$V $DOM0CMD,$RESULTS/dom0-initrd.gz" < /dev/null 2>&1 |
+while IFS= read -r line; do
+	now=${EPOCHREALTIME/./}
+	d=$(((now - start) / 10000))
+	printf '[%4d.%02d] %s\n' $((d / 100)) $((d % 100)) "${line//$'\r'/}"
+done > "$RESULTS/serial.log"
+rm -f "$RESULTS/dom0-initrd.gz"
+
+# split and judge
+: > "$RESULTS/results.txt"
+awk -v dir="$RESULTS/scenarios" '
+	/LAB-BEGIN / { name = $NF; f = dir "/" name ".log" }
+	f { print > f }
+	/LAB-END / { f = "" }' "$RESULTS/serial.log"
+rc=0
+for t in $TESTS; do
+	end=$(grep -m1 -E "LAB-END $t (PASS|FAIL)" "$RESULTS/serial.log" | sed 's/.*LAB-END //')
+	if [ -z "$end" ]; then
+		end="$t FAIL (did not finish: boot ended or timed out)"
+	fi
+	verdict=$(echo "$end" | awk '{print $2}')
+	echo "$verdict $t ${end#* * }" >> "$RESULTS/results.txt"
+	if [ "$verdict" = PASS ]; then
+		echo "PASS $t ${end#* * }"
+	else
+		rc=1
+		echo "FAIL $t ${end#* * }"
+		log=$RESULTS/scenarios/$t.log
+		[ -f "$log" ] || log=$RESULTS/serial.log
+		grep -v 'DOMU>' "$log" | grep -E -B2 -A8 'FAIL|error|Oops|BUG' | head -n 60 | sed 's/^/    /'
+	fi
+done
+grep -q 'LAB-BOOT-FAIL' "$RESULTS/serial.log" && { rc=1; grep 'LAB-BOOT-FAIL' "$RESULTS/serial.log"; }
+if ! grep -q 'LAB-RESULT' "$RESULTS/serial.log"; then
+	rc=1
+	echo "boot did not finish; last lines of $RESULTS/serial.log:"
+	tail -n 25 "$RESULTS/serial.log" | sed 's/^/    /'
+	# a kernel oops outside our modules is a lab flake: say so
+	if grep -qE 'Oops|Kernel panic|int3' "$RESULTS/serial.log"; then
+		echo "    note: a kernel oopsed; if the trace is outside xen-blk* this is a lab flake: rerun"
+	fi
+fi
+grep -h 'SUMMARY: ' "$RESULTS"/scenarios/*.log 2>/dev/null | sed 's/.*SUMMARY: /  /' > "$RESULTS/summary.txt"
+end=${EPOCHREALTIME/./}
+lab_log "boot took $(((end - start) / 1000000)) s; results in $RESULTS"
+exit $rc

@@ -1,0 +1,203 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the initramfs images of one lab boot for kernel series $1 (6.1|6.12).
+#
+#   base images (cached, rebuilt when their inputs change): busybox, the Xen
+#   toolstack, fio, the distro's modules, the guest kernel
+#   overlay (every run): our modules for this kernel, the lab scripts and the
+#   scenarios under tests/lab
+#
+# The dom0 initrd is base + overlay, two gzip'd cpio archives back to back
+# (the kernel unpacks them in turn); the guest's initrd is built the same way
+# and travels inside dom0's image.  Prints the path of the dom0 initrd.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+S=${1:?usage: build-images.sh 6.1|6.12 <outdir>}
+OUT=${2:?usage: build-images.sh 6.1|6.12 <outdir>}
+V=$(lab_kver_of "$S")
+K=$LAB_CACHE/k-$S
+XS=$LAB_CACHE/xen
+MODROOT=$K/lib/modules/$V
+BASE=$LAB_CACHE/img-$S
+mkdir -p "$BASE" "$OUT"
+
+# Modules each domain gets, their dependencies found by modinfo.
+DOM0_MODS="configfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs loop null_blk dm-mod dm-flakey xen-blkback"
+DOMU_MODS="xen-blkfront ext4 crc32c_generic"
+
+copybin() { # root src [dst]: a binary and the shared libraries it needs
+	local r=$1 src=$2 dst=${3:-$2} lib
+	mkdir -p "$r$(dirname "$dst")"
+	cp -L "$src" "$r$dst"
+	LD_LIBRARY_PATH=$XS/usr/lib/x86_64-linux-gnu ldd "$src" 2>/dev/null | grep -oE '/[^ ]+' |
+	while read -r lib; do
+		[ -e "$lib" ] || continue
+		# the unpacked Xen libraries go where the image's loader looks
+		case "$lib" in
+		"$XS"/*) dst=/lib/x86_64-linux-gnu/$(basename "$lib") ;;
+		*) dst=$lib ;;
+		esac
+		mkdir -p "$r$(dirname "$dst")"
+		cp -Ln "$lib" "$r$dst" 2>/dev/null || true
+	done
+}
+
+bbroot() { # root: busybox with its applets and the usual directories
+	local r=$1 a
+	rm -rf "$r"
+	mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,etc,lib64,var,root}
+	cp /bin/busybox "$r/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"
+	done
+	ln -s /run "$r/var/run"
+}
+
+mkcpio() { (cd "$1" && find . | cpio -o -H newc --quiet) | gzip -1 > "$2"; }
+# The guest's initrd stays uncompressed: gunzip of ~40 MB costs the guest
+# ~20 s under TCG, while dom0's own gzip layer carries it compactly.
+mkcpio_raw() { (cd "$1" && find . | cpio -o -H newc --quiet) > "$2"; }
+
+modpath() { # module name -> file under MODROOT ('' when built in)
+	local n=$1 alt=${1//-/_} f
+	f=$(find "$MODROOT/kernel" \( -name "$n.ko*" -o -name "$alt.ko*" -o -name "${n//_/-}.ko*" \) | head -n 1)
+	if [ -z "$f" ]; then
+		grep -qE "/($n|$alt|${n//_/-})\.ko$" "$MODROOT/modules.builtin" ||
+			lab_die "module $n neither in $MODROOT nor built in"
+	fi
+	echo "$f"
+}
+
+# Append the insmod order of module $2 (dependencies first) to list file $3,
+# copying the (decompressed) modules into root $1.
+addmod() {
+	local r=$1 n=$2 list=$3 f d base
+	f=$(modpath "$n")
+	[ -n "$f" ] || return 0
+	base=$(basename "$f"); base=${base%.xz}; base=${base%.zst}
+	grep -qx "/lib/modules/$base" "$list" 2>/dev/null && return 0
+	for d in $(modinfo -F depends "$f" | tr ',' ' '); do
+		addmod "$r" "$d" "$list"
+	done
+	mkdir -p "$r/lib/modules"
+	case "$f" in
+	*.xz) xz -dc "$f" > "$r/lib/modules/$base" ;;
+	*.zst) zstd -qdc "$f" > "$r/lib/modules/$base" ;;
+	*) cp "$f" "$r/lib/modules/$base" ;;
+	esac
+	echo "/lib/modules/$base" >> "$list"
+}
+
+# One "name: file file..." line per requested module, for lab_modprobe.
+modlists() {
+	local r=$1; shift
+	local n
+	mkdir -p "$r/lib/modules"
+	: > "$r/lib/modules/order"
+	for n in "$@"; do
+		local list
+		list=$(mktemp)
+		addmod "$r" "$n" "$list"
+		echo "$n: $(tr '\n' ' ' < "$list")" >> "$r/lib/modules/order"
+		rm -f "$list"
+	done
+}
+
+guest_vmlinux() { # the guest kernel as a gzip'd ELF: xl decompresses gzip fastest
+	python3 - "$K/boot/vmlinuz-$V" <<'PY' | gzip -1
+import lzma, subprocess, sys
+d = open(sys.argv[1], 'rb').read()
+i = d.find(b'\xfd7zXZ\x00')
+if i >= 0:
+    sys.stdout.buffer.write(lzma.LZMADecompressor().decompress(d[i:]))
+    sys.exit(0)
+i = d.find(b'\x28\xb5\x2f\xfd')
+if i < 0:
+    sys.exit("no xz or zstd payload in " + sys.argv[1])
+# the zstd frame is followed by trailing data: zstd -d stops at its end
+p = subprocess.run(['zstd', '-qdc'], input=d[i:], capture_output=True)
+sys.stdout.buffer.write(p.stdout)
+sys.exit(0 if p.stdout[:4] == b'\x7fELF' else "zstd: " + p.stderr.decode())
+PY
+}
+
+build_base() {
+	local U=$BASE/domuroot D=$BASE/dom0root b
+	lab_log "building base images for $V"
+	# ---- guest ----
+	bbroot "$U"
+	copybin "$U" "$(command -v fio)" /usr/bin/fio
+	for b in mke2fs e2fsck; do copybin "$U" "$(command -v $b)" /sbin/$b; done
+	ln -s mke2fs "$U/sbin/mkfs.ext4"
+	cp /etc/mke2fs.conf "$U/etc/" 2>/dev/null || true
+	for b in xenstore-read xenstore-write xenstore-exists xenstore-rm xenstore-list; do
+		copybin "$U" "$XS/usr/bin/$b" "/usr/bin/$b"
+	done
+	modlists "$U" $DOMU_MODS
+	mkcpio_raw "$U" "$BASE/domu-base.cpio"
+	# ---- dom0 ----
+	bbroot "$D"
+	mkdir -p "$D/usr/lib/xen-4.17/bin" "$D/lib/x86_64-linux-gnu" "$D/guest"
+	for b in xl xenstored xenconsoled xen-init-dom0 xenconsole libxl-save-helper xenstore-control; do
+		copybin "$D" "$XS/usr/lib/xen-4.17/bin/$b" "/usr/lib/xen-4.17/bin/$b"
+	done
+	for b in xenstore xenstore-read xenstore-write xenstore-exists xenstore-rm xenstore-list \
+		 xenstore-ls xenstore-watch xenstore-chmod; do
+		copybin "$D" "$XS/usr/bin/$b" "/usr/bin/$b"
+	done
+	ln -sf /usr/lib/xen-4.17/bin/xl "$D/usr/sbin/xl"
+	cp -a "$XS/etc/xen" "$D/etc/"
+	cp -a "$XS/usr/lib/x86_64-linux-gnu/." "$D/lib/x86_64-linux-gnu/"
+	# glibc dlopen()s libgcc_s for pthread_cancel: ldd cannot see it, xl needs it
+	cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$D/lib/x86_64-linux-gnu/"
+	# Xen's block hotplug script wants bash and util-linux flock
+	copybin "$D" /bin/bash /bin/bash
+	copybin "$D" /usr/bin/flock /usr/bin/flock
+	copybin "$D" "$(command -v dmsetup)" /sbin/dmsetup
+	copybin "$D" "$(command -v fio)" /usr/bin/fio
+	modlists "$D" $DOM0_MODS
+	guest_vmlinux > "$D/guest/vmlinuz"
+	echo "$V" > "$D/etc/kver"
+	mkcpio "$D" "$BASE/dom0-base.cpio.gz"
+	rm -rf "$U" "$D"
+}
+
+# The base is rebuilt when this script, the unpacked images or the host
+# binaries it copies change.
+stamp=$( { cat "$0"; cat "$K.stamp" "$XS.stamp"; ls -l /bin/busybox "$(command -v fio)"; } | md5sum | cut -d' ' -f1)
+if [ "$(cat "$BASE/stamp" 2>/dev/null)" != "$stamp" ] || [ ! -s "$BASE/dom0-base.cpio.gz" ]; then
+	build_base
+	echo "$stamp" > "$BASE/stamp"
+fi
+
+# ---- overlay: our modules, lab scripts, scenarios ----
+KDIR=$("$LAB_SRC/scripts/kdir.sh" "$S")
+[ "$(basename "$KDIR")" = "linux-headers-$V" ] ||
+	lab_die "headers $KDIR do not match the lab kernel $V: run 'make setup'"
+make -s -C "$LAB_SRC" KDIR="$KDIR" modules >/dev/null
+MB=$LAB_SRC/build/linux-headers-$V/drivers/block
+O=$OUT/overlay; rm -rf "$O"; mkdir -p "$O"
+# guest overlay
+mkdir -p "$O/u/lib/modules/ours" "$O/u/lab"
+cp "$MB/xen-blkfront/xen-blkfront.ko" "$O/u/lib/modules/ours/"
+cp "$LAB_SRC/scripts/lab/guest/init.sh" "$O/u/init"
+chmod 755 "$O/u/init"
+cp -r "$LAB_SRC/scripts/lab/guest/." "$O/u/lab/"
+mkcpio_raw "$O/u" "$O/domu-overlay.cpio"
+# dom0 overlay
+D=$O/d
+mkdir -p "$D/lib/modules/ours" "$D/lab" "$D/tests" "$D/guest" "$D/etc/xen/scripts"
+cp "$MB/xen-blkback/xen-blkback.ko" "$D/lib/modules/ours/"
+cp "$MB/xen-blkfront/xen-blkfront.ko" "$D/lib/modules/ours/"
+cp "$LAB_SRC/scripts/lab/dom0/init.sh" "$D/init"
+chmod 755 "$D/init"
+cp -r "$LAB_SRC/scripts/lab/dom0/." "$D/lab/"
+cp "$LAB_SRC/scripts/lab/dom0/lab-block" "$D/etc/xen/scripts/lab-block"
+cp "$OUT/lab.conf" "$D/etc/lab.conf"
+cp "$LAB_SRC"/tests/lab/*.sh "$D/tests/" 2>/dev/null || true
+cat "$BASE/domu-base.cpio" "$O/domu-overlay.cpio" > "$D/guest/initrd.cpio"
+rm "$D/lab/lab-block"
+mkcpio "$D" "$O/dom0-overlay.cpio.gz"
+cat "$BASE/dom0-base.cpio.gz" "$O/dom0-overlay.cpio.gz" > "$OUT/dom0-initrd.gz"
+rm -rf "$O"
+echo "$OUT/dom0-initrd.gz"

@@ -1,0 +1,100 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# dom0's /init in the lab: bring up the Xen toolstack, load the chosen
+# backend, run the scenarios named in /etc/lab.conf one after the other, report
+# each on the serial console, power off.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+# /etc/xen/scripts/locking.sh stats /dev/stdin: devtmpfs has no such links
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
+mkdir -p /dev/pts /run /tmp
+mount -t devpts devpts /dev/pts
+mount -t tmpfs run /run
+mount -t tmpfs -o size=2g tmp /tmp
+mkdir -p /run/xen /run/xenstored /var/lib/xen /var/lib/xenstored /var/log/xen /var/lock /run/lab
+
+. /etc/lab.conf
+. /lab/lib.sh
+echo "LAB-DOM0-UP uptime=$(up) kernel=$(uname -r) front=$FRONT back=$BACK"
+
+boot_fail() {
+	echo "LAB-BOOT-FAIL $*"
+	echo "LAB-RESULT FAIL"
+	poweroff -f
+}
+
+for m in configfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs loop dm-mod dm-flakey; do
+	lab_modprobe $m || boot_fail "modprobe $m"
+done
+lab_modprobe null_blk nr_devices=0 || boot_fail "modprobe null_blk"
+mount -t configfs none /sys/kernel/config 2>/dev/null
+mount -t xenfs xenfs /proc/xen || boot_fail "mount xenfs"
+back_load "$BACK" $BACK_PARAMS || boot_fail "load $BACK xen-blkback $BACK_PARAMS"
+echo "$FRONT" > $LAB_RUN/front
+echo "$FRONT_PARAMS" > $LAB_RUN/fparams
+xenstored --pid-file=/run/xenstored.pid || boot_fail xenstored
+xen-init-dom0 >/dev/null || boot_fail xen-init-dom0
+xenconsoled --pid-file=/run/xen/xenconsoled.pid --log=guest --log-dir=/var/log/xen || boot_fail xenconsoled
+echo "LAB-TOOLSTACK-READY uptime=$(up)"
+
+# the guest's console, on ours, for the record
+(
+	while [ ! -f $GUEST_LOG ]; do sleep 0.2; done
+	tail -n +1 -F $GUEST_LOG 2>/dev/null | while IFS= read -r l; do echo "DOMU> $l"; done
+) &
+
+# Kernel trouble in dom0 or the guest fails the scenario it happened in.
+BAD='WARNING:|BUG:|Oops|general protection|Call Trace|UBSAN|kernel BUG|refcount_t|list_(add|del) corruption|INFO: task .* blocked'
+
+dmesg_mark() { dmesg | wc -l > $LAB_RUN/dmesg.mark; }
+dmesg_new() { dmesg | tail -n +$(($(cat $LAB_RUN/dmesg.mark) + 1)); }
+
+# run_scenario <name>: one tests/lab/<name>.sh in a subshell, with a timeout
+run_scenario() {
+	local name=$1 f=/tests/$1.sh t0 rc verdict bad
+	t0=$(up)
+	rm -f $LAB_RUN/failed
+	echo "LAB-BEGIN $name"
+	if [ ! -f "$f" ]; then
+		echo "FAIL: no scenario file tests/lab/$name.sh"
+		rc=1
+	else
+		dmesg_mark
+		guest_running && g 'lab-dmesg-new >/dev/null' >/dev/null
+		timeout "${SCENARIO_TIMEOUT:-900}" sh -c ". /lab/lib.sh; . $f"
+		rc=$?
+		[ $rc -eq 143 ] && echo "FAIL: timed out after ${SCENARIO_TIMEOUT:-900} s"
+		bad=$(dmesg_new | grep -E "$BAD")
+		if [ -n "$bad" ]; then
+			echo "FAIL: dom0 kernel log:"
+			dmesg_new | grep -E -A 12 "$BAD" | head -n 60
+			rc=1
+		fi
+		if guest_running; then
+			bad=$(g 'lab-dmesg-new' | grep -E "$BAD")
+			if [ -n "$bad" ]; then
+				echo "FAIL: guest kernel log:"
+				echo "$bad" | head -n 40
+				rc=1
+			fi
+		fi
+	fi
+	verdict=PASS
+	{ [ $rc -ne 0 ] || [ -s $LAB_RUN/failed ]; } && verdict=FAIL
+	echo "LAB-END $name $verdict $(echo "$(up) $t0" | awk '{printf "%.1f", $1-$2}')s"
+	[ $verdict = PASS ]
+}
+
+result=PASS
+for t in $TESTS; do
+	run_scenario "$t" || result=FAIL
+done
+guest_stop
+echo "LAB-RESULT $result uptime=$(up)"
+sync
+poweroff -f

@@ -1,0 +1,333 @@
+# SPDX-License-Identifier: GPL-2.0
+# The scenario library of the lab, sourced in dom0 (busybox sh) by the
+# scenario runner before each tests/lab/<name>.sh.  Scenario state that must
+# outlive one scenario (the guest, its command counter, disks made) lives in
+# files under $LAB_RUN, since every scenario runs in a subshell of its own.
+#
+# Reference: scripts/lab/README.md.
+
+LAB_RUN=/run/lab
+DOMU=domu
+GUEST_LOG=/var/log/xen/guest-$DOMU.log
+G_TIMEOUT=${G_TIMEOUT:-600}
+mkdir -p $LAB_RUN
+
+up() { cut -d' ' -f1 /proc/uptime; }
+note() { echo "$*"; }
+
+# ------------------------------------------------------------------
+# Verdicts.  A scenario fails when it exits non-zero or when any check
+# failed; both print the evidence.
+# ------------------------------------------------------------------
+
+fail() {
+	echo "FAIL: $*"
+	echo "$*" >> $LAB_RUN/failed
+	return 1
+}
+
+# check <what> <command...>: run the command, record ok or FAIL
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+	else
+		fail "$what (command: $*)"
+	fi
+}
+
+# check_eq <what> <actual> <expected>
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		echo "ok: $1 = $2"
+	else
+		fail "$1: got '$2', expected '$3'"
+	fi
+}
+
+# check_ge <what> <actual> <minimum>   (integers)
+check_ge() {
+	if [ -n "$2" ] && [ "$2" -ge "$3" ] 2>/dev/null; then
+		echo "ok: $1 = $2 (>= $3)"
+	else
+		fail "$1: got '$2', expected >= $3"
+	fi
+}
+
+# check_le <what> <actual> <maximum>   (integers)
+check_le() {
+	if [ -n "$2" ] && [ "$2" -le "$3" ] 2>/dev/null; then
+		echo "ok: $1 = $2 (<= $3)"
+	else
+		fail "$1: got '$2', expected <= $3"
+	fi
+}
+
+# summary <text>: a line for the run's summary (make lab prints them)
+summary() { echo "SUMMARY: $*"; }
+
+# ------------------------------------------------------------------
+# Modules
+# ------------------------------------------------------------------
+
+mod_loaded() { [ -d "/sys/module/$(echo "$1" | tr - _)" ]; }
+
+# lab_modprobe <name> [params...]: load a distro module and its dependencies
+# in the order build-images.sh recorded
+lab_modprobe() {
+	local name=$1 files f m
+	shift
+	files=$(sed -n "s|^$name: ||p" /lib/modules/order)
+	[ -n "$files" ] || { mod_loaded "$name" && return 0; echo "lab_modprobe: $name unknown"; return 1; }
+	for f in $files; do
+		m=$(basename "$f" .ko)
+		mod_loaded "$m" && continue
+		if [ "$m" = "$(echo "$name" | tr - _)" ] || [ "$m" = "$name" ]; then
+			insmod "$f" "$@" || return 1
+		else
+			insmod "$f" || return 1
+		fi
+	done
+}
+
+# back_load ours|upstream [params...]: load a xen-blkback module
+back_load() {
+	local which=$1
+	shift
+	if [ "$which" = ours ]; then
+		insmod /lib/modules/ours/xen-blkback.ko "$@" || return 1
+	else
+		lab_modprobe xen-blkback "$@" || return 1
+	fi
+	echo "$which" > $LAB_RUN/back
+	echo "$*" > $LAB_RUN/bparams
+}
+
+back_unload() {
+	mod_loaded xen_blkback || return 0
+	rmmod xen_blkback
+}
+
+# back_reload ours|upstream [params...]: swap the backend; the guest must
+# have no disks attached (detach them first)
+back_reload() {
+	back_unload || { fail "rmmod xen-blkback"; return 1; }
+	back_load "$@" || { fail "load xen-blkback $*"; return 1; }
+}
+
+# ------------------------------------------------------------------
+# The guest
+# ------------------------------------------------------------------
+
+guest_domid() { xl domid $DOMU 2>/dev/null; }
+guest_running() { [ -n "$(guest_domid)" ]; }
+
+# guest_start [ours|upstream] [params...]: start the guest with that
+# frontend (default: the run's FRONT) and wait for its agent
+guest_start() {
+	local front=${1:-$(cat $LAB_RUN/front)} d i params
+	[ $# -gt 0 ] && shift
+	params=$(echo "$*" | tr ' ' ':')
+	guest_running && guest_stop
+	cat > $LAB_RUN/domu.cfg <<CFG
+name = "$DOMU"
+type = "pv"
+kernel = "/guest/vmlinuz"
+ramdisk = "/guest/initrd.cpio"
+extra = "console=hvc0 loglevel=6 xenlab.front=$front xenlab.fparams=$params"
+memory = 512
+vcpus = 2
+on_poweroff = "destroy"
+on_crash = "destroy"
+CFG
+	echo "$front" > $LAB_RUN/front
+	echo "$*" > $LAB_RUN/fparams
+	echo 0 > $LAB_RUN/seq
+	local t0
+	t0=$(up)
+	xl create $LAB_RUN/domu.cfg >$LAB_RUN/xl-create.log 2>&1 || { cat $LAB_RUN/xl-create.log; fail "xl create"; return 1; }
+	d=$(guest_domid)
+	echo "$d" > $LAB_RUN/domid
+	i=0
+	while [ "$(xenstore-read /local/domain/$d/data/agent 2>/dev/null)" != ready ]; do
+		sleep 0.2
+		i=$((i + 1))
+		if [ $i -gt 900 ] || ! guest_running; then
+			tail -n 30 $GUEST_LOG
+			fail "guest agent did not come up"
+			return 1
+		fi
+	done
+	note "guest $DOMU (domid $d, front=$front $*) up after $(echo "$(up) $t0" | awk '{print $1-$2}') s"
+}
+
+guest_ensure() { guest_running || guest_start; }
+
+guest_stop() {
+	guest_running || return 0
+	xl destroy $DOMU
+	rm -f $LAB_RUN/domid
+}
+
+# guest_restart [ours|upstream] [params...]
+guest_restart() {
+	guest_stop
+	guest_start "$@"
+}
+
+# g <command...>: run a shell command in the guest; prints its output and
+# returns its exit status (1 with a note when the guest does not answer)
+g() {
+	local d seq i n rc
+	guest_ensure || return 1
+	d=$(cat $LAB_RUN/domid)
+	seq=$(($(cat $LAB_RUN/seq) + 1))
+	echo $seq > $LAB_RUN/seq
+	xenstore-write -R -- /local/domain/$d/data/cmd "$seq $*"
+	i=0
+	while :; do
+		rc=$(xenstore-read /local/domain/$d/data/rc 2>/dev/null)
+		[ "${rc%% *}" = "$seq" ] && break
+		sleep 0.1
+		i=$((i + 1))
+		if [ $i -gt $((G_TIMEOUT * 10)) ] || ! guest_running; then
+			echo "g: no answer from the guest to: $*"
+			return 1
+		fi
+	done
+	n=$(xenstore-read /local/domain/$d/data/nout 2>/dev/null)
+	i=0
+	while [ $i -lt "${n:-0}" ]; do
+		xenstore-read -R /local/domain/$d/data/out/$i
+		i=$((i + 1))
+	done
+	return "${rc#* }"
+}
+
+# ------------------------------------------------------------------
+# Backing devices
+# ------------------------------------------------------------------
+
+next_id() { # a counter per kind, so names never repeat within a boot
+	local f=$LAB_RUN/n.$1 n
+	n=$(($(cat $f 2>/dev/null || echo 0) + 1))
+	echo $n > $f
+	echo $n
+}
+
+# disk_loop <MiB>: a sparse file on dom0's tmpfs behind a loop device
+disk_loop() {
+	local n f dev
+	n=$(next_id loop)
+	f=/tmp/disk$n.img
+	dd if=/dev/zero of=$f bs=1M count=0 seek="$1" 2>/dev/null
+	dev=$(losetup -f) || return 1
+	losetup "$dev" $f || return 1
+	echo "$dev"
+}
+
+# disk_null <MiB> <block size>: memory-backed null_blk (contents kept)
+disk_null() {
+	local n d
+	n=$(next_id null)
+	d=/sys/kernel/config/nullb/lab$n
+	mkdir $d || return 1
+	echo "$1" > $d/size
+	echo "$2" > $d/blocksize
+	echo 1 > $d/memory_backed
+	echo 1 > $d/discard 2>/dev/null
+	echo 1 > $d/power || return 1
+	echo /dev/lab$n
+}
+
+# disk_dm_error <MiB>: every I/O fails
+disk_dm_error() {
+	local n
+	n=$(next_id dm)
+	dmsetup create lab-err$n --noudevsync --table "0 $(($1 * 2048)) error" || return 1
+	echo "/dev/$(dmsetup info -c --noheadings -o blkdevname lab-err$n)"
+}
+
+# disk_dm_flakey <MiB> <up s> <down s>: a loop disk that fails all I/O for
+# <down> seconds after every <up> seconds
+disk_dm_flakey() {
+	local n lo
+	lo=$(disk_loop "$1") || return 1
+	n=$(next_id dm)
+	dmsetup create lab-flakey$n --noudevsync \
+		--table "0 $(($1 * 2048)) flakey $lo 0 $2 $3" || return 1
+	echo "/dev/$(dmsetup info -c --noheadings -o blkdevname lab-flakey$n)"
+}
+
+# ------------------------------------------------------------------
+# Attaching disks to the guest
+# ------------------------------------------------------------------
+
+# vdev_devid xvdX: the Xen device id of a virtual disk name
+vdev_devid() {
+	local l i
+	l=${1#xvd}
+	i=$(printf '%d' "'$l")
+	echo $(((202 << 8) | ((i - 97) << 4)))
+}
+
+# attach <dev> <vdev> [r|w] [xen]: xl block-attach; "xen" uses Xen's own
+# hotplug script (slow under TCG), the default the lab's minimal one
+attach() {
+	local dev=$1 vdev=$2 mode=${3:-w} script=",script=lab-block"
+	[ "${4:-}" = xen ] && script=
+	guest_ensure || return 1
+	xl block-attach $DOMU "format=raw,vdev=$vdev,access=$mode$script,target=$dev" ||
+		{ fail "xl block-attach $dev as $vdev"; return 1; }
+	g "i=0; while [ ! -b /dev/$vdev ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done; [ -b /dev/$vdev ]" >/dev/null ||
+		{ fail "/dev/$vdev did not appear in the guest"; g "dmesg | tail -n 20"; return 1; }
+}
+
+# detach <vdev>: xl block-detach and wait until the guest lost the disk
+detach() {
+	xl block-detach $DOMU "$1" || { fail "xl block-detach $1"; return 1; }
+	g "i=0; while [ -b /dev/$1 ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i+1)); done; [ ! -b /dev/$1 ]" >/dev/null ||
+		{ fail "/dev/$1 still present in the guest"; return 1; }
+}
+
+# XenStore and sysfs of an attached disk
+bk_path() { echo "/local/domain/0/backend/vbd/$(cat $LAB_RUN/domid)/$(vdev_devid "$1")"; }
+fe_path() { echo "/local/domain/$(cat $LAB_RUN/domid)/device/vbd/$(vdev_devid "$1")"; }
+xs_back() { xenstore-read "$(bk_path "$1")/$2" 2>/dev/null; }
+xs_front() { xenstore-read "$(fe_path "$1")/$2" 2>/dev/null; }
+bk_dir() { echo "/sys/bus/xen-backend/devices/vbd-$(cat $LAB_RUN/domid)-$(vdev_devid "$1")"; }
+bk_stat() { cat "$(bk_dir "$1")/statistics/$2" 2>/dev/null; }
+
+# negotiated <vdev>: one line of what the two ends agreed on
+negotiated() {
+	local v=$1 q
+	q=$(xs_front "$v" multi-queue-num-queues)
+	echo "rings=${q:-1} ring-page-order=$(xs_front "$v" ring-page-order || echo 0)" \
+		"indirect-segments=$(xs_back "$v" feature-max-indirect-segments || echo 0)" \
+		"persistent=back:$(xs_back "$v" feature-persistent || echo 0)/front:$(xs_front "$v" feature-persistent || echo 0)" \
+		"flush=$(xs_back "$v" feature-flush-cache || echo 0) barrier=$(xs_back "$v" feature-barrier || echo 0)" \
+		"discard=$(xs_back "$v" feature-discard || echo 0) protocol=$(xs_front "$v" protocol || echo native)"
+}
+
+# ------------------------------------------------------------------
+# fio in the guest
+# ------------------------------------------------------------------
+
+# fio_verify <vdev> <fio options...>: write then read back with crc32c
+# verification; returns fio's status and prints its errors
+fio_verify() {
+	local v=$1
+	shift
+	g "fio --name=verify --filename=/dev/$v --direct=1 --ioengine=libaio --verify=crc32c \
+		--do_verify=1 --verify_fatal=1 --output-format=terse --terse-version=3 $* >/tmp/fio.out 2>&1; \
+		rc=\$?; [ \$rc -eq 0 ] || tail -n 20 /tmp/fio.out; exit \$rc"
+}
+
+# fio_iops <vdev> <fio options...>: prints "read_iops write_iops read_kBps write_kBps"
+fio_iops() {
+	local v=$1
+	shift
+	g "fio --name=perf --filename=/dev/$v --direct=1 --ioengine=libaio --output-format=terse \
+		--terse-version=3 $* 2>&1 | awk -F';' 'NF > 50 { print \$8, \$49, \$7, \$48 }'"
+}
