@@ -6,7 +6,7 @@
 # segments); the summary shows what was negotiated.  With our backend, the
 # request counters must have moved and no request may have been refused.
 ours=$(cat $LAB_RUN/back)
-SIZE=${BACK_FIO_MIB:-8}
+SIZE=${BACK_FIO_MIB:-4}
 
 run_disk() { # <label> <dev> <min block size>
 	local label=$1 dev=$2 bs=$3 small
@@ -31,7 +31,7 @@ run_disk() { # <label> <dev> <min block size>
 		fio_verify xvdb --rw=randwrite --bsrange=${small}-1M --blockalign=$small --iodepth=64 --offset=$((SIZE * 3))M --size=${SIZE}M
 	if [ "$ours" = ours ]; then
 		local s d=$(bk_dir xvdb)/statistics line=
-		for s in requests rd_req wr_req f_req indirect_req map_ops unmap_ops pgrant_hits pgrant_misses persistent_grants pool_pages; do
+		for s in requests rd_req wr_req f_req indirect_req map_ops unmap_ops pgrant_hits pgrant_misses lru_purged persistent_grants pool_pages; do
 			line="$line $s=$(cat $d/$s)"
 		done
 		summary "$label backend:$line"
