@@ -77,9 +77,18 @@ else
 		done
 		tag="$kver $front/$back${fp:+ front:$fp}${bp:+ back:$bp}"
 		echo "-- boot $n: $tag"
-		out=$(KVER=$kver FRONT=$front BACK=$back FRONT_PARAMS="$fp" BACK_PARAMS="$bp" \
-			TESTS="$tests" RESULTS="$LOGS/boot$n-$kver-$front-$back" \
-			scripts/lab/boot.sh 2>&1 < /dev/null)
+		boot() {
+			KVER=$kver FRONT=$front BACK=$back FRONT_PARAMS="$fp" BACK_PARAMS="$bp" \
+				TESTS="$tests" RESULTS="$LOGS/boot$n$1-$kver-$front-$back" \
+				scripts/lab/boot.sh 2>&1 < /dev/null
+		}
+		out=$(boot "")
+		if echo "$out" | grep -q '^LAB-FLAKE'; then
+			# a kernel oops outside our drivers: rerun once, report both
+			echo "$out" | grep '^LAB-FLAKE' | sed 's/^/    /'
+			echo "    lab flake: rerunning boot $n once"
+			out=$(boot "-rerun")
+		fi
 		echo "$out" | grep -v -E '^(PASS|FAIL) ' | sed 's/^/    /'
 		for t in $tests; do
 			v=$(echo "$out" | awk -v t="$t" '($1 == "PASS" || $1 == "FAIL") && $2 == t { print $1; exit }')
