@@ -65,8 +65,9 @@ run_scenario() {
 		rc=1
 	else
 		dmesg_mark
+		G_TIMEOUT=60
 		guest_running && g 'lab-dmesg-new >/dev/null' >/dev/null
-		timeout "${SCENARIO_TIMEOUT:-900}" sh -c ". /lab/lib.sh; . $f"
+		timeout "${SCENARIO_TIMEOUT:-900}" sh -c "G_TIMEOUT=600; . /lab/lib.sh; . $f"
 		rc=$?
 		[ $rc -eq 143 ] && echo "FAIL: timed out after ${SCENARIO_TIMEOUT:-900} s"
 		bad=$(dmesg_new | grep -E "$BAD")
