@@ -19,6 +19,7 @@ while [ $i -lt $N ]; do
 			{ fail "I/O in cycle $i"; bad=$((bad + 1)); }
 	fi
 	detach xvdb || { bad=$((bad + 1)); break; }
+	[ $((i % 10)) -eq 0 ] && note "cycle $i done at $(up) s"
 	if [ -d "/sys/bus/xen-backend/devices/vbd-$domid-$(vdev_devid xvdb)" ]; then
 		# the toolstack may take a moment to remove the backend
 		sleep 1
