@@ -13,9 +13,16 @@ g 'for d in xvdb xvdc; do
 	nohup fio --name=bg --filename=/dev/$d --rw=randrw --bs=64k --iodepth=32 \
 		--direct=1 --ioengine=libaio --time_based --runtime=600 >/dev/null 2>&1 &
    done; sleep 1; echo started' >/dev/null
-sleep 8
+# fio takes a while to start under TCG: wait until the I/O really flows
+i=0
+while [ $i -lt 180 ]; do
+	[ "$ours" = ours ] && [ "$(bk_stat xvdb requests)" -ge 200 ] && [ "$(bk_stat xvdc requests)" -ge 200 ] && break
+	sleep 1
+	i=$((i + 1))
+done
+[ "$ours" = ours ] || sleep 20
 if [ "$ours" = ours ]; then
-	summary "before destroy: xvdb inflight=$(bk_stat xvdb inflight) requests=$(bk_stat xvdb requests)"
+	summary "before destroy: xvdb inflight=$(bk_stat xvdb inflight) requests=$(bk_stat xvdb requests), xvdc inflight=$(bk_stat xvdc inflight) requests=$(bk_stat xvdc requests)"
 	check_ge "I/O was running" "$(bk_stat xvdb requests)" 1
 fi
 xl destroy $DOMU
