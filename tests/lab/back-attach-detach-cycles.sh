@@ -7,6 +7,7 @@ bparams=$(cat $LAB_RUN/bparams)
 N=${BACK_CYCLES:-50}
 lo=$(disk_loop 16) || { fail "no loop device"; exit 1; }
 file=$(cat /sys/block/${lo#/dev/}/loop/backing_file)
+guest_ensure || exit 1
 domid=$(cat $LAB_RUN/domid)
 i=0 bad=0
 while [ $i -lt $N ]; do
