@@ -6,8 +6,8 @@ roundtrip() { # <vdev> <mkfs block size>
 	check "mkfs.ext4 -b $b on $v" g "mkfs.ext4 -q -F -b $b /dev/$v"
 	check "mount $v" g "mount -t ext4 /dev/$v /mnt"
 	check "copy a file tree to $v" g 'mkdir -p /mnt/tree && cp -a /bin /lib /sbin /usr /mnt/tree/ 2>/dev/null;
-		dd if=/dev/urandom of=/mnt/tree/big bs=1M count=24 2>/dev/null;
-		i=0; while [ $i -lt 200 ]; do head -c $((i * 37 + 1)) /dev/urandom > /mnt/tree/small.$i; i=$((i + 1)); done;
+		dd if=/dev/urandom of=/mnt/tree/big bs=1M count=8 2>/dev/null;
+		i=0; while [ $i -lt 100 ]; do head -c $((i * 37 + 1)) /dev/urandom > /mnt/tree/small.$i; i=$((i + 1)); done;
 		cd /mnt/tree && find . -type f | sort | xargs md5sum > /tmp/sums && cd / && umount /mnt'
 	g 'echo 3 > /proc/sys/vm/drop_caches'
 	check "fsck clean on $v" g "e2fsck -f -n /dev/$v"
