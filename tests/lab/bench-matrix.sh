@@ -1,0 +1,314 @@
+# One round of the benchmark (make bench runs several in one boot): the same
+# fio job file on the same memory-backed null_blk device, first in dom0
+# directly on the device (the ceiling), then in the guest through each
+# FRONT/BACK combination of ours and upstream, in an order that rotates from
+# round to round.  Per job it prints one line
+#   BENCH-DATA round=R combo=<front>/<back>|dom0 job=<job> iops=.. kbs=.. ios=..
+#     gcpu=.. dcpu=.. girq=.. dirq=.. maps=.. unmaps=.. reqs=..
+# that scripts/lab/bench/report.py turns into tables, JSON and a plot:
+#   iops, kbs  fio's figures (read + write) over the job's runtime
+#   ios        I/Os of the job's size that crossed the block layer during the
+#              job's interval: sectors of the disk's /sys/block/<d>/stat / bs
+#   gcpu/dcpu  CPU seconds of the guest / of dom0 in that interval: busy
+#              jiffies (user+nice+system+irq+softirq) of each domain's own
+#              /proc/stat, divided by USER_HZ (100)
+#   girq/dirq  event channel interrupts of the ring(s) in the interval:
+#              guest "blkif", dom0 "blkif-backend" lines of /proc/interrupts
+#   maps/unmaps/reqs  the backend's statistics/ map_ops, unmap_ops and
+#              requests (rd_req + wr_req for upstream, which exposes no
+#              grant counters: "-")
+# The interval of a job is delimited by fio's exec_prerun/exec_postrun:
+# lab-bench-mark in the guest hands each boundary to dom0 through XenStore
+# (data/bench/mark, ack) so that both domains sample at the same moment;
+# dom0 waits for the guest's fio blocked in a XenStore watch, not polling.
+#
+# Knobs (set by scripts/lab/bench.sh in a generated scenario that sources
+# this one): BENCH_ROUND, BENCH_RUNTIME, BENCH_RAMP, BENCH_QDS, BENCH_NJS,
+# BENCH_KINDS, BENCH_SEQ_QD, BENCH_MIB, BENCH_COMBOS.
+: "${BENCH_RUNTIME:=2}" "${BENCH_RAMP:=1}" "${BENCH_QDS:=1 8 32 128}" "${BENCH_NJS:=1 2}"
+: "${BENCH_KINDS:=rr rw sr sw}" "${BENCH_SEQ_QD:=8}" "${BENCH_MIB:=256}"
+: "${BENCH_COMBOS:=upstream/upstream ours/upstream ours/ours upstream/ours}"
+BD=$LAB_RUN/bench
+mkdir -p $BD
+if [ -z "${BENCH_ROUND:-}" ]; then
+	BENCH_ROUND=$(($(cat $BD/round 2>/dev/null || echo 0) + 1))
+fi
+echo "$BENCH_ROUND" > $BD/round
+V=xvdb
+
+# ---- the job file ------------------------------------------------------
+
+bench_jobs() { # the job names, in order: <kind>-q<depth>-j<jobs>
+	local k q n
+	for k in $BENCH_KINDS; do
+		case $k in
+		rr|rw) for q in $BENCH_QDS; do for n in $BENCH_NJS; do echo "$k-q$q-j$n"; done; done ;;
+		sr|sw) echo "$k-q$BENCH_SEQ_QD-j1" ;;
+		esac
+	done
+}
+
+# bench_jobfile <device> <mark command>: the fio job file; each job is its
+# own reporting group (stonewall) and calls "<mark command> b|e <job>"
+bench_jobfile() {
+	local j rw bs q n
+	cat <<EOF
+[global]
+filename=$1
+direct=1
+ioengine=libaio
+time_based=1
+runtime=$BENCH_RUNTIME
+ramp_time=$BENCH_RAMP
+group_reporting=1
+norandommap=1
+randrepeat=0
+EOF
+	for j in $(bench_jobs); do
+		case $j in
+		rr-*) rw=randread bs=4k ;;
+		rw-*) rw=randwrite bs=4k ;;
+		sr-*) rw=read bs=1m ;;
+		sw-*) rw=write bs=1m ;;
+		esac
+		q=${j#*-q}; q=${q%-j*}
+		n=${j##*-j}
+		printf '[%s]\nstonewall\nrw=%s\nbs=%s\niodepth=%s\nnumjobs=%s\nexec_prerun=%s b %s\nexec_postrun=%s e %s\n' \
+			"$j" $rw $bs "$q" "$n" "$2" "$j" "$2" "$j"
+	done
+}
+
+# ---- counters ------------------------------------------------------------
+
+busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
+irq_sum() { # <name>: interrupts of the /proc/interrupts lines named <name>
+	awk -v n="$1" '$NF == n { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) t += $i }
+		END { print t + 0 }' /proc/interrupts
+}
+bkstat() { cat "$(bk_dir $V)/statistics/$1" 2>/dev/null || echo -; }
+
+# dom0's side of one job boundary:
+#   D <b|e> <job> <busy> <blkif-backend irqs> <map_ops> <unmap_ops> <requests>
+dom0_sample() {
+	local req
+	req=$(bkstat requests)
+	if [ "$req" = - ]; then
+		req=$(($(bkstat rd_req) + $(bkstat wr_req)))
+	fi
+	echo "D $1 $(busy_jiffies) $(irq_sum blkif-backend) $(bkstat map_ops) $(bkstat unmap_ops) $req $(up)"
+}
+
+# bench_serve <domid>: answer the guest's marks until its fio run wrote
+# data/bench/done (blocked in a XenStore watch meanwhile, so that dom0 spends
+# no CPU polling); a watch that missed an event is covered by the guest
+# re-writing its mark and by the 5 s timeout of each watch
+bench_serve() {
+	local p=/local/domain/$1/data/bench last= m t0
+	t0=$(up)
+	while :; do
+		timeout 5 xenstore-watch -n 2 $p >/dev/null 2>&1
+		xenstore-read $p/done >/dev/null 2>&1 && return 0
+		m=$(xenstore-read $p/mark 2>/dev/null)
+		if [ -n "$m" ] && [ "$m" != "$last" ]; then
+			dom0_sample "$m" >> $BD/dom0.samples
+			xenstore-write $p/ack "$m"
+			last=$m
+		fi
+		if [ "$(echo "$(up) $t0" | awk '{ print ($1 - $2 > 850) }')" = 1 ]; then
+			echo "bench_serve: the guest's fio did not finish"
+			return 1
+		fi
+	done
+}
+
+# merge <combo> <files...>: R (fio), G (guest) and D (dom0) lines into one
+# BENCH-DATA line per job
+bench_merge() {
+	local combo=$1
+	shift
+	awk -v combo="$combo" -v round="$BENCH_ROUND" -v local="$([ "$combo" = dom0 ] && echo 1)" '
+		$1 == "R" { iops[$2] = $3 + $4; kbs[$2] = $5 + $6; order[++n] = $2 }
+		$1 == "G" { g[$3, $2] = $4 " " $5 " " $6 " " $7 }
+		$1 == "D" { d[$3, $2] = $4 " " $5 " " $6 " " $7 " " $8 }
+		function dif(a, b) { return (a == "-" || b == "-") ? "-" : b - a }
+		END {
+			for (i = 1; i <= n; i++) {
+				j = order[i]
+				bs = (j ~ /^s/) ? 1048576 : 4096
+				split(g[j, "b"], gb); split(g[j, "e"], ge)
+				split(d[j, "b"], db); split(d[j, "e"], de)
+				ios = ((ge[3] - gb[3]) + (ge[4] - gb[4])) * 512 / bs
+				printf "BENCH-DATA round=%s combo=%s job=%s iops=%.1f kbs=%.0f ios=%.0f", round, combo, j, iops[j], kbs[j], ios
+				if (local) {
+					# dom0 alone: its samples came as G lines
+					printf " gcpu=0 dcpu=%.2f girq=0 dirq=0 maps=- unmaps=- reqs=-\n", (ge[1] - gb[1]) / 100
+					continue
+				}
+				printf " gcpu=%.2f dcpu=%.2f girq=%s dirq=%s", (ge[1] - gb[1]) / 100, (de[1] - db[1]) / 100, ge[2] - gb[2], dif(db[2], de[2])
+				printf " maps=%s unmaps=%s reqs=%s\n", dif(db[3], de[3]), dif(db[4], de[4]), dif(db[5], de[5])
+			}
+		}' "$@"
+}
+
+# ---- one run -------------------------------------------------------------
+
+FIO_TERSE="--output-format=terse --terse-version=3"
+AWK_R="awk -F';' 'NF > 50 { print \"R\", \$3, \$8, \$49, \$7, \$48 }'"
+
+# bench_local: the job file in dom0, directly on the device
+bench_local() {
+	local dev=$1 name=${1#/dev/}
+	cat > $BD/mark-local <<EOF
+#!/bin/sh
+# <b|e> <job>: dom0-local job boundary (first clone only)
+mkdir $BD/local/lock.\$1.\$2 2>/dev/null || exit 0
+echo "G \$1 \$2 \$(awk '/^cpu / { print \$2 + \$3 + \$4 + \$7 + \$8; exit }' /proc/stat) 0 \$(awk '{ print \$3, \$7 }' /sys/block/$name/stat)" >> $BD/local/samples
+EOF
+	rm -rf $BD/local
+	mkdir -p $BD/local
+	bench_jobfile "$dev" "sh $BD/mark-local" > $BD/local.fio
+	(cd $BD/local && fio $FIO_TERSE --output=$BD/local/out.txt $BD/local.fio > $BD/local/fio.log 2>&1) ||
+		{ fail "fio in dom0 on $dev"; tail -n 20 $BD/local/fio.log; return 1; }
+	eval "$AWK_R $BD/local/out.txt" > $BD/local/r.txt
+	# the "guest" columns of a dom0-local run are dom0's own: show them as dom0
+	bench_merge dom0 $BD/local/r.txt $BD/local/samples
+}
+
+# bench_ship: the guest's job file, sent in pieces that fit a XenStore node
+bench_ship() {
+	local chunk= line
+	bench_jobfile /dev/$V "lab-bench-mark" | sed "s/^\(exec_[a-z]*=.*\)/\1 $V/" > $BD/guest.fio
+	g "mkdir -p /tmp/bench && : > /tmp/bench/job.fio" >/dev/null || return 1
+	while IFS= read -r line; do
+		chunk="$chunk$line
+"
+		if [ ${#chunk} -gt 2000 ]; then
+			g "cat >> /tmp/bench/job.fio <<'EOF'
+${chunk}EOF" >/dev/null || return 1
+			chunk=
+		fi
+	done < $BD/guest.fio
+	[ -n "$chunk" ] && { g "cat >> /tmp/bench/job.fio <<'EOF'
+${chunk}EOF" >/dev/null || return 1; }
+	check_eq "job file reached the guest intact" \
+		"$(g 'md5sum < /tmp/bench/job.fio' | cut -d' ' -f1)" "$(md5sum < $BD/guest.fio | cut -d' ' -f1)"
+}
+
+# bench_switch <front> <back>: load that pair (detaching the disk if needed)
+bench_switch() {
+	local f=$1 b=$2
+	if [ "$(cat $LAB_RUN/back)" != "$b" ] || [ "$(cat $LAB_RUN/front)" != "$f" ]; then
+		[ -f $BD/attached ] && { detach $V || return 1; rm -f $BD/attached; }
+		if [ "$(cat $LAB_RUN/back)" != "$b" ]; then
+			back_reload "$b" || return 1
+		fi
+		if [ "$(cat $LAB_RUN/front)" != "$f" ]; then
+			g "lab-front $f" || { fail "lab-front $f"; return 1; }
+			echo "$f" > $LAB_RUN/front
+		fi
+	fi
+	return 0
+}
+
+# bench_use <front> <back>: the guest's disk through that pair
+bench_use() {
+	bench_switch "$1" "$2" || return 1
+	if [ ! -f $BD/attached ]; then
+		attach "$(cat $BD/dev)" $V w || return 1
+		touch $BD/attached
+	fi
+}
+
+# bench_guest <front>/<back>: the job file in the guest through that pair;
+# fio runs in the background of the guest's agent, dom0 serves its marks
+bench_guest() {
+	local combo=$1 d rc out t0
+	bench_use "${combo%/*}" "${combo#*/}" || return 1
+	d=$(cat $LAB_RUN/domid)
+	summary "bench round $BENCH_ROUND $combo: $(negotiated $V)"
+	xenstore-rm /local/domain/$d/data/bench 2>/dev/null
+	: > $BD/dom0.samples
+	t0=$(up)
+	g "cd /tmp/bench && rm -rf s && mkdir s && rm -f result.txt &&
+		( t0=\$(cut -d' ' -f1 /proc/uptime)
+		  fio $FIO_TERSE --output=/tmp/bench/out.txt job.fio > /tmp/bench/fio.log 2>&1
+		  rc=\$?
+		  { $AWK_R out.txt; cat s/samples; echo \"T fio - \$t0 \$(cut -d' ' -f1 /proc/uptime)\"
+		    cat s/trace; [ \$rc -eq 0 ] || tail -n 20 fio.log; } > result.txt 2>&1
+		  xenstore-write data/bench/done \$rc ) < /dev/null > /dev/null 2>&1 &" >/dev/null ||
+		{ fail "starting fio in the guest through $combo"; return 1; }
+	bench_serve "$d" || { fail "fio in the guest through $combo did not finish"; return 1; }
+	out=$(g 'cat /tmp/bench/result.txt; exit $(xenstore-read data/bench/done)')
+	rc=$?
+	echo "$out" | awk -v t="$(echo "$(up) $t0" | awk '{ print $1 - $2 }')" -v c="$combo" '
+		$1 == "T" { if ($2 == "fio") f = $5 - $4; else m += $5 - $4 }
+		END { printf "BENCH-TIME %s: %.1f s in dom0, fio %.1f s in the guest, %.1f s of it at job boundaries\n", c, t, f, m }'
+	if [ $rc -ne 0 ]; then
+		echo "$out"
+		fail "fio in the guest through $combo"
+		return 1
+	fi
+	echo "$out" > $BD/guest.out
+	bench_merge "$combo" $BD/guest.out $BD/dom0.samples
+}
+
+# ---- the round -----------------------------------------------------------
+# BENCH_STEPS (set by make bench, which runs a round as one scenario per step
+# to keep each well inside the 900 s a scenario may take): which of "dom0"
+# and the combinations this scenario runs; BENCH_LAST=1 on the round's last
+# step prints the round's table and puts the guest back as the round found
+# it.  Alone, a scenario runs a whole round.
+
+[ -s $BD/orig ] || echo "$(cat $LAB_RUN/front) $(cat $LAB_RUN/back)" > $BD/orig
+if [ ! -s $BD/dev ]; then
+	dev=$(disk_null "$BENCH_MIB" 512) || { fail "no null_blk device"; exit 1; }
+	# written once, so reads find data and writes replace pages
+	dd if=/dev/zero of="$dev" bs=1M count="$BENCH_MIB" oflag=direct 2>/dev/null ||
+		{ fail "filling $dev"; exit 1; }
+	echo "$dev" > $BD/dev
+	g true >/dev/null
+	echo "BENCH-META kernel=$(uname -r) mib=$BENCH_MIB runtime=$BENCH_RUNTIME ramp=$BENCH_RAMP" \
+		"cpus=$(grep -c ^processor /proc/cpuinfo) dom0_vcpus=$(xl list Domain-0 | awk 'NR == 2 { print $4 }')"
+fi
+if [ "$(cat $BD/shipped 2>/dev/null)" != "$(bench_jobfile /dev/$V x | md5sum)" ]; then
+	bench_ship || exit 1
+	bench_jobfile /dev/$V x | md5sum > $BD/shipped
+fi
+
+if [ -z "${BENCH_STEPS:-}" ]; then
+	# rotate the order: round r starts at combination (r - 1) mod 4
+	set -- $BENCH_COMBOS
+	i=$(((BENCH_ROUND - 1) % $#))
+	while [ $i -gt 0 ]; do c=$1; shift; set -- "$@" "$c"; i=$((i - 1)); done
+	BENCH_STEPS="dom0 $*"
+	BENCH_LAST=1
+fi
+echo "BENCH-ORDER round=$BENCH_ROUND steps: $BENCH_STEPS"
+for step in $BENCH_STEPS; do
+	if [ "$step" = dom0 ]; then
+		bench_local "$(cat $BD/dev)"
+	else
+		bench_guest "$step"
+	fi | tee -a $BD/round$BENCH_ROUND.data
+done
+
+[ "${BENCH_LAST:-}" = 1 ] || exit 0
+
+# the round's table: IOPS per job and combination (the host's report takes
+# medians over the rounds)
+{
+	printf '%-12s' job
+	for c in dom0 $BENCH_COMBOS; do printf ' %18s' "$c"; done
+	echo
+	for j in $(bench_jobs); do
+		printf '%-12s' "$j"
+		for c in dom0 $BENCH_COMBOS; do
+			printf ' %18s' "$(awk -v c="combo=$c" -v j="job=$j" '$3 == c && $4 == j { sub("iops=", "", $5); print $5 }' $BD/round$BENCH_ROUND.data)"
+		done
+		echo
+	done
+} | sed 's/^/BENCH-TABLE /' | tee $BD/round.table
+
+# leave the guest as the round found it
+[ -f $BD/attached ] && { detach $V; rm -f $BD/attached; }
+bench_switch $(cat $BD/orig)
