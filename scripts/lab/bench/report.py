@@ -40,6 +40,10 @@ def parse(d):
         for line in f:
             if "DOMU>" in line:
                 continue
+            t = re.search(r"BENCH-TIME (.*)", line)
+            if t:
+                meta.setdefault("times", []).append(t.group(1))
+                continue
             m = re.search(r"BENCH-(DATA|META) (.*)", line)
             if not m:
                 continue
@@ -140,6 +144,7 @@ def main():
     lines.append("machine: %s, nproc %s, %s; lab: %s; kernel %s; load average %s -> %s" % (
         machine.get("host", "?"), machine.get("nproc", "?"), machine.get("cpu", "?"), machine.get("virt", "?"),
         meta.get("kernel", "?"), machine.get("loadavg_start", "?"), machine.get("loadavg_end", "?")))
+    lines.append("the boot took %s s (make bench's own time is the boot plus image build and this report)" % machine.get("boot_seconds", "?"))
     lines.append("combinations are front/back; figures are medians over the rounds, ±x% = (max-min)/median")
     lines.append("")
 
@@ -185,6 +190,8 @@ def main():
     tg = []
 
     def target(name, job, ok, detail):
+        if detail.endswith("-"):
+            detail += " (no data)"
         tg.append({"target": name, "job": job, "ok": ok, "detail": detail})
 
     for wl in report["workloads"]:
@@ -263,10 +270,17 @@ def main():
             f.write("set logscale x 2\nset xlabel 'queue depth'\nset ylabel 'IOPS'\nset key top left\n"
                     "set grid\nset yrange [0:*]\n")
             for i, (kind, n, qs) in enumerate(panels):
+                # only the combinations that have figures (gnuplot refuses an all-undefined curve)
+                have = [(k, c) for k, c in enumerate(COMBOS)
+                        if any(s(c, f"{kind}-q{q}-j{n}", "iops") is not None for q in qs)]
                 f.write("set title '%s, %d job(s)'\n" % (KIND[kind], n))
+                if not have:
+                    f.write("set label 1 'no guest figures' at graph 0.5,0.5 center\n"
+                            "plot [1:2] [0:1] NaN notitle\nunset label 1\n")
+                    continue
                 f.write("plot " + ", ".join(
                     "'%s' index %d using 1:%d with linespoints title '%s'" % (dat, i, k + 3, SHORT[c])
-                    for k, c in enumerate(COMBOS)) + "\n")
+                    for k, c in have) + "\n")
             f.write("unset multiplot\n")
         if shutil.which("gnuplot"):
             p = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
@@ -277,13 +291,19 @@ def main():
         else:
             lines.append("plot: gnuplot is not installed (make setup installs gnuplot-nox)")
     report["plot"] = plot
+    if meta.get("times"):
+        lines.append("")
+        lines.append("time per guest fio run (the rest of a job's wall time is fio's start and the boundaries):")
+        lines.extend("  " + t for t in meta["times"])
     lines.append("")
     lines.append("plot: " + (plot or "none"))
 
     # the compact table that README.md's Benchmark section shows
-    md = ["%s, %s (nproc %s), %s; Linux %s; %d round(s), medians; load average %s -> %s." % (
-        machine.get("date", "?"), machine.get("cpu", "?"), machine.get("nproc", "?"), machine.get("virt", "?"),
-        meta.get("kernel", "?"), len(rounds), machine.get("loadavg_start", "?"), machine.get("loadavg_end", "?")),
+    md = ["%s, %s (nproc %s), %s; Linux %s; %d round(s) of %s s jobs (+%s s ramp), medians;"
+          " host load average %s -> %s; boot %s s." % (
+              machine.get("date", "?"), machine.get("cpu", "?"), machine.get("nproc", "?"), machine.get("virt", "?"),
+              meta.get("kernel", "?"), len(rounds), meta.get("runtime", "?"), meta.get("ramp", "?"),
+              machine.get("loadavg_start", "?"), machine.get("loadavg_end", "?"), machine.get("boot_seconds", "?")),
         "",
         "| workload | dom0 IOPS | up/up | our/up | up/our | our/our | our/our ÷ up/up (per-round range) |"
         " eff our/our | cpu s/10k I/O up/up → our/our | notif/I/O up/up → our/our | maps/req our/our |",
