@@ -30,23 +30,26 @@ build_all() {
 	return $rc
 }
 
-case "${1:-}" in
-w1)
-	log=$(build_all w1 W=1)
+# build_check <tree> <what is counted> <kbuild args...>: build every series,
+# count the compiler's or checker's findings; succeed only with none
+build_check() {
+	local tag=$1 what=$2 log rc n
+	shift 2
+	log=$(build_all "$tag" "$@")
 	rc=$?
 	echo "$log" | grep -v -e '^Skipping BTF' -e '^==' || true
 	n=$(echo "$log" | grep -c -E 'warning:|error:')
-	echo "w1: $n warnings/errors"
+	echo "$tag: $n $what"
 	[ $rc -eq 0 ] && [ "$n" -eq 0 ]
+}
+
+case "${1:-}" in
+w1)
+	build_check w1 warnings/errors W=1
 	;;
 sparse)
 	command -v sparse >/dev/null || { echo "sparse: not installed (make setup)"; exit 1; }
-	log=$(build_all sparse C=2 CHECK="sparse -Wno-unknown-attribute")
-	rc=$?
-	echo "$log" | grep -v -e '^Skipping BTF' -e '^==' || true
-	n=$(echo "$log" | grep -c -E 'warning:|error:')
-	echo "sparse: $n reports"
-	[ $rc -eq 0 ] && [ "$n" -eq 0 ]
+	build_check sparse reports C=2 CHECK="sparse -Wno-unknown-attribute"
 	;;
 checkpatch)
 	cp=$CACHE/checkpatch/checkpatch.pl
