@@ -59,7 +59,8 @@ run_scenario() {
 	local name=$1 f=/tests/$1.sh t0 rc verdict bad
 	t0=$(up)
 	rm -f $LAB_RUN/failed
-	echo "LAB-BEGIN $name"
+	# a marker starts a line of its own even after a kernel message without one
+	printf '\nLAB-BEGIN %s\n' "$name"
 	if [ ! -f "$f" ]; then
 		echo "FAIL: no scenario file tests/lab/$name.sh"
 		rc=1
@@ -87,6 +88,7 @@ run_scenario() {
 	fi
 	verdict=PASS
 	{ [ $rc -ne 0 ] || [ -s $LAB_RUN/failed ]; } && verdict=FAIL
+	printf '\n'
 	echo "LAB-END $name $verdict $(echo "$(up) $t0" | awk '{printf "%.1f", $1-$2}')s"
 	[ $verdict = PASS ]
 }
