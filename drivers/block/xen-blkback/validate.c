@@ -91,6 +91,21 @@ static enum blkback_err blkback_check_discard(const struct blkif_request *req,
 	return BLKBACK_OK;
 }
 
+/* READ and WRITE, the operations that move data, as the data path's kinds. */
+static bool blkback_data_kind(u8 op, u8 *kind)
+{
+	switch (op) {
+	case BLKIF_OP_READ:
+		*kind = BLKBACK_KIND_READ;
+		return true;
+	case BLKIF_OP_WRITE:
+		*kind = BLKBACK_KIND_WRITE;
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* The indirect header: operation, segment count and indirect page count. */
 static enum blkback_err blkback_check_indirect(const struct blkif_request *req,
 					       const struct blkback_limits *lim,
@@ -103,16 +118,8 @@ static enum blkback_err blkback_check_indirect(const struct blkif_request *req,
 
 	if (!lim->max_indirect_segs)
 		return BLKBACK_ERR_UNSUPP;
-	switch (info->op) {
-	case BLKIF_OP_READ:
-		info->kind = BLKBACK_KIND_READ;
-		break;
-	case BLKIF_OP_WRITE:
-		info->kind = BLKBACK_KIND_WRITE;
-		break;
-	default:
+	if (!blkback_data_kind(info->op, &info->kind))
 		return BLKBACK_ERR_OP;
-	}
 	if (info->nseg == 0 || info->nseg > lim->max_indirect_segs)
 		return BLKBACK_ERR_NSEG;
 	info->nr_indirect_pages = (info->nseg + BLKIF_SEGS_PER_INDIRECT_PAGE - 1) /
@@ -148,10 +155,8 @@ enum blkback_err blkback_check_header(const struct blkif_request *req,
 
 	switch (req->operation) {
 	case BLKIF_OP_READ:
-		info->kind = BLKBACK_KIND_READ;
-		break;
 	case BLKIF_OP_WRITE:
-		info->kind = BLKBACK_KIND_WRITE;
+		blkback_data_kind(req->operation, &info->kind);
 		break;
 	case BLKIF_OP_WRITE_BARRIER:
 		info->drain = true;
