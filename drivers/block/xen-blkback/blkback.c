@@ -583,6 +583,8 @@ static void blkback_housekeeping(struct blkback_ring *ring)
 		    time_before(jiffies, READ_ONCE(ring->be->squeeze_until));
 
 	blkback_grants_maintain(ring, idle);
+	if (!ring->idx)
+		blkback_check_resize(ring->be);
 	if (READ_ONCE(blkback_log_stats) && time_after(jiffies, ring->next_log)) {
 		blkback_print_stats(ring);
 		ring->next_log = jiffies + BLKBACK_LOG_STATS_SECS * HZ;

@@ -266,7 +266,7 @@ struct blkback_dev {
 static inline struct blkback_limits blkback_limits(const struct blkback_dev *be)
 {
 	return (struct blkback_limits){
-		.nr_sectors = be->nr_sectors,
+		.nr_sectors = READ_ONCE(be->nr_sectors),
 		.lbs_sectors = be->lbs >> BLKIF_SECTOR_SHIFT,
 		.max_indirect_segs = be->max_indirect,
 		.readonly = be->readonly,
@@ -298,6 +298,7 @@ void blkback_sysfs_remove(struct blkback_dev *be);
 void blkback_stats_add(struct blkback_stats *to, struct blkback_stats *from);
 
 /* xenbus.c */
+void blkback_check_resize(struct blkback_dev *be);
 int blkback_xenbus_init(void);
 void blkback_xenbus_exit(void);
 

@@ -480,6 +480,54 @@ again:
 	return err;
 }
 
+/**
+ * blkback_check_resize() - follow a change in the backing device's size
+ * @be: a device being served, from the thread of its first ring
+ *
+ * The new size applies to the requests that follow at once; the frontend
+ * learns it from "sectors" and from the state key written as Connected
+ * again, both in one transaction that gives up if the device is no longer
+ * Connected (the frontend's watch on our state then sees the change).
+ */
+void blkback_check_resize(struct blkback_dev *be)
+{
+	struct xenbus_device *xdev = be->xdev;
+	u64 old = READ_ONCE(be->nr_sectors);
+	u64 now = bdev_nr_sectors(be->bdev.bdev);
+	struct xenbus_transaction xbt;
+	unsigned int state;
+	int err;
+
+	if (now == old)
+		return;
+	WRITE_ONCE(be->nr_sectors, now);
+	dev_info(&xdev->dev, "domain %u: device resized from %llu to %llu sectors\n",
+		 be->domid, old, now);
+again:
+	err = xenbus_transaction_start(&xbt);
+	if (err)
+		goto fail;
+	err = xenbus_scanf(xbt, xdev->nodename, "state", "%u", &state);
+	if (err != 1 || state != XenbusStateConnected) {
+		xenbus_transaction_end(xbt, 1);
+		return;
+	}
+	err = xenbus_printf(xbt, xdev->nodename, BLKIF_KEY_SECTORS, "%llu", now);
+	err = err ?: xenbus_printf(xbt, xdev->nodename, "state", "%d",
+				   XenbusStateConnected);
+	if (err) {
+		xenbus_transaction_end(xbt, 1);
+		goto fail;
+	}
+	err = xenbus_transaction_end(xbt, 0);
+	if (err == -EAGAIN)
+		goto again;
+	if (!err)
+		return;
+fail:
+	dev_warn(&xdev->dev, "announcing the new size failed (%d)\n", err);
+}
+
 /* Once both the device and the rings are there: serve, and say so. */
 static void blkback_maybe_connect(struct blkback_dev *be)
 {
