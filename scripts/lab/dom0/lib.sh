@@ -124,10 +124,16 @@ guest_domid() { xl domid $DOMU 2>/dev/null; }
 guest_running() { [ -n "$(guest_domid)" ]; }
 
 # guest_start [ours|upstream] [params...]: start the guest with that
-# frontend (default: the run's FRONT) and wait for its agent
+# frontend (default: the one in force, with its parameters) and wait for
+# its agent
 guest_start() {
 	local front=${1:-$(cat $LAB_RUN/front)} d i params
-	[ $# -gt 0 ] && shift
+	if [ $# -gt 0 ]; then
+		shift
+	else
+		# no arguments: the frontend and parameters in force
+		set -- $(cat $LAB_RUN/fparams)
+	fi
 	params=$(echo "$*" | tr ' ' ':')
 	guest_running && guest_stop
 	cat > $LAB_RUN/domu.cfg <<CFG
