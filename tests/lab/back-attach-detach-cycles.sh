@@ -18,6 +18,11 @@ while [ $i -lt $N ]; do
 		g "dd if=/dev/urandom of=/dev/xvdb bs=4k count=8 seek=$i oflag=direct 2>/dev/null &&
 		   dd if=/dev/xvdb of=/dev/null bs=64k count=4 iflag=direct 2>/dev/null" >/dev/null ||
 			{ fail "I/O in cycle $i"; bad=$((bad + 1)); }
+		if [ "$ours" = ours ]; then
+			pool=$(bk_stat xvdb pool_pages) rings=$(cat $(bk_dir xvdb)/connection/nr_rings)
+			cap=$(($(cat /sys/module/xen_blkback/parameters/max_buffer_pages) * rings))
+			[ "$pool" -le "$cap" ] || { fail "cycle $i: $pool pool pages, cap $cap"; bad=$((bad + 1)); }
+		fi
 	fi
 	detach xvdb || { bad=$((bad + 1)); break; }
 	[ $((i % 10)) -eq 0 ] && note "cycle $i done at $(up) s"
@@ -31,6 +36,11 @@ check_eq "failed cycles" "$bad" 0
 sleep 2
 left=$(ls -d /sys/bus/xen-backend/devices/vbd-$domid-* 2>/dev/null | wc -l)
 check_eq "backend devices left for the guest" "$left" 0
+if [ "$ours" = ours ]; then
+	D=/sys/bus/xen-backend/drivers/vbd
+	check_eq "grants still mapped by the backend" "$(cat $D/grants_mapped)" 0
+	check_eq "pages lost to failed unmaps" "$(cat $D/pages_leaked)" 0
+fi
 check "the backend module unloads" back_unload
 check "and loads again" back_load "$ours" $bparams
 losetup -d "$lo"

@@ -45,6 +45,9 @@ extern unsigned int blkback_pgrant_unused_seconds;
 extern unsigned int blkback_max_buffer_pages;
 extern bool blkback_feature_persistent;
 extern bool blkback_log_stats;
+extern atomic_long_t blkback_grants_mapped;
+extern atomic_long_t blkback_pages_leaked;
+extern const struct attribute_group *blkback_driver_groups[];
 
 /* Counters of a ring; sysfs.c names them, in this order. */
 enum blkback_stat {

@@ -18,6 +18,10 @@
 #include <xen/page.h>
 #include "common.h"
 
+/* Across all devices: grants mapped now, and pages lost to failed unmaps. */
+atomic_long_t blkback_grants_mapped = ATOMIC_LONG_INIT(0);
+atomic_long_t blkback_pages_leaked = ATOMIC_LONG_INIT(0);
+
 static unsigned long blkback_page_addr(struct page *page)
 {
 	return (unsigned long)pfn_to_kaddr(page_to_pfn(page));
@@ -99,8 +103,8 @@ static void blkback_pgrant_adopt(struct blkback_ring *ring,
 /* Issue the queued map operations; returns 0 or -EIO if one failed. */
 static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap)
 {
+	unsigned int i, mapped = 0;
 	int ret, err = 0;
-	unsigned int i;
 
 	ret = gnttab_map_refs(ring->map_ops, NULL, ring->map_pages, nmap);
 	blkback_count(&ring->stats, BLKBACK_ST_MAP_OPS, nmap);
@@ -113,10 +117,12 @@ static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap)
 			err = -EIO;
 			continue;
 		}
+		mapped++;
 		g->handle = ring->map_ops[i].handle;
 		if (ring->persistent)
 			blkback_pgrant_adopt(ring, g);
 	}
+	atomic_long_add(mapped, &blkback_grants_mapped);
 	if (err)
 		dev_warn_ratelimited(&ring->be->xdev->dev,
 				     "ring %u: mapping grants of domain %u failed (%d)\n",
@@ -209,11 +215,13 @@ static void blkback_unmap_batch(struct blkback_ring *ring,
 	err = gnttab_unmap_refs_sync(&data);
 	blkback_count(&ring->stats, BLKBACK_ST_UNMAP_OPS, n);
 	if (err) {
+		atomic_long_add(n, &blkback_pages_leaked);
 		dev_warn_ratelimited(&ring->be->xdev->dev,
 				     "ring %u: unmapping %u grants failed (%d), pages leaked\n",
 				     ring->idx, n, err);
 		return;
 	}
+	atomic_long_sub(n, &blkback_grants_mapped);
 	gnttab_page_cache_put(&ring->pool, pages, n);
 }
 

@@ -333,3 +333,31 @@ void blkback_sysfs_remove(struct blkback_dev *be)
 {
 	sysfs_remove_groups(&be->xdev->dev.kobj, blkback_groups);
 }
+
+/* Driver-wide files, in /sys/bus/xen-backend/drivers/vbd/. */
+static ssize_t grants_mapped_show(struct device_driver *drv, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&blkback_grants_mapped));
+}
+static DRIVER_ATTR_RO(grants_mapped);
+
+static ssize_t pages_leaked_show(struct device_driver *drv, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&blkback_pages_leaked));
+}
+static DRIVER_ATTR_RO(pages_leaked);
+
+static struct attribute *blkback_driver_attrs[] = {
+	&driver_attr_grants_mapped.attr,
+	&driver_attr_pages_leaked.attr,
+	NULL
+};
+
+static const struct attribute_group blkback_driver_group = {
+	.attrs = blkback_driver_attrs,
+};
+
+const struct attribute_group *blkback_driver_groups[] = {
+	&blkback_driver_group,
+	NULL
+};

@@ -738,6 +738,9 @@ static struct xenbus_driver blkback_driver = {
 	.otherend_changed = blkback_frontend_changed,
 	.allow_rebind = true,
 	.reclaim_memory = blkback_reclaim_memory,
+	.driver = {
+		.groups = blkback_driver_groups,
+	},
 };
 
 /**
