@@ -9,26 +9,37 @@
 
 static void no_purge_while_room(void)
 {
-	UNIT_EQ(blkback_lru_target(0, 1056, 0), 0);
-	UNIT_EQ(blkback_lru_target(1055, 1056, 0), 0);
+	UNIT_EQ(blkback_lru_target(0, 1056, 0, false), 0);
+	UNIT_EQ(blkback_lru_target(1055, 1056, 0, true), 0);
 }
 
 static void full_cache_gives_back_a_slice(void)
 {
-	/* 5% of 1056 */
-	UNIT_EQ(blkback_lru_target(1056, 1056, 0), 52);
+	/* 5% of 1056, once a grant found no room */
+	UNIT_EQ(blkback_lru_target(1056, 1056, 0, true), 52);
 	/* over the cap (cap lowered at runtime): the excess as well */
-	UNIT_EQ(blkback_lru_target(1100, 1056, 0), 96);
+	UNIT_EQ(blkback_lru_target(1100, 1056, 0, false), 96);
 	/* tiny caps still make progress */
-	UNIT_EQ(blkback_lru_target(4, 4, 0), 1);
+	UNIT_EQ(blkback_lru_target(4, 4, 0, true), 1);
 	/* a cap of 0 empties the cache */
-	UNIT_EQ(blkback_lru_target(10, 0, 0), 10);
+	UNIT_EQ(blkback_lru_target(10, 0, 0, false), 10);
+}
+
+static void exact_fit_is_left_alone(void)
+{
+	/*
+	 * A frontend whose grant pool is the cap (32 slots x 33 grants)
+	 * fills the cache exactly: nothing to give back until a grant is
+	 * turned away.
+	 */
+	UNIT_EQ(blkback_lru_target(1056, 1056, 0, false), 0);
+	UNIT_EQ(blkback_lru_target(1056, 1056, 0, true), 52);
 }
 
 static void never_more_than_idle_grants(void)
 {
-	UNIT_EQ(blkback_lru_target(1056, 1056, 1050), 6);
-	UNIT_EQ(blkback_lru_target(1056, 1056, 1056), 0);
+	UNIT_EQ(blkback_lru_target(1056, 1056, 1050, true), 6);
+	UNIT_EQ(blkback_lru_target(1056, 1056, 1056, true), 0);
 }
 
 static void in_use_never_victim(void)
@@ -74,6 +85,7 @@ int main(void)
 {
 	UNIT_RUN(no_purge_while_room);
 	UNIT_RUN(full_cache_gives_back_a_slice);
+	UNIT_RUN(exact_fit_is_left_alone);
 	UNIT_RUN(never_more_than_idle_grants);
 	UNIT_RUN(in_use_never_victim);
 	UNIT_RUN(recently_used_survive_first_round);

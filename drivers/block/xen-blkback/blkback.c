@@ -81,7 +81,11 @@ static void blkback_respond(struct blkback_ring *ring, u64 id, u8 op,
 	br->common.rsp_prod_pvt = i + 1;
 }
 
-/* Publish the responses written so far and kick the frontend if needed. */
+/*
+ * Publish the responses written so far and kick the frontend if needed.
+ * Responses are written and pushed under @ring->done_lock: from the ring's
+ * thread and from bio completion.
+ */
 static void blkback_push(struct blkback_ring *ring)
 {
 	int notify;
@@ -89,6 +93,16 @@ static void blkback_push(struct blkback_ring *ring)
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&ring->br.common, notify);
 	if (notify)
 		notify_remote_via_irq(ring->irq);
+}
+
+/* One response from the ring's thread, published at once. */
+static void blkback_answer(struct blkback_ring *ring, u64 id, u8 op,
+			   s16 status)
+{
+	spin_lock_irq(&ring->done_lock);
+	blkback_respond(ring, id, op, status);
+	blkback_push(ring);
+	spin_unlock_irq(&ring->done_lock);
 }
 
 static void blkback_refuse(struct blkback_ring *ring,
@@ -101,7 +115,7 @@ static void blkback_refuse(struct blkback_ring *ring,
 				     "ring %u: refused op %u (sector %llu, %u segments): %s\n",
 				     ring->idx, info->op, info->sector,
 				     info->nseg, blkback_err_name(err));
-	blkback_respond(ring, info->id, info->op, blkback_err_status(err));
+	blkback_answer(ring, info->id, info->op, blkback_err_status(err));
 }
 
 /* ------------------------------------------------------------------ */
@@ -161,30 +175,61 @@ void blkback_ring_free_reqs(struct blkback_ring *ring)
 	INIT_LIST_HEAD(&ring->free);
 }
 
+/* A free slot; the caller saw nr_free > 0 (only this thread takes slots). */
 static struct blkback_req *blkback_req_get(struct blkback_ring *ring)
 {
 	struct blkback_req *r;
 
+	spin_lock_irq(&ring->done_lock);
 	r = list_first_entry(&ring->free, struct blkback_req, list);
 	list_del(&r->list);
-	ring->nr_free--;
+	WRITE_ONCE(ring->nr_free, ring->nr_free - 1);
 	atomic_inc(&ring->inflight);
+	spin_unlock_irq(&ring->done_lock);
 	return r;
 }
 
+/*
+ * Back to the free slots, under done_lock.  A thread waiting for a slot or
+ * for requests to drain is woken.
+ */
 static void blkback_req_release(struct blkback_ring *ring,
 				struct blkback_req *r)
 {
 	list_add(&r->list, &ring->free);
-	ring->nr_free++;
+	WRITE_ONCE(ring->nr_free, ring->nr_free + 1);
 	atomic_dec(&ring->inflight);
+	if (ring->waiting) {
+		ring->waiting = false;
+		wake_up(&ring->wq);
+	}
 }
 
 /* ------------------------------------------------------------------ */
 /* Completion                                                          */
 /* ------------------------------------------------------------------ */
 
-/* Last reference gone: hand the request to the ring's thread. */
+static s16 blkback_status(struct blkback_ring *ring, struct blkback_req *r)
+{
+	if (!r->error)
+		return BLKIF_RSP_OKAY;
+	atomic64_inc(&ring->stats.err[BLKBACK_ERR_IO]);
+	dev_warn_ratelimited(&ring->be->xdev->dev,
+			     "ring %u: I/O error %d on op %u at sector %llu\n",
+			     ring->idx, blk_status_to_errno(r->error),
+			     r->info.op, r->info.sector);
+	if (r->error == BLK_STS_NOTSUPP && r->info.preflush)
+		return BLKIF_RSP_EOPNOTSUPP;
+	return BLKIF_RSP_ERROR;
+}
+
+/*
+ * Last reference gone.  A request served by persistent grants alone (the
+ * steady state with them) is answered right here, in the completion's
+ * context, without waking the ring's thread; one with grants to unmap goes
+ * to the thread, since unmapping may sleep.  Everything happens under the
+ * lock: once it is dropped the thread may find the ring idle and free it.
+ */
 static void blkback_req_put(struct blkback_req *r)
 {
 	struct blkback_ring *ring = r->ring;
@@ -192,13 +237,16 @@ static void blkback_req_put(struct blkback_req *r)
 
 	if (!atomic_dec_and_test(&r->pending_bios))
 		return;
-	/*
-	 * Wake under the lock: once it is dropped the thread may answer the
-	 * request and the ring may go away.
-	 */
 	spin_lock_irqsave(&ring->done_lock, flags);
-	list_add_tail(&r->list, &ring->done);
-	wake_up(&ring->wq);
+	if (blkback_release_persistent(ring, r->grants, r->info.nseg)) {
+		blkback_respond(ring, r->info.id, r->info.op,
+				blkback_status(ring, r));
+		blkback_push(ring);
+		blkback_req_release(ring, r);
+	} else {
+		list_add_tail(&r->list, &ring->done);
+		wake_up(&ring->wq);
+	}
 	spin_unlock_irqrestore(&ring->done_lock, flags);
 }
 
@@ -224,41 +272,50 @@ static bool blkback_complete(struct blkback_ring *ring)
 	if (list_empty(&done))
 		return false;
 
-	list_for_each_entry_safe(r, next, &done, list) {
-		s16 status = BLKIF_RSP_OKAY;
-
+	/* unmapping may sleep: first all of them, then the answers */
+	list_for_each_entry(r, &done, list)
 		blkback_unmap_grants(ring, r->grants, r->info.nseg);
-		if (r->error) {
-			atomic64_inc(&ring->stats.err[BLKBACK_ERR_IO]);
-			if (r->error == BLK_STS_NOTSUPP && r->info.preflush)
-				status = BLKIF_RSP_EOPNOTSUPP;
-			else
-				status = BLKIF_RSP_ERROR;
-			dev_warn_ratelimited(&ring->be->xdev->dev,
-					     "ring %u: I/O error %d on op %u at sector %llu\n",
-					     ring->idx,
-					     blk_status_to_errno(r->error),
-					     r->info.op, r->info.sector);
-		}
-		blkback_respond(ring, r->info.id, r->info.op, status);
+	spin_lock_irq(&ring->done_lock);
+	list_for_each_entry_safe(r, next, &done, list) {
+		blkback_respond(ring, r->info.id, r->info.op,
+				blkback_status(ring, r));
 		list_del(&r->list);
 		blkback_req_release(ring, r);
 	}
 	blkback_push(ring);
+	spin_unlock_irq(&ring->done_lock);
 	return true;
 }
 
-/* Wait until all but @keep requests of the ring are answered. */
+static bool blkback_drained(struct blkback_ring *ring, int keep)
+{
+	bool ret;
+
+	spin_lock_irq(&ring->done_lock);
+	ret = !list_empty(&ring->done) || atomic_read(&ring->inflight) <= keep;
+	if (!ret)
+		ring->waiting = true;
+	spin_unlock_irq(&ring->done_lock);
+	return ret;
+}
+
+/*
+ * Wait until all but @keep requests of the ring are answered.  Completions
+ * answered in their own context decrement inflight under done_lock, so the
+ * last of them has left the lock once this returns.
+ */
 static void blkback_drain(struct blkback_ring *ring, int keep)
 {
 	while (atomic_read(&ring->inflight) > keep) {
-		if (!wait_event_timeout(ring->wq, !list_empty(&ring->done),
+		if (!wait_event_timeout(ring->wq, blkback_drained(ring, keep),
 					BLKBACK_DRAIN_LOG_SECS * HZ))
 			dev_warn(&ring->be->xdev->dev,
 				 "ring %u: still waiting for %d requests\n",
 				 ring->idx, atomic_read(&ring->inflight));
 		blkback_complete(ring);
 	}
+	spin_lock_irq(&ring->done_lock);
+	spin_unlock_irq(&ring->done_lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -284,7 +341,7 @@ static void blkback_discard(struct blkback_ring *ring,
 		status = err == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP :
 					      BLKIF_RSP_ERROR;
 	}
-	blkback_respond(ring, info->id, info->op, status);
+	blkback_answer(ring, info->id, info->op, status);
 }
 
 /*
@@ -352,11 +409,9 @@ static void blkback_submit(struct blkback_ring *ring, struct blkback_req *r)
 	sector_t sector = r->info.sector;
 	unsigned int i, nseg = r->info.nseg;
 	struct bio *bio = NULL;
-	struct blk_plug plug;
 
 	r->error = BLK_STS_OK;
 	atomic_set(&r->pending_bios, 1);
-	blk_start_plug(&plug);
 	if (!nseg)
 		bio = blkback_bio_new(r, 0, opf, sector);
 	for (i = 0; i < nseg; i++) {
@@ -376,7 +431,6 @@ static void blkback_submit(struct blkback_ring *ring, struct blkback_req *r)
 		sector += len >> BLKIF_SECTOR_SHIFT;
 	}
 	submit_bio(bio);
-	blk_finish_plug(&plug);
 	blkback_req_put(r);
 }
 
@@ -421,7 +475,7 @@ static void blkback_dispatch(struct blkback_ring *ring,
 	if (info.kind == BLKBACK_KIND_FLUSH && lim.readonly) {
 		/* nothing was written through us: nothing to flush */
 		blkback_count_req(ring, &info);
-		blkback_respond(ring, info.id, info.op, BLKIF_RSP_OKAY);
+		blkback_answer(ring, info.id, info.op, BLKIF_RSP_OKAY);
 		return;
 	}
 
@@ -460,7 +514,9 @@ static void blkback_dispatch(struct blkback_ring *ring,
 
 refuse:
 	blkback_refuse(ring, &r->info, err);
+	spin_lock_irq(&ring->done_lock);
 	blkback_req_release(ring, r);
+	spin_unlock_irq(&ring->done_lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -484,6 +540,21 @@ static void blkback_copy_req(struct blkback_ring *ring, RING_IDX rc,
 		memcpy(req, RING_GET_REQUEST(&br->native, rc), sizeof(*req));
 		break;
 	}
+}
+
+/* No slot free: the next request released wakes the thread. */
+static bool blkback_no_free_slot(struct blkback_ring *ring)
+{
+	bool none;
+
+	if (READ_ONCE(ring->nr_free))
+		return false;
+	spin_lock_irq(&ring->done_lock);
+	none = !ring->nr_free;
+	if (none)
+		ring->waiting = true;
+	spin_unlock_irq(&ring->done_lock);
+	return none;
 }
 
 /*
@@ -518,7 +589,7 @@ static int blkback_take_requests(struct blkback_ring *ring,
 		*eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS;
 		if (kthread_should_stop())
 			return 1;
-		if (!ring->nr_free) {
+		if (blkback_no_free_slot(ring)) {
 			blkback_count(&ring->stats, BLKBACK_ST_OO_REQ, 1);
 			return 1;
 		}
@@ -528,30 +599,36 @@ static int blkback_take_requests(struct blkback_ring *ring,
 		barrier();
 		ring->last_req = jiffies;
 		blkback_dispatch(ring, &req);
-		blkback_push(ring);
 		cond_resched();
 	}
 	return 0;
 }
 
+/*
+ * Serve what the frontend published, under one plug: the bios of a batch of
+ * requests reach the device together (and merge where they can).
+ */
 static int blkback_serve_ring(struct blkback_ring *ring,
 			      unsigned int *eoi_flags)
 {
+	struct blk_plug plug;
 	int more;
 
+	blk_start_plug(&plug);
 	do {
 		more = blkback_take_requests(ring, eoi_flags);
 		if (more)
-			return more;
+			break;
 		RING_FINAL_CHECK_FOR_REQUESTS(&ring->br.common, more);
 	} while (more);
-	return 0;
+	blk_finish_plug(&plug);
+	return more;
 }
 
 static bool blkback_has_work(struct blkback_ring *ring)
 {
 	return kthread_should_stop() || !list_empty(&ring->done) ||
-	       (READ_ONCE(ring->notified) && ring->nr_free &&
+	       (READ_ONCE(ring->notified) && READ_ONCE(ring->nr_free) &&
 		!READ_ONCE(ring->broken));
 }
 
@@ -613,7 +690,7 @@ int blkback_ring_thread(void *arg)
 					     msecs_to_jiffies(BLKBACK_MAINT_INTERVAL_MS));
 		blkback_complete(ring);
 
-		if (READ_ONCE(ring->notified) && ring->nr_free &&
+		if (READ_ONCE(ring->notified) && READ_ONCE(ring->nr_free) &&
 		    !READ_ONCE(ring->broken)) {
 			int ret;
 

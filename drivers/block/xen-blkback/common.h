@@ -91,7 +91,9 @@ static inline void blkback_count(struct blkback_stats *s, enum blkback_stat i,
  * @handle: handle of the mapping
  * @page: where it is mapped
  * @last_used: jiffies when it last served a request
- * @in_use: serves a request in flight
+ * @in_use: serves a request in flight (cleared last, with release
+ *	semantics, when the request completes: the ring's thread may free the
+ *	grant as soon as it reads it clear)
  * @recently_used: used since the previous purge pass
  * @purge: on the ring's purge list, once out of the tree
  */
@@ -173,8 +175,12 @@ struct blkback_dev;
 /**
  * struct blkback_ring - one shared ring and the thread serving it
  *
- * Everything but @done, @pending (under @done_lock), @purge_list (under
- * @purge_lock) and the counters belongs to the ring's thread once it runs.
+ * Under @done_lock, since bio completion answers requests in its own
+ * context: @done, @waiting, the free slots (@free, @nr_free), the response
+ * side of the shared ring and @inflight's decrements.  @purge_list is under
+ * @purge_lock; persistent grants are released with @pgrants_in_use and
+ * their in_use flag (see struct blkback_pgrant).  The rest, and the
+ * counters, belong to the ring's thread once it runs.
  */
 struct blkback_ring {
 	struct blkback_dev *be;
@@ -197,14 +203,17 @@ struct blkback_ring {
 	atomic_t inflight;
 	spinlock_t done_lock;		/* completions come from irq context */
 	struct list_head done;
+	bool waiting;			/* for a slot or a drain (done_lock) */
 	unsigned long last_req;
 
 	/* grants (grants.c) */
 	struct rb_root pgrants;
 	unsigned int nr_pgrants;
-	unsigned int pgrants_in_use;
+	atomic_t pgrants_in_use;	/* also released from bio completion */
 	bool persistent;
-	unsigned long next_purge;
+	unsigned long next_purge;	/* age pass */
+	unsigned long next_room_purge;	/* pass for room, when short of it */
+	bool pgrant_overflow;		/* a grant found the cache full */
 	spinlock_t purge_lock;		/* ring thread vs purge work */
 	struct list_head purge_list;
 	struct work_struct purge_work;
@@ -291,6 +300,8 @@ int blkback_map_grants(struct blkback_ring *ring, struct blkback_grant *g,
 		       unsigned int n, bool readonly);
 void blkback_unmap_grants(struct blkback_ring *ring, struct blkback_grant *g,
 			  unsigned int n);
+bool blkback_release_persistent(struct blkback_ring *ring,
+				struct blkback_grant *g, unsigned int n);
 void blkback_grants_maintain(struct blkback_ring *ring, bool idle);
 void blkback_grants_free(struct blkback_ring *ring);
 unsigned int blkback_pool_pages(struct blkback_ring *ring);

@@ -72,16 +72,18 @@ static bool blkback_pgrant_insert(struct blkback_ring *ring,
 
 /*
  * A freshly mapped grant becomes persistent while the cache has room;
- * otherwise it is unmapped with its request and the next purge pass makes
- * room.
+ * otherwise it is unmapped with its request, and the overflow lets the
+ * next purge pass make room.
  */
 static void blkback_pgrant_adopt(struct blkback_ring *ring,
 				 struct blkback_grant *g)
 {
 	struct blkback_pgrant *pg;
 
-	if (ring->nr_pgrants >= READ_ONCE(blkback_max_persistent_grants))
+	if (ring->nr_pgrants >= READ_ONCE(blkback_max_persistent_grants)) {
+		ring->pgrant_overflow = true;
 		return;
+	}
 	pg = kzalloc(sizeof(*pg), GFP_NOIO);
 	if (!pg)
 		return;
@@ -95,7 +97,7 @@ static void blkback_pgrant_adopt(struct blkback_ring *ring,
 		kfree(pg);
 		return;
 	}
-	ring->pgrants_in_use++;
+	atomic_inc(&ring->pgrants_in_use);
 	g->pgnt = pg;
 	g->handle = BLKBACK_NO_HANDLE;
 }
@@ -165,10 +167,11 @@ int blkback_map_grants(struct blkback_ring *ring, struct blkback_grant *g,
 
 		if (ring->persistent) {
 			pg = blkback_pgrant_find(ring, g[i].gref);
-			if (pg && !pg->in_use) {
+			/* pairs with the release in blkback_pgrant_release() */
+			if (pg && !smp_load_acquire(&pg->in_use)) {
 				pg->in_use = true;
 				pg->recently_used = true;
-				ring->pgrants_in_use++;
+				atomic_inc(&ring->pgrants_in_use);
 				g[i].pgnt = pg;
 				g[i].page = pg->page;
 				blkback_count(&ring->stats, BLKBACK_ST_PGNT_HIT, 1);
@@ -225,6 +228,43 @@ static void blkback_unmap_batch(struct blkback_ring *ring,
 	gnttab_page_cache_put(&ring->pool, pages, n);
 }
 
+/* The request using @pg is done with it; @pg may be purged from now on. */
+static void blkback_pgrant_release(struct blkback_ring *ring,
+				   struct blkback_pgrant *pg)
+{
+	pg->last_used = jiffies;
+	atomic_dec(&ring->pgrants_in_use);
+	/* last touch: the thread's acquire of in_use sees last_used too */
+	smp_store_release(&pg->in_use, false);
+}
+
+/**
+ * blkback_release_persistent() - release a request's grants if all persist
+ * @ring: the ring the request came from
+ * @g: the grants, as blkback_map_grants() left them
+ * @n: how many
+ *
+ * Safe in any context: nothing is unmapped.  A request with a grant to
+ * unmap or a page to give back is left alone for blkback_unmap_grants() in
+ * the ring's thread.
+ *
+ * Return: true when every grant (if any) was persistent and is released.
+ */
+bool blkback_release_persistent(struct blkback_ring *ring,
+				struct blkback_grant *g, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!g[i].pgnt)
+			return false;
+	for (i = 0; i < n; i++) {
+		blkback_pgrant_release(ring, g[i].pgnt);
+		g[i].pgnt = NULL;
+	}
+	return true;
+}
+
 /**
  * blkback_unmap_grants() - release the grants of a finished request
  * @ring: the ring the request came from
@@ -242,9 +282,7 @@ void blkback_unmap_grants(struct blkback_ring *ring, struct blkback_grant *g,
 		struct blkback_pgrant *pg = g[i].pgnt;
 
 		if (pg) {
-			pg->in_use = false;
-			pg->last_used = jiffies;
-			ring->pgrants_in_use--;
+			blkback_pgrant_release(ring, pg);
 			g[i].pgnt = NULL;
 			continue;
 		}
@@ -312,7 +350,8 @@ static void blkback_pgrant_purge(struct blkback_ring *ring, unsigned int max)
 		.now = jiffies,
 		.timeout = READ_ONCE(blkback_pgrant_unused_seconds) * HZ,
 		.want = blkback_lru_target(ring->nr_pgrants, max,
-					   ring->pgrants_in_use),
+					   atomic_read(&ring->pgrants_in_use),
+					   ring->pgrant_overflow),
 	};
 	struct blkback_pgrant *pg, *next;
 	unsigned int round, purged = 0;
@@ -322,9 +361,11 @@ static void blkback_pgrant_purge(struct blkback_ring *ring, unsigned int max)
 		rbtree_postorder_for_each_entry_safe(pg, next, &ring->pgrants,
 						     node) {
 			bool recent = round == 0 && pg->recently_used;
+			/* released grants: see blkback_pgrant_release() */
+			bool in_use = smp_load_acquire(&pg->in_use);
 
-			if (!blkback_lru_victim(&pass, pg->last_used,
-						pg->in_use, recent)) {
+			if (!blkback_lru_victim(&pass, pg->last_used, in_use,
+						recent)) {
 				pg->recently_used = false;
 				continue;
 			}
@@ -355,17 +396,24 @@ static void blkback_pgrant_purge(struct blkback_ring *ring, unsigned int max)
  * @ring: the ring, from its own thread
  * @idle: no request for a while: empty the page pool
  *
- * Purges persistent grants when the cache is full (at every call) or when
- * some may have aged out (once a second), and trims the page pool to
- * max_buffer_pages.
+ * Purges persistent grants when the cache is short of room (over the cap,
+ * or a grant found it full: at most every 100 ms) or when some may have
+ * aged out (once a second), and trims the page pool to max_buffer_pages.
  */
 void blkback_grants_maintain(struct blkback_ring *ring, bool idle)
 {
 	unsigned int max = READ_ONCE(blkback_max_persistent_grants);
 
+	bool short_of_room = ring->nr_pgrants > max || ring->pgrant_overflow;
+
+	/* a pass walks the whole cache: at most every 100 ms, else once a second */
 	if (ring->nr_pgrants &&
-	    (ring->nr_pgrants >= max || time_after(jiffies, ring->next_purge))) {
+	    time_after(jiffies, short_of_room ? ring->next_room_purge :
+						ring->next_purge)) {
 		blkback_pgrant_purge(ring, max);
+		ring->pgrant_overflow = false;
+		ring->next_room_purge = jiffies +
+			msecs_to_jiffies(BLKBACK_MAINT_INTERVAL_MS);
 		ring->next_purge = jiffies + HZ;
 	}
 	gnttab_page_cache_shrink(&ring->pool,
@@ -384,6 +432,7 @@ void blkback_grants_init(struct blkback_ring *ring)
 	INIT_WORK(&ring->purge_work, blkback_purge_work);
 	gnttab_page_cache_init(&ring->pool);
 	ring->next_purge = jiffies + HZ;
+	ring->next_room_purge = jiffies;
 }
 
 /**
@@ -400,7 +449,7 @@ void blkback_grants_free(struct blkback_ring *ring)
 		list_add_tail(&pg->purge, &all);
 	ring->pgrants = RB_ROOT;
 	ring->nr_pgrants = 0;
-	ring->pgrants_in_use = 0;
+	atomic_set(&ring->pgrants_in_use, 0);
 	spin_lock(&ring->purge_lock);
 	list_splice_tail(&all, &ring->purge_list);
 	spin_unlock(&ring->purge_lock);

@@ -4,9 +4,10 @@
  *
  * A persistent grant stays mapped between requests, which saves the map
  * and unmap hypercalls but pins a page of the guest and of dom0.  The cache
- * is capped (max_persistent_grants); when it is full a pass gives back a
- * slice of it, oldest-unused first (a clock: grants used since the previous
- * pass survive the first round), and a grant unused for
+ * is capped (max_persistent_grants); when it is over the cap, or at the cap
+ * and a new grant found no room, a pass gives back a slice of it,
+ * oldest-unused first (a clock: grants used since the previous pass survive
+ * the first round), and a grant unused for
  * persistent_grant_unused_seconds is given back whatever the cache size.
  * Grants serving a request in flight are never victims.
  */
@@ -19,17 +20,23 @@
  * @held: persistent grants in the cache
  * @max: the cap
  * @in_use: grants of the cache serving requests in flight
+ * @overflow: a grant found the cache full since the previous pass
  *
- * Return: 0 while the cache has room; once full, what brings it back under
- * the cap plus BLKBACK_LRU_PURGE_PERCENT of the cap (at least one), never
- * more than the grants not in use.
+ * A cache exactly at the cap with no grant turned away is a working set
+ * that fits (a frontend whose grant pool equals the cap fills it exactly):
+ * giving some back would only have them mapped again at their next use.
+ *
+ * Return: 0 while the cache has room or fits its users; over the cap, or
+ * at the cap after an overflow, what brings it back under the cap plus
+ * BLKBACK_LRU_PURGE_PERCENT of the cap (at least one), never more than the
+ * grants not in use.
  */
 unsigned int blkback_lru_target(unsigned int held, unsigned int max,
-				unsigned int in_use)
+				unsigned int in_use, bool overflow)
 {
 	unsigned int want, idle;
 
-	if (held < max)
+	if (held < max || (held == max && !overflow))
 		return 0;
 	want = held - max + max * BLKBACK_LRU_PURGE_PERCENT / 100;
 	if (!want)

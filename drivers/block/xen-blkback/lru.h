@@ -26,7 +26,7 @@ struct blkback_lru_pass {
 };
 
 unsigned int blkback_lru_target(unsigned int held, unsigned int max,
-				unsigned int in_use);
+				unsigned int in_use, bool overflow);
 bool blkback_lru_victim(struct blkback_lru_pass *pass, unsigned long last_used,
 			bool in_use, bool recently_used);
 
