@@ -139,7 +139,7 @@ def main():
         return (med(rs), min(rs) if rs else None, max(rs) if rs else None)
 
     lines, report = [], {"machine": machine, "meta": meta, "rounds": rounds, "workloads": [], "targets": []}
-    lines.append("xen-blk benchmark: %s, %s rounds, %s s per job (+%s s ramp), null_blk %s MiB in dom0" % (
+    lines.append("xen-blk benchmark: %s, %s rounds, %s s per job (+%s ramp), null_blk %s MiB in dom0" % (
         machine.get("date", "?"), len(rounds), meta.get("runtime", "?"), meta.get("ramp", "?"), meta.get("mib", "?")))
     lines.append("machine: %s, nproc %s, %s; lab: %s; kernel %s; load average %s -> %s" % (
         machine.get("host", "?"), machine.get("nproc", "?"), machine.get("cpu", "?"), machine.get("virt", "?"),
@@ -228,7 +228,8 @@ def main():
                                           for t in ts))
     lines.append("")
     lines.append("How the figures are obtained (per job; the job's interval is bounded by fio exec_prerun/"
-                 "exec_postrun, handed to dom0 through XenStore so both domains sample together):")
+                 "exec_postrun in the guest, which hands each boundary to dom0 through a XenStore watch"
+                 " without waiting; dom0's interval is late by the watch's latency at both ends):")
     lines.append("  IOPS, MB/s: fio (read+write) over the job's runtime.  I/Os for the per-I/O figures:"
                  " sectors moved in /sys/block/<disk>/stat during the interval / block size.")
     lines.append("  cpu/10k: CPU seconds of guest + dom0 per 10,000 I/Os, from the busy jiffies"
@@ -238,7 +239,7 @@ def main():
                  " lines of /proc/interrupts.")
     lines.append("  maps/unmaps: backend statistics/map_ops, unmap_ops per backend request"
                  " (statistics/requests); upstream's backend exposes no grant counters ('-').")
-    lines.append("  eff: IOPS / dom0-local IOPS of the same job on the same device in the same round set.")
+    lines.append("  eff: IOPS / dom0-local IOPS of the same job on the same device (measured in the first round).")
     lines.append("  Under QEMU TCG every figure is far below real hardware and the host is shared:"
                  " compare ratios, not absolute numbers.")
 
@@ -299,7 +300,7 @@ def main():
     lines.append("plot: " + (plot or "none"))
 
     # the compact table that README.md's Benchmark section shows
-    md = ["%s, %s (nproc %s), %s; Linux %s; %d round(s) of %s s jobs (+%s s ramp), medians;"
+    md = ["%s, %s (nproc %s), %s; Linux %s; %d round(s) of %s s jobs (+%s ramp), medians;"
           " host load average %s -> %s; boot %s s." % (
               machine.get("date", "?"), machine.get("cpu", "?"), machine.get("nproc", "?"), machine.get("virt", "?"),
               meta.get("kernel", "?"), len(rounds), meta.get("runtime", "?"), meta.get("ramp", "?"),
