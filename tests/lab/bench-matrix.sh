@@ -65,17 +65,7 @@ ramp_time=$BENCH_RAMP
 group_reporting=1
 norandommap=1
 randrepeat=0
-
-[warm]
-rw=randrw
-bs=1m
-iodepth=128
-runtime=1
-ramp_time=0
 EOF
-	# warm (not reported): every slot of every ring carries the largest
-	# requests once, so that the grants of the jobs below are the steady
-	# state's and not their first use
 	for j in $(bench_jobs); do
 		case $j in
 		rr-*) rw=randread bs=4k ;;
@@ -197,7 +187,7 @@ bench_merge() {
 # ---- one run -------------------------------------------------------------
 
 FIO_TERSE="--output-format=terse --terse-version=3"
-AWK_R="awk -F';' 'NF > 50 && \$3 != \"warm\" { print \"R\", \$3, \$8, \$49, \$7, \$48 }'"
+AWK_R="awk -F';' 'NF > 50 { print \"R\", \$3, \$8, \$49, \$7, \$48 }'"
 
 # bench_local: the job file in dom0, directly on the device
 bench_local() {
