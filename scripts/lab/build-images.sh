@@ -23,7 +23,7 @@ mkdir -p "$BASE" "$OUT"
 
 # Modules each domain gets, their dependencies found by modinfo.
 DOM0_MODS="configfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs loop null_blk dm-mod dm-flakey xen-blkback"
-DOMU_MODS="xen-blkfront ext4 crc32c_generic"
+DOMU_MODS="xen-blkfront ext4 crc32c_generic xen-evtchn xen-gntalloc"
 
 copybin() { # root src [dst]: a binary and the shared libraries it needs
 	local r=$1 src=$2 dst=${3:-$2} lib
@@ -183,6 +183,9 @@ cp "$MB/xen-blkfront/xen-blkfront.ko" "$O/u/lib/modules/ours/"
 cp "$LAB_SRC/scripts/lab/guest/init.sh" "$O/u/init"
 chmod 755 "$O/u/init"
 cp -r "$LAB_SRC/scripts/lab/guest/." "$O/u/lab/"
+# the hand-played frontend of back-hostile-frontend.sh
+gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-evil" \
+	"$LAB_SRC/tests/lab/tools/blkif-evil.c"
 mkcpio_raw "$O/u" "$O/domu-overlay.cpio"
 # dom0 overlay
 D=$O/d
