@@ -195,6 +195,9 @@ cp "$MB/xen-blkfront/xen-blkfront.ko" "$D/lib/modules/ours/"
 cp "$LAB_SRC/scripts/lab/dom0/init.sh" "$D/init"
 chmod 755 "$D/init"
 cp -r "$LAB_SRC/scripts/lab/dom0/." "$D/lab/"
+# the hand-played backend of front-hostile-backend.sh
+gcc -static -O2 -Wall -Wextra -Werror -o "$D/lab/blkif-evilback" \
+	"$LAB_SRC/tests/lab/tools/blkif-evilback.c"
 cp "$LAB_SRC/scripts/lab/dom0/lab-block" "$D/etc/xen/scripts/lab-block"
 cp "$OUT/lab.conf" "$D/etc/lab.conf"
 cp "$LAB_SRC"/tests/lab/*.sh "$D/tests/" 2>/dev/null || true

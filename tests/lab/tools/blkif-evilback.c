@@ -1,0 +1,826 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blkif-evilback: a hostile blkif backend for the lab.  Runs in dom0 with
+ * xen-blkback unloaded and plays the backend of one vbd by hand: the
+ * XenStore handshake through the xenstore-* tools, the frontend's ring page
+ * mapped through /dev/xen/gntdev, its event channel bound through
+ * /dev/xen/evtchn, then responses written straight into the ring, correct
+ * ones or not.
+ *
+ *	blkif-evilback [-s <sectors>] [-t <sector>] <domid> <devid> <mode>
+ *
+ * Start it before "xl block-attach": it waits for the toolstack to create
+ * the backend directory, publishes a disk of <sectors> 512-byte sectors
+ * (default 131072) with no optional feature (so one single-page ring),
+ * goes to InitWait, connects when the frontend is Initialised and serves
+ * requests until the device is closed.  Reads are answered with a pattern
+ * ("blkif-evilback sector <n>" at the start of every sector, zeros after
+ * it), writes are answered OKAY and dropped.  In every mode but "good" the
+ * first read of sector <sector> (-t, default 32768) is answered wrongly:
+ *
+ *	good		no misbehaviour
+ *	id-range	a response with id 0xdeadbeef
+ *	id-idle		a response with the id of a slot not in flight
+ *	wrong-op	a response with the right id and operation WRITE
+ *	rsp-prod-far	rsp_prod moved 1000 past the responses written
+ *	rsp-prod-one	the right response, but rsp_prod moved one further
+ *	dup		the read is held until another request comes; then
+ *			the right response for it, twice (the other request
+ *			stays unanswered)
+ *	dup-alone	the right response, twice, nothing else in flight
+ *
+ * The program judges nothing; it prints what it did, one line each, for
+ * the scenario (tests/lab/front-hostile-backend.sh) to check:
+ *
+ *	WAIT backend=<path>
+ *	INITWAIT frontend=<path> sectors=<n>
+ *	FRONTEND ring-ref=<ref> ... ring-page-order=<o|none> queues=<n|none>
+ *	CONNECTED ring-ref=<ref> event-channel=<port> port=<ours> protocol=<p>
+ *	REQ op=<op> id=<id> sector=<s> nseg=<n>	(each request, until EVIL)
+ *	HOLD id=<id> sector=<s>			(dup: the read held)
+ *	HOLD-TIMEOUT id=<id>			(dup: nothing else came in 20 s)
+ *	PAIR id=<id> sector=<s>			(dup: the request left unanswered)
+ *	EVIL <mode> sector=<s> req-id=<id> rsp-id=<id> rsp-op=<op> rsp-prod=+<n>
+ *	LATE op=<op> id=<id> sector=<s>		(requests taken after EVIL)
+ *	CLOSING by=toolstack|frontend|gone|lifetime
+ *	CLOSED frontend-state=<state>
+ *	END requests=<n> answered=<n> late=<n> evil=<0|1>
+ *
+ * The layouts are those of the x86_64 guest ABI (include/xen/interface/io/
+ * blkif.h); a frontend announcing another protocol is refused.
+ */
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+/* the uapi headers use these without defining them */
+typedef uint16_t domid_t;
+typedef uint32_t grant_ref_t;
+#include <xen/evtchn.h>
+#include <xen/gntdev.h>
+
+#define __packed		__attribute__((packed))
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+#define PAGE_SIZE		4096U
+#define SECTOR_SIZE		512U
+#define SECTORS_PER_PAGE	8U
+
+/* blkif facts, as in include/xen/interface/io/blkif.h */
+#define OP_READ			0
+#define OP_WRITE		1
+#define RSP_OKAY		0
+#define RSP_ERROR		(-1)
+#define RSP_EOPNOTSUPP		(-2)
+#define MAX_DIRECT_SEGS		11U
+
+/* XenbusState values */
+#define XS_INITIALISING		1
+#define XS_INIT_WAIT		2
+#define XS_INITIALISED		3
+#define XS_CONNECTED		4
+#define XS_CLOSING		5
+#define XS_CLOSED		6
+
+/* One ring page: 64-byte header, then 32 slots of 112 bytes. */
+#define RING_SLOTS		32U
+#define SLOT_SIZE		112U
+
+#define DEFAULT_SECTORS		131072ULL
+#define DEFAULT_TRIGGER		32768ULL
+#define BAD_ID			0xdeadbeefULL
+#define FAR_AHEAD		1000U
+
+#define BACKEND_WAIT_MS		60000
+#define FRONTEND_WAIT_MS	30000
+#define CLOSE_WAIT_MS		20000
+#define LIFETIME_MS		900000
+#define XS_POLL_MS		300
+#define HOLD_MS			20000
+
+struct seg {
+	uint32_t gref;
+	uint8_t first_sect;
+	uint8_t last_sect;
+	uint16_t pad;
+};
+
+struct req {
+	uint8_t operation;
+	uint8_t nr_segments;
+	uint16_t handle;
+	uint32_t pad;
+	uint64_t id;
+	uint64_t sector;
+	struct seg seg[MAX_DIRECT_SEGS];
+} __packed;
+
+struct rsp {
+	uint64_t id;
+	uint8_t operation;
+	uint8_t pad1;
+	int16_t status;
+	uint32_t pad2;
+} __packed;
+
+struct sring {
+	uint32_t req_prod;
+	uint32_t req_event;
+	uint32_t rsp_prod;
+	uint32_t rsp_event;
+	uint8_t pad[48];
+	uint8_t slot[RING_SLOTS][SLOT_SIZE];
+};
+
+static_assert(sizeof(struct seg) == 8, "segment size");
+static_assert(sizeof(struct req) == SLOT_SIZE, "x86_64 request size");
+static_assert(offsetof(struct req, id) == 8, "request id offset");
+static_assert(offsetof(struct req, sector) == 16, "request sector offset");
+static_assert(offsetof(struct req, seg) == 24, "request seg offset");
+static_assert(sizeof(struct rsp) == 16, "x86_64 response size");
+static_assert(offsetof(struct rsp, status) == 10, "response status offset");
+static_assert(offsetof(struct sring, slot) == 64, "ring header");
+static_assert(sizeof(struct sring) <= PAGE_SIZE, "ring fits a page");
+
+enum mode {
+	MODE_GOOD,
+	MODE_ID_RANGE,
+	MODE_ID_IDLE,
+	MODE_WRONG_OP,
+	MODE_RSP_PROD_FAR,
+	MODE_RSP_PROD_ONE,
+	MODE_DUP,
+	MODE_DUP_ALONE,
+};
+
+static const char *const mode_names[] = {
+	[MODE_GOOD] = "good",
+	[MODE_ID_RANGE] = "id-range",
+	[MODE_ID_IDLE] = "id-idle",
+	[MODE_WRONG_OP] = "wrong-op",
+	[MODE_RSP_PROD_FAR] = "rsp-prod-far",
+	[MODE_RSP_PROD_ONE] = "rsp-prod-one",
+	[MODE_DUP] = "dup",
+	[MODE_DUP_ALONE] = "dup-alone",
+};
+
+struct back {
+	unsigned int domid;
+	unsigned int devid;
+	enum mode mode;
+	unsigned long long sectors;
+	unsigned long long trigger;
+	char be[96];		/* backend directory */
+	char fe[96];		/* frontend directory */
+	int my_state;		/* the backend state we wrote last */
+	int gfd;
+	int efd;
+	unsigned int port;	/* our end of the event channel */
+	uint64_t ring_index;	/* gntdev offset of the ring mapping */
+	struct sring *sring;
+	uint32_t req_cons;
+	uint32_t rsp_prod_pvt;
+	unsigned int requests;
+	unsigned int answered;
+	unsigned int late;
+	int evil;		/* the misbehaviour happened */
+	int holding;		/* dup: a read waits for a second request */
+	struct req held;
+	long held_since;
+	int stopped;		/* the ring is no longer served */
+};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "blkif-evilback: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static void fatal(const char *what)
+{
+	fprintf(stderr, "blkif-evilback: %s\n", what);
+	exit(2);
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* ------------------------------------------------------------------ */
+/* XenStore, through dom0's xenstore-read and xenstore-write           */
+/* ------------------------------------------------------------------ */
+
+/* Read @dir/@key into @buf; 0, or -1 when it does not exist. */
+static int xs_read(const char *dir, const char *key, char *buf, size_t len)
+{
+	char cmd[256];
+	FILE *f;
+	int rc;
+
+	if (snprintf(cmd, sizeof(cmd), "xenstore-read %s/%s 2>/dev/null",
+		     dir, key) >= (int)sizeof(cmd))
+		fatal("xenstore path too long");
+	f = popen(cmd, "r");
+	if (!f)
+		die("popen xenstore-read");
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	rc = pclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return rc == 0 ? 0 : -1;
+}
+
+/* A number, or @dflt when the key is missing or empty. */
+static long long xs_read_num(const char *dir, const char *key, long long dflt)
+{
+	char buf[64];
+
+	if (xs_read(dir, key, buf, sizeof(buf)) || !buf[0])
+		return dflt;
+	return strtoll(buf, NULL, 10);
+}
+
+/*
+ * Both states in one xenstore-read (two lines); -1 for a state that
+ * cannot be read (the directory is gone).
+ */
+static void xs_read_states(struct back *b, int *be_state, int *fe_state)
+{
+	char cmd[256], line[64];
+	FILE *f;
+
+	*be_state = -1;
+	*fe_state = -1;
+	snprintf(cmd, sizeof(cmd), "xenstore-read %s/state %s/state 2>/dev/null",
+		 b->be, b->fe);
+	f = popen(cmd, "r");
+	if (!f)
+		die("popen xenstore-read");
+	if (fgets(line, sizeof(line), f))
+		*be_state = atoi(line);
+	if (fgets(line, sizeof(line), f))
+		*fe_state = atoi(line);
+	if (pclose(f)) {
+		/* one of them is missing: ask for each */
+		*be_state = (int)xs_read_num(b->be, "state", -1);
+		*fe_state = (int)xs_read_num(b->fe, "state", -1);
+	}
+}
+
+/* Run a xenstore command line; its status. */
+static __printf(1, 2) int xs_run(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(cmd))
+		fatal("xenstore command too long");
+	return system(cmd);
+}
+
+static void set_state(struct back *b, int state)
+{
+	if (xs_run("xenstore-write %s/state %d", b->be, state))
+		fatal("writing the backend state");
+	b->my_state = state;
+}
+
+/* Wait until the frontend's state is @want; the last state seen. */
+static int wait_frontend(struct back *b, int want, int ms)
+{
+	long end = now_ms() + ms;
+	int state;
+
+	for (;;) {
+		state = (int)xs_read_num(b->fe, "state", -1);
+		if (state == want || state >= XS_CLOSING || state < 0 ||
+		    now_ms() > end)
+			return state;
+		sleep_ms(100);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Grant mappings and the event channel                                */
+/* ------------------------------------------------------------------ */
+
+/* Map @n grants of the frontend; the address, or NULL. */
+static void *map_grants(struct back *b, const uint32_t *grefs, unsigned int n,
+			uint64_t *index)
+{
+	struct ioctl_gntdev_map_grant_ref *op;
+	struct ioctl_gntdev_unmap_grant_ref unmap = { 0 };
+	size_t size = sizeof(*op) + (n - 1) * sizeof(op->refs[0]);
+	unsigned int i;
+	void *p;
+
+	op = calloc(1, size);
+	if (!op)
+		fatal("out of memory");
+	op->count = n;
+	for (i = 0; i < n; i++) {
+		op->refs[i].domid = b->domid;
+		op->refs[i].ref = grefs[i];
+	}
+	if (ioctl(b->gfd, IOCTL_GNTDEV_MAP_GRANT_REF, op)) {
+		fprintf(stderr, "blkif-evilback: IOCTL_GNTDEV_MAP_GRANT_REF: %s\n",
+			strerror(errno));
+		free(op);
+		return NULL;
+	}
+	*index = op->index;
+	free(op);
+	p = mmap(NULL, (size_t)n * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_SHARED, b->gfd, (off_t)*index);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "blkif-evilback: mmap of %u grants: %s\n", n,
+			strerror(errno));
+		unmap.index = *index;
+		unmap.count = n;
+		ioctl(b->gfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &unmap);
+		return NULL;
+	}
+	return p;
+}
+
+/* Unmap what map_grants() mapped: the frontend can revoke them again. */
+static void unmap_grants(struct back *b, void *p, unsigned int n,
+			 uint64_t index)
+{
+	struct ioctl_gntdev_unmap_grant_ref unmap = {
+		.index = index,
+		.count = n,
+	};
+
+	if (munmap(p, (size_t)n * PAGE_SIZE))
+		die("munmap of grants");
+	if (ioctl(b->gfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &unmap))
+		die("IOCTL_GNTDEV_UNMAP_GRANT_REF");
+}
+
+static void notify(struct back *b)
+{
+	struct ioctl_evtchn_notify op = { .port = b->port };
+
+	if (ioctl(b->efd, IOCTL_EVTCHN_NOTIFY, &op))
+		die("IOCTL_EVTCHN_NOTIFY");
+}
+
+/* Wait up to @ms for an event; consume and unmask what came. */
+static void wait_event_ms(struct back *b, int ms)
+{
+	struct pollfd pfd = { .fd = b->efd, .events = POLLIN };
+	unsigned int ports[8];
+	ssize_t n;
+	size_t i;
+
+	if (poll(&pfd, 1, ms) <= 0 || !(pfd.revents & POLLIN))
+		return;
+	n = read(b->efd, ports, sizeof(ports));
+	if (n <= 0)
+		return;
+	for (i = 0; i < (size_t)n / sizeof(ports[0]); i++)
+		if (write(b->efd, &ports[i], sizeof(ports[i])) !=
+		    sizeof(ports[i]))
+			die("unmasking the event channel");
+}
+
+/* ------------------------------------------------------------------ */
+/* Connecting and disconnecting                                        */
+/* ------------------------------------------------------------------ */
+
+/* Wait for the toolstack's backend directory, then InitWait. */
+static void init_wait(struct back *b)
+{
+	long end = now_ms() + BACKEND_WAIT_MS;
+	char buf[96];
+
+	printf("WAIT backend=%s\n", b->be);
+	while (xs_read(b->be, "frontend", buf, sizeof(buf)) || !buf[0]) {
+		if (now_ms() > end)
+			fatal("no backend directory from the toolstack");
+		sleep_ms(50);
+	}
+	snprintf(b->fe, sizeof(b->fe), "%s", buf);
+	/*
+	 * A disk and nothing else: no flush, discard, indirect, persistent,
+	 * multi-queue or multi-page ring keys.
+	 */
+	if (xs_run("xenstore-write %s/sectors %llu %s/info 0 %s/sector-size %u",
+		   b->be, b->sectors, b->be, b->be, SECTOR_SIZE))
+		fatal("writing the disk keys");
+	set_state(b, XS_INIT_WAIT);
+	printf("INITWAIT frontend=%s sectors=%llu\n", b->fe, b->sectors);
+}
+
+/* The frontend is Initialised: map its ring, bind its event channel. */
+static void connect_frontend(struct back *b)
+{
+	struct ioctl_evtchn_bind_interdomain bind = { 0 };
+	char proto[32], order[16], queues[16];
+	uint32_t ref;
+	int state, port;
+
+	state = wait_frontend(b, XS_INITIALISED, FRONTEND_WAIT_MS);
+	if (state != XS_INITIALISED) {
+		fprintf(stderr, "blkif-evilback: frontend in state %d, not Initialised\n",
+			state);
+		exit(2);
+	}
+	ref = (uint32_t)xs_read_num(b->fe, "ring-ref", -1);
+	bind.remote_domain = b->domid;
+	bind.remote_port = (unsigned int)xs_read_num(b->fe, "event-channel", 0);
+	if (xs_read(b->fe, "protocol", proto, sizeof(proto)) || !proto[0])
+		snprintf(proto, sizeof(proto), "native");
+	if (xs_read(b->fe, "ring-page-order", order, sizeof(order)) || !order[0])
+		snprintf(order, sizeof(order), "none");
+	if (xs_read(b->fe, "multi-queue-num-queues", queues, sizeof(queues)) ||
+	    !queues[0])
+		snprintf(queues, sizeof(queues), "none");
+	printf("FRONTEND ring-ref=%u event-channel=%u protocol=%s ring-page-order=%s queues=%s\n",
+	       ref, bind.remote_port, proto, order, queues);
+	if (strcmp(proto, "native") && strcmp(proto, "x86_64-abi"))
+		fatal("only the x86_64 ABI is spoken here");
+	if (strcmp(order, "none") || strcmp(queues, "none"))
+		fatal("the frontend chose a ring layout that was not offered");
+
+	b->gfd = open("/dev/xen/gntdev", O_RDWR);
+	if (b->gfd < 0)
+		die("open /dev/xen/gntdev");
+	b->sring = map_grants(b, &ref, 1, &b->ring_index);
+	if (!b->sring)
+		fatal("cannot map the ring");
+	b->efd = open("/dev/xen/evtchn", O_RDWR);
+	if (b->efd < 0)
+		die("open /dev/xen/evtchn");
+	port = ioctl(b->efd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &bind);
+	if (port < 0)
+		die("IOCTL_EVTCHN_BIND_INTERDOMAIN");
+	b->port = (unsigned int)port;
+	/* a fresh ring: the frontend has produced nothing yet */
+	b->req_cons = 0;
+	b->rsp_prod_pvt = 0;
+	set_state(b, XS_CONNECTED);
+	printf("CONNECTED ring-ref=%u event-channel=%u port=%u protocol=%s\n",
+	       ref, bind.remote_port, b->port, proto);
+}
+
+/* Let go of the ring and the event channel (kernel blkback's disconnect). */
+static void disconnect(struct back *b)
+{
+	if (b->sring) {
+		unmap_grants(b, b->sring, 1, b->ring_index);
+		b->sring = NULL;
+	}
+	if (b->efd >= 0) {
+		close(b->efd);
+		b->efd = -1;
+	}
+	if (b->gfd >= 0) {
+		close(b->gfd);
+		b->gfd = -1;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Serving the ring                                                    */
+/* ------------------------------------------------------------------ */
+
+static void put_response(struct back *b, uint64_t id, uint8_t op,
+			 int16_t status)
+{
+	struct rsp rsp = {
+		.id = id,
+		.operation = op,
+		.status = status,
+	};
+
+	memcpy(b->sring->slot[b->rsp_prod_pvt % RING_SLOTS], &rsp,
+	       sizeof(rsp));
+	b->rsp_prod_pvt++;
+}
+
+/* Publish the responses written so far (plus @extra) and notify. */
+static void push_responses(struct back *b, uint32_t extra)
+{
+	__atomic_store_n(&b->sring->rsp_prod, b->rsp_prod_pvt + extra,
+			 __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	notify(b);
+}
+
+/* Fill the sectors a read covers with the pattern; a status. */
+static int16_t serve_read(struct back *b, const struct req *r)
+{
+	uint32_t grefs[MAX_DIRECT_SEGS];
+	unsigned long long sector = r->sector;
+	unsigned int i, s;
+	uint64_t index;
+	uint8_t *p;
+
+	if (!r->nr_segments || r->nr_segments > MAX_DIRECT_SEGS)
+		return RSP_ERROR;
+	for (i = 0; i < r->nr_segments; i++) {
+		if (r->seg[i].first_sect > r->seg[i].last_sect ||
+		    r->seg[i].last_sect >= SECTORS_PER_PAGE)
+			return RSP_ERROR;
+		grefs[i] = r->seg[i].gref;
+	}
+	p = map_grants(b, grefs, r->nr_segments, &index);
+	if (!p)
+		return RSP_ERROR;
+	for (i = 0; i < r->nr_segments; i++) {
+		for (s = r->seg[i].first_sect; s <= r->seg[i].last_sect; s++) {
+			char *sec = (char *)p + i * PAGE_SIZE + s * SECTOR_SIZE;
+
+			memset(sec, 0, SECTOR_SIZE);
+			snprintf(sec, SECTOR_SIZE, "blkif-evilback sector %llu\n",
+				 sector++);
+		}
+	}
+	unmap_grants(b, p, r->nr_segments, index);
+	return RSP_OKAY;
+}
+
+/* Answer @r correctly. */
+static void serve(struct back *b, const struct req *r)
+{
+	int16_t status;
+
+	switch (r->operation) {
+	case OP_READ:
+		status = serve_read(b, r);
+		break;
+	case OP_WRITE:
+		status = RSP_OKAY;
+		break;
+	default:
+		/* nothing else was offered */
+		status = RSP_EOPNOTSUPP;
+		break;
+	}
+	put_response(b, r->id, r->operation, status);
+	b->answered++;
+}
+
+/* Answer @r the way the mode says; the ring is not served after that. */
+static void misbehave(struct back *b, const struct req *r)
+{
+	uint64_t id = r->id;
+	uint8_t op = r->operation;
+	uint32_t extra = 0;
+
+	switch (b->mode) {
+	case MODE_ID_RANGE:
+		id = BAD_ID;
+		put_response(b, id, op, RSP_OKAY);
+		break;
+	case MODE_ID_IDLE:
+		/* every other request was answered: no other slot is busy */
+		id = (r->id + 1) % RING_SLOTS;
+		put_response(b, id, op, RSP_OKAY);
+		break;
+	case MODE_WRONG_OP:
+		op = OP_WRITE;
+		put_response(b, id, op, RSP_OKAY);
+		break;
+	case MODE_RSP_PROD_FAR:
+		extra = FAR_AHEAD;
+		break;
+	case MODE_RSP_PROD_ONE:
+		serve(b, r);
+		extra = 1;
+		break;
+	case MODE_DUP:
+	case MODE_DUP_ALONE:
+		serve(b, r);
+		put_response(b, id, op, RSP_OKAY);
+		break;
+	case MODE_GOOD:
+		break;
+	}
+	printf("EVIL %s sector=%llu req-id=%llu rsp-id=%llu rsp-op=%u rsp-prod=+%u\n",
+	       mode_names[b->mode], (unsigned long long)r->sector,
+	       (unsigned long long)r->id, (unsigned long long)id, op,
+	       b->rsp_prod_pvt + extra -
+	       __atomic_load_n(&b->sring->rsp_prod, __ATOMIC_RELAXED));
+	push_responses(b, extra);
+	b->evil = 1;
+}
+
+/* Take every request on the ring. */
+static void serve_ring(struct back *b)
+{
+	uint32_t rp, answered;
+	struct req r;
+	int more;
+
+	do {
+		rp = __atomic_load_n(&b->sring->req_prod, __ATOMIC_ACQUIRE);
+		if (rp - b->req_cons > RING_SLOTS) {
+			printf("BADPROD req_prod=%u req_cons=%u\n", rp, b->req_cons);
+			b->stopped = 1;
+			return;
+		}
+		answered = b->rsp_prod_pvt;
+		for (; b->req_cons != rp; b->req_cons++) {
+			memcpy(&r, b->sring->slot[b->req_cons % RING_SLOTS],
+			       sizeof(r));
+			b->requests++;
+			if (b->evil) {
+				/* the device is stopped: nothing more */
+				printf("LATE op=%u id=%llu sector=%llu\n",
+				       r.operation, (unsigned long long)r.id,
+				       (unsigned long long)r.sector);
+				b->late++;
+				continue;
+			}
+			printf("REQ op=%u id=%llu sector=%llu nseg=%u\n",
+			       r.operation, (unsigned long long)r.id,
+			       (unsigned long long)r.sector, r.nr_segments);
+			if (b->holding) {
+				/*
+				 * Two requests in flight: the held read's
+				 * response twice passes the frontend's
+				 * rsp_prod check, and this one waits forever.
+				 */
+				printf("PAIR id=%llu sector=%llu\n",
+				       (unsigned long long)r.id,
+				       (unsigned long long)r.sector);
+				b->holding = 0;
+				misbehave(b, &b->held);
+				continue;
+			}
+			if (b->mode != MODE_GOOD && r.operation == OP_READ &&
+			    r.sector == b->trigger) {
+				if (b->mode == MODE_DUP) {
+					b->held = r;
+					b->holding = 1;
+					b->held_since = now_ms();
+					printf("HOLD id=%llu sector=%llu\n",
+					       (unsigned long long)r.id,
+					       (unsigned long long)r.sector);
+					continue;
+				}
+				misbehave(b, &r);
+				continue;
+			}
+			serve(b, &r);
+		}
+		if (b->rsp_prod_pvt != answered && !b->evil)
+			push_responses(b, 0);
+		/* an event for the next request, then look once more */
+		__atomic_store_n(&b->sring->req_event, b->req_cons + 1,
+				 __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		more = __atomic_load_n(&b->sring->req_prod, __ATOMIC_ACQUIRE) !=
+		       b->req_cons;
+	} while (more);
+}
+
+/*
+ * Serve until the device is closed: the toolstack writes Closing into our
+ * directory (xl block-detach), the frontend closes, or the directories go
+ * (a forced detach, the guest destroyed).
+ */
+static void run(struct back *b)
+{
+	long end = now_ms() + LIFETIME_MS, next_xs = 0;
+	int be_state, fe_state = -1;
+	const char *by = NULL;
+
+	while (now_ms() < end) {
+		if (!b->stopped)
+			serve_ring(b);
+		if (b->holding && now_ms() - b->held_since > HOLD_MS) {
+			/* no second request came: answer it after all */
+			printf("HOLD-TIMEOUT id=%llu\n",
+			       (unsigned long long)b->held.id);
+			b->holding = 0;
+			serve(b, &b->held);
+			push_responses(b, 0);
+		}
+		wait_event_ms(b, 100);
+		if (now_ms() < next_xs)
+			continue;
+		next_xs = now_ms() + XS_POLL_MS;
+		xs_read_states(b, &be_state, &fe_state);
+		if (be_state < 0) {
+			by = "gone";
+			break;
+		}
+		if (be_state == XS_CLOSING && b->my_state != XS_CLOSING) {
+			by = "toolstack";
+			break;
+		}
+		if (fe_state >= XS_CLOSING || fe_state < 0) {
+			by = "frontend";
+			break;
+		}
+	}
+	if (!by)
+		by = "lifetime";
+	printf("CLOSING by=%s\n", by);
+	disconnect(b);
+	if (!strcmp(by, "gone"))
+		return;
+	/* the frontend closes once it sees Closing, the toolstack's or ours */
+	if (strcmp(by, "toolstack"))
+		set_state(b, XS_CLOSING);
+	end = now_ms() + CLOSE_WAIT_MS;
+	do {
+		fe_state = (int)xs_read_num(b->fe, "state", -1);
+		if (fe_state == XS_CLOSED || fe_state < 0)
+			break;
+		sleep_ms(100);
+	} while (now_ms() < end);
+	/* never recreate a directory the toolstack removed meanwhile */
+	if (!xs_run("xenstore-exists %s/state", b->be))
+		set_state(b, XS_CLOSED);
+	printf("CLOSED frontend-state=%d\n", fe_state);
+}
+
+static void print_usage(void)
+{
+	size_t i;
+
+	fprintf(stderr, "usage: blkif-evilback [-s <sectors>] [-t <sector>]");
+	fprintf(stderr, " <domid> <devid> <mode>\nmodes:");
+	for (i = 0; i < ARRAY_SIZE(mode_names); i++)
+		fprintf(stderr, " %s", mode_names[i]);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct back b = {
+		.gfd = -1,
+		.efd = -1,
+		.sectors = DEFAULT_SECTORS,
+		.trigger = DEFAULT_TRIGGER,
+	};
+	size_t i;
+	int opt;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((opt = getopt(argc, argv, "s:t:")) != -1) {
+		switch (opt) {
+		case 's':
+			b.sectors = strtoull(optarg, NULL, 0);
+			break;
+		case 't':
+			b.trigger = strtoull(optarg, NULL, 0);
+			break;
+		default:
+			print_usage();
+		}
+	}
+	if (argc - optind != 3)
+		print_usage();
+	b.domid = (unsigned int)strtoul(argv[optind], NULL, 0);
+	b.devid = (unsigned int)strtoul(argv[optind + 1], NULL, 0);
+	for (i = 0; i < ARRAY_SIZE(mode_names); i++)
+		if (!strcmp(argv[optind + 2], mode_names[i]))
+			break;
+	if (i == ARRAY_SIZE(mode_names))
+		print_usage();
+	b.mode = (enum mode)i;
+	snprintf(b.be, sizeof(b.be), "/local/domain/0/backend/vbd/%u/%u",
+		 b.domid, b.devid);
+
+	init_wait(&b);
+	connect_frontend(&b);
+	run(&b);
+	printf("END requests=%u answered=%u late=%u evil=%d\n", b.requests,
+	       b.answered, b.late, b.evil);
+	return 0;
+}
