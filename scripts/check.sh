@@ -78,7 +78,7 @@ else
 		tag="$kver $front/$back${fp:+ front:$fp}${bp:+ back:$bp}"
 		echo "-- boot $n: $tag"
 		boot() {
-			LAB_PERF_SECS=${LAB_PERF_SECS:-2} KVER=$kver FRONT=$front BACK=$back FRONT_PARAMS="$fp" BACK_PARAMS="$bp" \
+			LAB_QUICK=${LAB_QUICK:-1} KVER=$kver FRONT=$front BACK=$back FRONT_PARAMS="$fp" BACK_PARAMS="$bp" \
 				TESTS="$tests" RESULTS="$LOGS/boot$n$1-$kver-$front-$back" \
 				scripts/lab/boot.sh 2>&1 < /dev/null
 		}

@@ -36,7 +36,7 @@ BACK='$BACK'
 FRONT_PARAMS='$FRONT_PARAMS'
 BACK_PARAMS='$BACK_PARAMS'
 TESTS='$TESTS'
-LAB_PERF_SECS='${LAB_PERF_SECS:-}'
+LAB_QUICK='${LAB_QUICK:-}'
 CONF
 V=$(lab_kver_of "$KVER")
 lab_log "kernel $V front=$FRONT back=$BACK tests: $TESTS"
