@@ -11,7 +11,7 @@
 #   KVER=6.1|6.12        kernel of dom0 and guest (6.1)
 #   BENCH_REPS=N         rounds (3)
 #   BENCH_RUNTIME=s      measured seconds per job (2)
-#   BENCH_RAMP=t         ramp before each job, a fio time (500ms)
+#   BENCH_RAMP=t         ramp before each job, a fio time (300ms)
 #   BENCH_QDS="1 8 .."   4k random queue depths (1 8 32 128)
 #   BENCH_NJS="1 2"      4k random numbers of jobs
 #   BENCH_KINDS="rr rw sr sw"  4k random read/write, 1 MiB sequential read/write

@@ -27,7 +27,7 @@
 # Knobs (set by scripts/lab/bench.sh in a generated scenario that sources
 # this one): BENCH_ROUND, BENCH_RUNTIME, BENCH_RAMP, BENCH_QDS, BENCH_NJS,
 # BENCH_KINDS, BENCH_SEQ_QD, BENCH_MIB, BENCH_COMBOS.
-: "${BENCH_RUNTIME:=2}" "${BENCH_RAMP:=500ms}" "${BENCH_QDS:=1 8 32 128}" "${BENCH_NJS:=1 2}"
+: "${BENCH_RUNTIME:=2}" "${BENCH_RAMP:=300ms}" "${BENCH_QDS:=1 8 32 128}" "${BENCH_NJS:=1 2}"
 : "${BENCH_KINDS:=rr rw sr sw}" "${BENCH_SEQ_QD:=8}" "${BENCH_MIB:=256}"
 : "${BENCH_COMBOS:=upstream/upstream ours/upstream ours/ours upstream/ours}"
 BD=$LAB_RUN/bench
