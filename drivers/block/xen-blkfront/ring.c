@@ -381,21 +381,12 @@ static blk_status_t blkfront_rsp_status(struct blkfront_ring_info *rinfo,
 	}
 }
 
-/* End a batch of successful requests gathered by blkfront_interrupt(). */
-static void blkfront_end_batch(struct io_comp_batch *iob)
-{
-	blk_mq_end_request_batch(iob);
-}
-
 /*
- * Finish the request of slot @id: a successful one joins @iob, to be ended
- * with the others once the ring lock is dropped.  Returns false when the
- * backend kept a grant mapped after answering; the request is failed in
- * that case.
+ * Finish the request of slot @id.  Returns false when the backend kept a
+ * grant mapped after answering; the request is failed in that case.
  */
 static bool blkfront_complete_slot(struct blkfront_ring_info *rinfo,
-				   unsigned int id, s16 status,
-				   struct io_comp_batch *iob)
+				   unsigned int id, s16 status)
 {
 	struct blkfront_shadow *s = &rinfo->shadow[id];
 	struct request *rq = s->rq;
@@ -409,8 +400,7 @@ static bool blkfront_complete_slot(struct blkfront_ring_info *rinfo,
 	}
 	*blkfront_req_status(rq) = sts;
 	blkfront_put_slot(rinfo, id);
-	if (!blk_mq_add_to_batch(rq, iob, sts != BLK_STS_OK, blkfront_end_batch))
-		blk_mq_complete_request(rq);
+	blk_mq_complete_request(rq);
 	return ok;
 }
 
@@ -459,7 +449,6 @@ irqreturn_t blkfront_interrupt(int irq, void *dev_id)
 	struct blkfront_ring_info *rinfo = dev_id;
 	struct blkfront_info *info = rinfo->info;
 	unsigned int eoi = XEN_EOI_FLAG_SPURIOUS;
-	DEFINE_IO_COMP_BATCH(iob);
 	struct blkif_response rsp;
 	unsigned long flags;
 	RING_IDX i, rp;
@@ -496,7 +485,7 @@ again:
 					   err == -EPROTO ? rsp.operation : rsp.id);
 			goto stopped;
 		}
-		if (!blkfront_complete_slot(rinfo, rsp.id, rsp.status, &iob)) {
+		if (!blkfront_complete_slot(rinfo, rsp.id, rsp.status)) {
 			rinfo->ring.rsp_cons = i + 1;
 			blkfront_set_error(info, rinfo->id,
 					   "grant still mapped after response", rsp.id);
@@ -514,16 +503,12 @@ again:
 	if (!RING_FULL(&rinfo->ring) && info->gd)
 		blk_mq_start_stopped_hw_queues(info->gd->queue, true);
 	spin_unlock_irqrestore(&rinfo->lock, flags);
-	if (iob.complete)
-		iob.complete(&iob);
 	xen_irq_lateeoi(irq, eoi);
 	return IRQ_HANDLED;
 
 stopped:
 	/* no EOI: a broken backend gets no more events delivered */
 	spin_unlock_irqrestore(&rinfo->lock, flags);
-	if (iob.complete)
-		iob.complete(&iob);
 	return IRQ_HANDLED;
 }
 
