@@ -25,48 +25,18 @@
  * blkif.h), which is what this program announces in "protocol".
  */
 
-#include <assert.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
+
+#define LAB_PROG "blkif-evil"
+#include "blkif-lab.h"
 
 typedef uint16_t domid_t;	/* <xen/evtchn.h> uses it without defining it */
 #include <xen/evtchn.h>
 #include <xen/gntalloc.h>
-
-#define __packed		__attribute__((packed))
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-
-#define PAGE_SIZE		4096U
-#define SECTORS_PER_PAGE	8U
-
-/* blkif facts, as in include/xen/interface/io/blkif.h */
-#define OP_READ			0
-#define OP_WRITE		1
-#define OP_WRITE_BARRIER	2
-#define OP_INDIRECT		6
-#define MAX_DIRECT_SEGS		11
-#define MAX_INDIRECT_PAGES	8
-#define SEGS_PER_INDIRECT_PAGE	512U
-
-/* XenbusState values */
-#define XS_INIT_WAIT		2
-#define XS_INITIALISED		3
-#define XS_CONNECTED		4
-#define XS_CLOSED		6
-
-/* One ring page: 64-byte header, then 32 slots of 112 bytes. */
-#define RING_SLOTS		32U
-#define SLOT_SIZE		112U
 
 /* A grant reference far beyond any guest's grant table. */
 #define BAD_GREF		0xfffffU
@@ -81,23 +51,6 @@ typedef uint16_t domid_t;	/* <xen/evtchn.h> uses it without defining it */
 #define RSP_WAIT_MS		10000
 #define STATE_WAIT_MS		30000
 
-struct seg {
-	uint32_t gref;
-	uint8_t first_sect;
-	uint8_t last_sect;
-	uint16_t pad;
-};
-
-struct req_rw {
-	uint8_t operation;
-	uint8_t nr_segments;
-	uint16_t handle;
-	uint32_t pad;
-	uint64_t id;
-	uint64_t sector;
-	struct seg seg[MAX_DIRECT_SEGS];
-} __packed;
-
 struct req_indirect {
 	uint8_t operation;
 	uint8_t indirect_op;
@@ -111,36 +64,10 @@ struct req_indirect {
 	uint32_t pad3;
 } __packed;
 
-struct rsp {
-	uint64_t id;
-	uint8_t operation;
-	uint8_t pad1;
-	int16_t status;
-	uint32_t pad2;
-} __packed;
-
-struct sring {
-	uint32_t req_prod;
-	uint32_t req_event;
-	uint32_t rsp_prod;
-	uint32_t rsp_event;
-	uint8_t pad[48];
-	uint8_t slot[RING_SLOTS][SLOT_SIZE];
-};
-
-static_assert(sizeof(struct seg) == 8, "segment size");
-static_assert(sizeof(struct req_rw) == SLOT_SIZE, "x86_64 request size");
-static_assert(offsetof(struct req_rw, id) == 8, "rw id offset");
-static_assert(offsetof(struct req_rw, sector) == 16, "rw sector offset");
-static_assert(offsetof(struct req_rw, seg) == 24, "rw seg offset");
 static_assert(offsetof(struct req_indirect, handle) == 24, "indirect handle");
 static_assert(offsetof(struct req_indirect, indirect_grefs) == 28,
 	      "indirect grefs offset");
 static_assert(sizeof(struct req_indirect) <= SLOT_SIZE, "indirect size");
-static_assert(sizeof(struct rsp) == 16, "x86_64 response size");
-static_assert(offsetof(struct rsp, status) == 10, "response status offset");
-static_assert(offsetof(struct sring, slot) == 64, "ring header");
-static_assert(sizeof(struct sring) <= PAGE_SIZE, "ring fits a page");
 
 struct evil {
 	unsigned int devid;
@@ -169,65 +96,9 @@ struct evil_case {
 	void (*run)(struct evil *e, const struct evil_case *c);
 };
 
-static void die(const char *what)
-{
-	fprintf(stderr, "blkif-evil: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static void fatal(const char *what)
-{
-	fprintf(stderr, "blkif-evil: %s\n", what);
-	exit(2);
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* ------------------------------------------------------------------ */
 /* XenStore, through the guest's xenstore-read and xenstore-write      */
 /* ------------------------------------------------------------------ */
-
-static int xs_read(const char *dir, const char *key, char *buf, size_t len)
-{
-	char cmd[256];
-	FILE *f;
-	int rc;
-
-	if (snprintf(cmd, sizeof(cmd), "xenstore-read %s/%s 2>/dev/null",
-		     dir, key) >= (int)sizeof(cmd))
-		fatal("xenstore path too long");
-	f = popen(cmd, "r");
-	if (!f)
-		die("popen xenstore-read");
-	if (!fgets(buf, len, f))
-		buf[0] = '\0';
-	rc = pclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return rc == 0 && buf[0] ? 0 : -1;
-}
-
-static unsigned long long xs_read_num(const char *dir, const char *key,
-				      unsigned long long dflt)
-{
-	char buf[64];
-
-	if (xs_read(dir, key, buf, sizeof(buf)))
-		return dflt;
-	return strtoull(buf, NULL, 10);
-}
 
 static void xs_write(const char *dir, const char *key, const char *val)
 {
@@ -393,7 +264,7 @@ static void connect_backend(struct evil *e)
 	int state;
 
 	snprintf(e->fe, sizeof(e->fe), "device/vbd/%u", e->devid);
-	if (xs_read(e->fe, "backend", e->be, sizeof(e->be)))
+	if (xs_read(e->fe, "backend", e->be, sizeof(e->be)) || !e->be[0])
 		fatal("no backend for this vbd (is it attached?)");
 	e->backend_id = (unsigned int)xs_read_num(e->fe, "backend-id", 0);
 	state = wait_backend(e, XS_INIT_WAIT, STATE_WAIT_MS);
@@ -420,11 +291,11 @@ static void connect_backend(struct evil *e)
 			state);
 		exit(2);
 	}
-	e->sectors = xs_read_num(e->be, "sectors", 0);
+	e->sectors = (unsigned long long)xs_read_num(e->be, "sectors", 0);
 	e->max_indirect = (unsigned int)xs_read_num(e->be,
 						    "feature-max-indirect-segments",
 						    0);
-	if (xs_read(e->be, "info", buf, sizeof(buf)))
+	if (xs_read(e->be, "info", buf, sizeof(buf)) || !buf[0])
 		snprintf(buf, sizeof(buf), "?");
 	printf("CONNECTED devid=%u backend=%s ring-ref=%u port=%u",
 	       e->devid, e->be, e->gref[0], e->port);

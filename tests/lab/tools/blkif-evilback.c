@@ -50,20 +50,15 @@
  * blkif.h); a frontend announcing another protocol is refused.
  */
 
-#include <assert.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
+
+#define LAB_PROG "blkif-evilback"
+#include "blkif-lab.h"
 
 /* the uapi headers use these without defining them */
 typedef uint16_t domid_t;
@@ -71,33 +66,7 @@ typedef uint32_t grant_ref_t;
 #include <xen/evtchn.h>
 #include <xen/gntdev.h>
 
-#define __packed		__attribute__((packed))
 #define __printf(a, b)		__attribute__((format(printf, a, b)))
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-
-#define PAGE_SIZE		4096U
-#define SECTOR_SIZE		512U
-#define SECTORS_PER_PAGE	8U
-
-/* blkif facts, as in include/xen/interface/io/blkif.h */
-#define OP_READ			0
-#define OP_WRITE		1
-#define RSP_OKAY		0
-#define RSP_ERROR		(-1)
-#define RSP_EOPNOTSUPP		(-2)
-#define MAX_DIRECT_SEGS		11U
-
-/* XenbusState values */
-#define XS_INITIALISING		1
-#define XS_INIT_WAIT		2
-#define XS_INITIALISED		3
-#define XS_CONNECTED		4
-#define XS_CLOSING		5
-#define XS_CLOSED		6
-
-/* One ring page: 64-byte header, then 32 slots of 112 bytes. */
-#define RING_SLOTS		32U
-#define SLOT_SIZE		112U
 
 #define DEFAULT_SECTORS		131072ULL
 #define DEFAULT_TRIGGER		32768ULL
@@ -111,49 +80,6 @@ typedef uint32_t grant_ref_t;
 #define XS_POLL_MS		300
 #define HOLD_MS			20000
 
-struct seg {
-	uint32_t gref;
-	uint8_t first_sect;
-	uint8_t last_sect;
-	uint16_t pad;
-};
-
-struct req {
-	uint8_t operation;
-	uint8_t nr_segments;
-	uint16_t handle;
-	uint32_t pad;
-	uint64_t id;
-	uint64_t sector;
-	struct seg seg[MAX_DIRECT_SEGS];
-} __packed;
-
-struct rsp {
-	uint64_t id;
-	uint8_t operation;
-	uint8_t pad1;
-	int16_t status;
-	uint32_t pad2;
-} __packed;
-
-struct sring {
-	uint32_t req_prod;
-	uint32_t req_event;
-	uint32_t rsp_prod;
-	uint32_t rsp_event;
-	uint8_t pad[48];
-	uint8_t slot[RING_SLOTS][SLOT_SIZE];
-};
-
-static_assert(sizeof(struct seg) == 8, "segment size");
-static_assert(sizeof(struct req) == SLOT_SIZE, "x86_64 request size");
-static_assert(offsetof(struct req, id) == 8, "request id offset");
-static_assert(offsetof(struct req, sector) == 16, "request sector offset");
-static_assert(offsetof(struct req, seg) == 24, "request seg offset");
-static_assert(sizeof(struct rsp) == 16, "x86_64 response size");
-static_assert(offsetof(struct rsp, status) == 10, "response status offset");
-static_assert(offsetof(struct sring, slot) == 64, "ring header");
-static_assert(sizeof(struct sring) <= PAGE_SIZE, "ring fits a page");
 
 enum mode {
 	MODE_GOOD,
@@ -198,71 +124,14 @@ struct back {
 	unsigned int late;
 	int evil;		/* the misbehaviour happened */
 	int holding;		/* dup: a read waits for a second request */
-	struct req held;
+	struct req_rw held;
 	long held_since;
 	int stopped;		/* the ring is no longer served */
 };
 
-static void die(const char *what)
-{
-	fprintf(stderr, "blkif-evilback: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static void fatal(const char *what)
-{
-	fprintf(stderr, "blkif-evilback: %s\n", what);
-	exit(2);
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* ------------------------------------------------------------------ */
 /* XenStore, through dom0's xenstore-read and xenstore-write           */
 /* ------------------------------------------------------------------ */
-
-/* Read @dir/@key into @buf; 0, or -1 when it does not exist. */
-static int xs_read(const char *dir, const char *key, char *buf, size_t len)
-{
-	char cmd[256];
-	FILE *f;
-	int rc;
-
-	if (snprintf(cmd, sizeof(cmd), "xenstore-read %s/%s 2>/dev/null",
-		     dir, key) >= (int)sizeof(cmd))
-		fatal("xenstore path too long");
-	f = popen(cmd, "r");
-	if (!f)
-		die("popen xenstore-read");
-	if (!fgets(buf, (int)len, f))
-		buf[0] = '\0';
-	rc = pclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return rc == 0 ? 0 : -1;
-}
-
-/* A number, or @dflt when the key is missing or empty. */
-static long long xs_read_num(const char *dir, const char *key, long long dflt)
-{
-	char buf[64];
-
-	if (xs_read(dir, key, buf, sizeof(buf)) || !buf[0])
-		return dflt;
-	return strtoll(buf, NULL, 10);
-}
 
 /*
  * Both states in one xenstore-read (two lines); -1 for a state that
@@ -538,7 +407,7 @@ static void push_responses(struct back *b, uint32_t extra)
 }
 
 /* Fill the sectors a read covers with the pattern; a status. */
-static int16_t serve_read(struct back *b, const struct req *r)
+static int16_t serve_read(struct back *b, const struct req_rw *r)
 {
 	uint32_t grefs[MAX_DIRECT_SEGS];
 	unsigned long long sector = r->sector;
@@ -571,7 +440,7 @@ static int16_t serve_read(struct back *b, const struct req *r)
 }
 
 /* Answer @r correctly. */
-static void serve(struct back *b, const struct req *r)
+static void serve(struct back *b, const struct req_rw *r)
 {
 	int16_t status;
 
@@ -592,7 +461,7 @@ static void serve(struct back *b, const struct req *r)
 }
 
 /* Answer @r the way the mode says; the ring is not served after that. */
-static void misbehave(struct back *b, const struct req *r)
+static void misbehave(struct back *b, const struct req_rw *r)
 {
 	uint64_t id = r->id;
 	uint8_t op = r->operation;
@@ -640,7 +509,7 @@ static void misbehave(struct back *b, const struct req *r)
 static void serve_ring(struct back *b)
 {
 	uint32_t rp, answered;
-	struct req r;
+	struct req_rw r;
 	int more;
 
 	do {
