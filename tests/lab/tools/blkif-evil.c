@@ -44,6 +44,13 @@ typedef uint16_t domid_t;	/* <xen/evtchn.h> uses it without defining it */
 /* Where the scenario puts its marker: 1 MiB into the disk. */
 #define MARKER_SECTOR		2048U
 
+/* A pure cache flush names a sector the backend must not use. */
+#define OP_FLUSH_DISKCACHE	3
+#define FLUSH_SECTOR		12345U
+
+/* How long the "flood" case keeps the ring full of refused requests. */
+#define FLOOD_MS		15000
+
 /* Pages shared with the backend: the ring, then the data pages. */
 #define NR_DATA			4
 #define NR_PAGES		(1 + NR_DATA)
@@ -512,6 +519,14 @@ static int fill_ind_bad_seg(struct evil *e, uint8_t *slot, uint64_t id)
 	return -1;
 }
 
+/* A cache flush without data that names a sector (it must be ignored). */
+static int fill_flush_at(struct evil *e, uint8_t *slot, uint64_t id)
+{
+	(void)e;
+	rw(slot, OP_FLUSH_DISKCACHE, 0, FLUSH_SECTOR, id);
+	return -1;
+}
+
 static void print_data(const uint8_t *p)
 {
 	unsigned int i;
@@ -575,6 +590,41 @@ static void run_overflow(struct evil *e, const struct evil_case *c)
 		       load_acquire(&e->sring->rsp_prod) - before);
 }
 
+/*
+ * Keep every free slot of the ring filled with requests of an unknown
+ * operation for FLOOD_MS, as fast as the backend answers them, one kick
+ * per batch; then wait for the last answers.  Prints how many were sent
+ * and answered, and how many answers were not EOPNOTSUPP.
+ */
+static void run_flood(struct evil *e, const struct evil_case *c)
+{
+	uint32_t sent = 0, answered = 0, wrong = 0;
+	long end = now_ms() + FLOOD_MS;
+	struct rsp rsp;
+
+	while (now_ms() < end) {
+		while (e->req_prod - e->rsp_cons < RING_SLOTS) {
+			rw(next_slot(e), 99, 1, 0, 0x666c6f6f00000000ULL | sent);
+			e->req_prod++;
+			sent++;
+		}
+		push(e);
+		while (!take_response(e, answered ? 0 : 100, &rsp)) {
+			answered++;
+			if (rsp.status != RSP_EOPNOTSUPP)
+				wrong++;
+		}
+	}
+	while (answered < sent && !take_response(e, RSP_WAIT_MS, &rsp)) {
+		answered++;
+		if (rsp.status != RSP_EOPNOTSUPP)
+			wrong++;
+	}
+	e->sent += sent;
+	printf("RESULT %s sent=%u answered=%u not-eopnotsupp=%u\n", c->name,
+	       sent, answered, wrong);
+}
+
 static const struct evil_case cases[] = {
 	{ "read-ok", fill_read_ok, run_request },
 	{ "bad-op", fill_bad_op, run_request },
@@ -594,6 +644,8 @@ static const struct evil_case cases[] = {
 	{ "ind-bad-seg", fill_ind_bad_seg, run_request },
 	{ "read-again", fill_read_ok, run_request },
 	{ "overflow", NULL, run_overflow },
+	{ "flush-at", fill_flush_at, run_request },
+	{ "flood", NULL, run_flood },
 };
 
 static const struct evil_case *find_case(const char *name)
