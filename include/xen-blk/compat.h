@@ -37,28 +37,33 @@ struct xen_blk_bdev {
 };
 
 /**
- * xen_blk_bdev_open() - open a block device exclusively
+ * xen_blk_bdev_open() - open a block device, shared
  * @xb: filled in on success
  * @devt: device number
  * @write: open for writing as well as reading
- * @holder: exclusive holder cookie
+ *
+ * Not exclusive, as upstream's backend opens it: several disks may serve
+ * one read-only image, and a device dom0 holds itself (a mounted file
+ * system, a device-mapper table over it) is served too.  Keeping writers
+ * apart is the hotplug script's business (it refuses to share a device in
+ * mode 'w').
  *
  * Return: 0 or a negative errno.
  */
 static inline int xen_blk_bdev_open(struct xen_blk_bdev *xb, dev_t devt,
-				    bool write, void *holder)
+				    bool write)
 {
 #if XEN_BLK_KERNEL_6_12
 	blk_mode_t mode = BLK_OPEN_READ | (write ? BLK_OPEN_WRITE : 0);
-	struct file *f = bdev_file_open_by_dev(devt, mode, holder, NULL);
+	struct file *f = bdev_file_open_by_dev(devt, mode, NULL, NULL);
 
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	xb->handle = f;
 	xb->bdev = file_bdev(f);
 #else
-	fmode_t mode = FMODE_READ | FMODE_EXCL | (write ? FMODE_WRITE : 0);
-	struct block_device *b = blkdev_get_by_dev(devt, mode, holder);
+	fmode_t mode = FMODE_READ | (write ? FMODE_WRITE : 0);
+	struct block_device *b = blkdev_get_by_dev(devt, mode, NULL);
 
 	if (IS_ERR(b))
 		return PTR_ERR(b);
@@ -80,8 +85,7 @@ static inline void xen_blk_bdev_close(struct xen_blk_bdev *xb)
 	fput(xb->handle);
 	xb->handle = NULL;
 #else
-	blkdev_put(xb->bdev, FMODE_READ | FMODE_EXCL |
-		   (xb->write ? FMODE_WRITE : 0));
+	blkdev_put(xb->bdev, FMODE_READ | (xb->write ? FMODE_WRITE : 0));
 #endif
 	xb->bdev = NULL;
 }

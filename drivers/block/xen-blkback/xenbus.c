@@ -135,8 +135,7 @@ static int blkback_open_device(struct blkback_dev *be, unsigned int major,
 		return err;
 	}
 	be->readonly = !strchr(mode, 'w');
-	err = xen_blk_bdev_open(&be->bdev, MKDEV(major, minor), !be->readonly,
-				be);
+	err = xen_blk_bdev_open(&be->bdev, MKDEV(major, minor), !be->readonly);
 	if (err) {
 		xenbus_dev_fatal(xdev, err, "opening device %x:%x", major, minor);
 		kfree(mode);
