@@ -12,6 +12,7 @@
 #include <linux/blk-mq.h>
 #include <linux/fs.h>
 #include <linux/file.h>
+#include <linux/pagemap.h>
 
 /* XEN_BLK_KERNEL_6_12 (0 or 1) comes from the drivers' Makefiles. */
 #ifndef XEN_BLK_KERNEL_6_12
@@ -88,6 +89,21 @@ static inline void xen_blk_bdev_close(struct xen_blk_bdev *xb)
 	blkdev_put(xb->bdev, FMODE_READ | (xb->write ? FMODE_WRITE : 0));
 #endif
 	xb->bdev = NULL;
+}
+
+/**
+ * xen_blk_bdev_invalidate() - drop dom0's page cache of an opened device
+ * @xb: the opened device (written back by the caller first)
+ *
+ * Return: 0, or -EBUSY when some page could not be dropped.
+ */
+static inline int xen_blk_bdev_invalidate(struct xen_blk_bdev *xb)
+{
+#if XEN_BLK_KERNEL_6_12
+	return invalidate_inode_pages2(xb->handle->f_mapping);
+#else
+	return invalidate_inode_pages2(xb->bdev->bd_inode->i_mapping);
+#endif
 }
 
 /* ------------------------------------------------------------------ */

@@ -538,12 +538,19 @@ static void blkback_maybe_connect(struct blkback_dev *be)
 	    xdev->state == XenbusStateConnected)
 		return;
 
-	/* what dom0 may have cached of the device must be on it first */
+	/*
+	 * What dom0 may have cached of the device must be on it first; then
+	 * the cache goes, or dom0 would read stale data once the guest wrote.
+	 */
 	err = sync_blockdev(be->bdev.bdev);
 	if (err) {
 		xenbus_dev_fatal(xdev, err, "syncing device");
 		return;
 	}
+	err = xen_blk_bdev_invalidate(&be->bdev);
+	if (err)
+		dev_warn(&xdev->dev, "dropping dom0's page cache of the device (%d)\n",
+			 err);
 	for (i = 0; i < be->nr_rings; i++) {
 		struct blkback_ring *ring = &be->rings[i];
 		struct task_struct *t;
