@@ -367,6 +367,28 @@ static void x86_64_request_translated(void)
 	UNIT_EQ(native.u.rw.seg[10].gref, dst.u.rw.seg[10].gref);
 }
 
+/*
+ * The sector of a cache flush without data means nothing (and is not
+ * checked against the device): the flush bio must not carry it.
+ */
+static void pure_flush_targets_sector_0(void)
+{
+	struct blkif_request r = rw(BLKIF_OP_FLUSH_DISKCACHE, 0, 12345);
+	struct blkback_req_info info;
+
+	UNIT_EQ(check_all(&r, &disk512, &info), BLKBACK_OK);
+	UNIT_EQ(info.kind, BLKBACK_KIND_FLUSH);
+	UNIT_EQ(info.sector, 0);
+	r = rw(BLKIF_OP_WRITE_BARRIER, 0, ~0ULL);
+	UNIT_EQ(check_all(&r, &disk512, &info), BLKBACK_OK);
+	UNIT_EQ(info.kind, BLKBACK_KIND_FLUSH);
+	UNIT_EQ(info.sector, 0);
+	/* with data, the sector is the write's */
+	r = rw(BLKIF_OP_FLUSH_DISKCACHE, 1, 24);
+	UNIT_EQ(check_all(&r, &disk512, &info), BLKBACK_OK);
+	UNIT_EQ(info.sector, 24);
+}
+
 static void error_names(void)
 {
 	UNIT_CHECK(strcmp(blkback_err_name(BLKBACK_ERR_RO), "read_only") == 0);
@@ -391,5 +413,6 @@ int main(void)
 	UNIT_RUN(x86_32_request_translated);
 	UNIT_RUN(x86_64_request_translated);
 	UNIT_RUN(error_names);
+	UNIT_RUN(pure_flush_targets_sector_0);
 	return unit_summary("blkback_validate");
 }

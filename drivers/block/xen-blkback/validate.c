@@ -192,8 +192,11 @@ enum blkback_err blkback_check_header(const struct blkif_request *req,
 		    (info->nseg == 0 && info->kind != BLKBACK_KIND_FLUSH))
 			return BLKBACK_ERR_NSEG;
 	}
-	if (info->kind == BLKBACK_KIND_FLUSH)
+	if (info->kind == BLKBACK_KIND_FLUSH) {
+		/* nothing checked the sector of a pure flush: it goes at 0 */
+		info->sector = 0;
 		return BLKBACK_OK;
+	}
 	if (lim->readonly && info->kind == BLKBACK_KIND_WRITE)
 		return BLKBACK_ERR_RO;
 	if (info->sector & (lim->lbs_sectors - 1))

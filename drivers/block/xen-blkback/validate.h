@@ -70,7 +70,7 @@ enum blkback_kind {
  * @secure: discard as secure erase
  * @nseg: number of segments
  * @nr_indirect_pages: indirect pages holding the segments
- * @sector: first 512-byte sector
+ * @sector: first 512-byte sector (0 for a cache flush without data)
  * @nr_sectors: length in 512-byte sectors (after blkback_check_segments()
  *	for reads and writes)
  */
