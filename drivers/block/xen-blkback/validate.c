@@ -9,14 +9,17 @@
  * nothing.  This file only uses what tests/unit/shim provides.
  */
 
+#include <linux/compiler.h>
 #include <linux/types.h>
 #include <linux/errno.h>
 #include "validate.h"
 
 /*
  * The 32- and 64-bit guest layouts differ only in padding before the id, so
- * one body serves both.  Every field is read once; fixed-size arrays are
- * copied whole so that no bound is taken from shared memory.
+ * one body serves both.  Every field is read once, with READ_ONCE so that
+ * the compiler may not read it again from the ring (the operation decides
+ * what else is read); fixed-size arrays are copied whole so that no bound
+ * is taken from shared memory.
  */
 #define BLKBACK_DEFINE_COPY_REQ(abi)					\
 void blkback_copy_req_##abi(struct blkif_request *dst,			\
@@ -24,39 +27,44 @@ void blkback_copy_req_##abi(struct blkif_request *dst,			\
 {									\
 	unsigned int i;							\
 									\
-	dst->operation = src->operation;				\
+	dst->operation = READ_ONCE(src->operation);			\
 	switch (dst->operation) {					\
 	case BLKIF_OP_READ:						\
 	case BLKIF_OP_WRITE:						\
 	case BLKIF_OP_WRITE_BARRIER:					\
 	case BLKIF_OP_FLUSH_DISKCACHE:					\
-		dst->u.rw.nr_segments = src->u.rw.nr_segments;		\
-		dst->u.rw.handle = src->u.rw.handle;			\
-		dst->u.rw.id = src->u.rw.id;				\
-		dst->u.rw.sector_number = src->u.rw.sector_number;	\
+		dst->u.rw.nr_segments = READ_ONCE(src->u.rw.nr_segments); \
+		dst->u.rw.handle = READ_ONCE(src->u.rw.handle);		\
+		dst->u.rw.id = READ_ONCE(src->u.rw.id);			\
+		dst->u.rw.sector_number =				\
+			READ_ONCE(src->u.rw.sector_number);		\
 		for (i = 0; i < BLKIF_MAX_SEGMENTS_PER_REQUEST; i++)	\
 			dst->u.rw.seg[i] = src->u.rw.seg[i];		\
 		break;							\
 	case BLKIF_OP_DISCARD:						\
-		dst->u.discard.flag = src->u.discard.flag;		\
-		dst->u.discard.id = src->u.discard.id;			\
-		dst->u.discard.sector_number = src->u.discard.sector_number; \
-		dst->u.discard.nr_sectors = src->u.discard.nr_sectors;	\
+		dst->u.discard.flag = READ_ONCE(src->u.discard.flag);	\
+		dst->u.discard.id = READ_ONCE(src->u.discard.id);	\
+		dst->u.discard.sector_number =				\
+			READ_ONCE(src->u.discard.sector_number);	\
+		dst->u.discard.nr_sectors =				\
+			READ_ONCE(src->u.discard.nr_sectors);		\
 		break;							\
 	case BLKIF_OP_INDIRECT:						\
-		dst->u.indirect.indirect_op = src->u.indirect.indirect_op; \
-		dst->u.indirect.nr_segments = src->u.indirect.nr_segments; \
-		dst->u.indirect.id = src->u.indirect.id;		\
+		dst->u.indirect.indirect_op =				\
+			READ_ONCE(src->u.indirect.indirect_op);		\
+		dst->u.indirect.nr_segments =				\
+			READ_ONCE(src->u.indirect.nr_segments);		\
+		dst->u.indirect.id = READ_ONCE(src->u.indirect.id);	\
 		dst->u.indirect.sector_number =				\
-			src->u.indirect.sector_number;			\
-		dst->u.indirect.handle = src->u.indirect.handle;	\
+			READ_ONCE(src->u.indirect.sector_number);	\
+		dst->u.indirect.handle = READ_ONCE(src->u.indirect.handle); \
 		for (i = 0; i < BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST; i++) \
 			dst->u.indirect.indirect_grefs[i] =		\
 				src->u.indirect.indirect_grefs[i];	\
 		break;							\
 	default:							\
 		/* only the id is needed to refuse it */		\
-		dst->u.other.id = src->u.other.id;			\
+		dst->u.other.id = READ_ONCE(src->u.other.id);		\
 		break;							\
 	}								\
 }
