@@ -389,6 +389,40 @@ static void pure_flush_targets_sector_0(void)
 	UNIT_EQ(info.sector, 24);
 }
 
+/*
+ * A flush or barrier the device answers "not supported" is answered
+ * EOPNOTSUPP and withdraws that feature; any other failure is an error
+ * and withdraws nothing.
+ */
+static void flush_not_supported_withdraws_feature(void)
+{
+	struct blkif_request r = rw(BLKIF_OP_FLUSH_DISKCACHE, 0, 0);
+	struct blkback_req_info info;
+	enum blkback_feature w;
+
+	UNIT_EQ(check_all(&r, &disk512, &info), BLKBACK_OK);
+	UNIT_EQ(blkback_io_status(&info, -EOPNOTSUPP, &w), BLKIF_RSP_EOPNOTSUPP);
+	UNIT_EQ(w, BLKBACK_FEATURE_FLUSH);
+	UNIT_EQ(blkback_io_status(&info, -EIO, &w), BLKIF_RSP_ERROR);
+	UNIT_EQ(w, BLKBACK_FEATURE_NONE);
+	UNIT_EQ(blkback_io_status(&info, 0, &w), BLKIF_RSP_OKAY);
+	UNIT_EQ(w, BLKBACK_FEATURE_NONE);
+	/* a flush carrying data (a FUA write) too */
+	r = rw(BLKIF_OP_FLUSH_DISKCACHE, 1, 8);
+	UNIT_EQ(check_all(&r, &disk512, &info), BLKBACK_OK);
+	UNIT_EQ(blkback_io_status(&info, -EOPNOTSUPP, &w), BLKIF_RSP_EOPNOTSUPP);
+	UNIT_EQ(w, BLKBACK_FEATURE_FLUSH);
+	r = rw(BLKIF_OP_WRITE_BARRIER, 0, 0);
+	UNIT_EQ(check_all(&r, &disk512, &info), BLKBACK_OK);
+	UNIT_EQ(blkback_io_status(&info, -EOPNOTSUPP, &w), BLKIF_RSP_EOPNOTSUPP);
+	UNIT_EQ(w, BLKBACK_FEATURE_BARRIER);
+	/* a plain write the device does not support is an error */
+	r = rw(BLKIF_OP_WRITE, 1, 8);
+	UNIT_EQ(check_all(&r, &disk512, &info), BLKBACK_OK);
+	UNIT_EQ(blkback_io_status(&info, -EOPNOTSUPP, &w), BLKIF_RSP_ERROR);
+	UNIT_EQ(w, BLKBACK_FEATURE_NONE);
+}
+
 static void error_names(void)
 {
 	UNIT_CHECK(strcmp(blkback_err_name(BLKBACK_ERR_RO), "read_only") == 0);
@@ -414,5 +448,6 @@ int main(void)
 	UNIT_RUN(x86_64_request_translated);
 	UNIT_RUN(error_names);
 	UNIT_RUN(pure_flush_targets_sector_0);
+	UNIT_RUN(flush_not_supported_withdraws_feature);
 	return unit_summary("blkback_validate");
 }

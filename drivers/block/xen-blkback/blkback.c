@@ -211,6 +211,9 @@ static void blkback_req_release(struct blkback_ring *ring,
 
 static s16 blkback_status(struct blkback_ring *ring, struct blkback_req *r)
 {
+	enum blkback_feature withdraw;
+	s16 status;
+
 	if (!r->error)
 		return BLKIF_RSP_OKAY;
 	atomic64_inc(&ring->stats.err[BLKBACK_ERR_IO]);
@@ -218,9 +221,11 @@ static s16 blkback_status(struct blkback_ring *ring, struct blkback_req *r)
 			     "ring %u: I/O error %d on op %u at sector %llu\n",
 			     ring->idx, blk_status_to_errno(r->error),
 			     r->info.op, r->info.sector);
-	if (r->error == BLK_STS_NOTSUPP && r->info.preflush)
-		return BLKIF_RSP_EOPNOTSUPP;
-	return BLKIF_RSP_ERROR;
+	status = blkback_io_status(&r->info, blk_status_to_errno(r->error),
+				   &withdraw);
+	if (withdraw != BLKBACK_FEATURE_NONE)
+		blkback_withdraw_feature(ring->be, withdraw);
+	return status;
 }
 
 /*

@@ -254,6 +254,8 @@ struct blkback_dev {
 	bool flush;
 	bool discard;
 	bool discard_secure;
+	unsigned long withdrawn;	/* BIT(enum blkback_feature) */
+	struct work_struct withdraw_work;
 
 	/* what we offered the frontend (latched when written) */
 	unsigned int offer_queues;
@@ -313,6 +315,7 @@ void blkback_stats_add(struct blkback_stats *to, struct blkback_stats *from);
 
 /* xenbus.c */
 void blkback_check_resize(struct blkback_dev *be);
+void blkback_withdraw_feature(struct blkback_dev *be, enum blkback_feature f);
 int blkback_xenbus_init(void);
 void blkback_xenbus_exit(void);
 

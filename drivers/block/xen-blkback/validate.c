@@ -267,6 +267,32 @@ s16 blkback_err_status(enum blkback_err err)
 }
 
 /**
+ * blkback_io_status() - response status of a request the device completed
+ * @info: the request
+ * @err: 0, or the negative errno the device failed it with
+ * @withdraw: set to the feature the device turned out to lack, else
+ *	BLKBACK_FEATURE_NONE
+ *
+ * A flush or barrier (with or without data) that the device does not
+ * support is answered EOPNOTSUPP, and the feature is withdrawn; every other
+ * failure is an error.
+ *
+ * Return: a BLKIF_RSP_* value.
+ */
+s16 blkback_io_status(const struct blkback_req_info *info, int err,
+		      enum blkback_feature *withdraw)
+{
+	*withdraw = BLKBACK_FEATURE_NONE;
+	if (!err)
+		return BLKIF_RSP_OKAY;
+	if (err != -EOPNOTSUPP || !info->preflush)
+		return BLKIF_RSP_ERROR;
+	*withdraw = info->op == BLKIF_OP_WRITE_BARRIER ?
+		    BLKBACK_FEATURE_BARRIER : BLKBACK_FEATURE_FLUSH;
+	return BLKIF_RSP_EOPNOTSUPP;
+}
+
+/**
  * blkback_err_name() - short name of an error cause, as used in sysfs
  * @err: the cause
  *

@@ -58,6 +58,13 @@ enum blkback_kind {
 	BLKBACK_KIND_DISCARD,
 };
 
+/* A feature offered to the frontend that the device may turn out to lack. */
+enum blkback_feature {
+	BLKBACK_FEATURE_NONE,
+	BLKBACK_FEATURE_FLUSH,		/* feature-flush-cache */
+	BLKBACK_FEATURE_BARRIER,	/* feature-barrier */
+};
+
 /**
  * struct blkback_req_info - a checked request, in the backend's terms
  * @id: frontend's id, echoed in the response
@@ -100,6 +107,8 @@ enum blkback_err blkback_check_segments(const struct blkif_request_segment *seg,
 					const struct blkback_limits *lim,
 					struct blkback_req_info *info);
 s16 blkback_err_status(enum blkback_err err);
+s16 blkback_io_status(const struct blkback_req_info *info, int err,
+		      enum blkback_feature *withdraw);
 const char *blkback_err_name(enum blkback_err err);
 
 #endif /* XEN_BLKBACK_VALIDATE_H */

@@ -102,6 +102,59 @@ again:
 		dev_warn(&be->xdev->dev, "ending transaction (%d)\n", err);
 }
 
+/* Write the withdrawn features as 0, unless the device is gone. */
+static void blkback_withdraw_work(struct work_struct *work)
+{
+	struct blkback_dev *be = container_of(work, struct blkback_dev,
+					      withdraw_work);
+	unsigned long gone = READ_ONCE(be->withdrawn);
+	struct xenbus_transaction xbt;
+	unsigned int state;
+	int err;
+
+again:
+	err = xenbus_transaction_start(&xbt);
+	if (err)
+		goto fail;
+	if (xenbus_scanf(xbt, be->xdev->nodename, "state", "%u", &state) != 1) {
+		xenbus_transaction_end(xbt, 1);
+		return;
+	}
+	if (gone & BIT(BLKBACK_FEATURE_FLUSH))
+		err = blkback_write_uint(be, xbt, BLKIF_KEY_FEATURE_FLUSH_CACHE, 0);
+	if (!err && (gone & BIT(BLKBACK_FEATURE_BARRIER)))
+		err = blkback_write_uint(be, xbt, BLKIF_KEY_FEATURE_BARRIER, 0);
+	if (err) {
+		xenbus_transaction_end(xbt, 1);
+		goto fail;
+	}
+	err = xenbus_transaction_end(xbt, 0);
+	if (err == -EAGAIN)
+		goto again;
+	if (!err)
+		return;
+fail:
+	dev_warn(&be->xdev->dev, "withdrawing features failed (%d)\n", err);
+}
+
+/**
+ * blkback_withdraw_feature() - the device does not support what we offered
+ * @be: the device
+ * @f: the feature it refused (a flush or a barrier answered "not supported")
+ *
+ * The feature is written as 0 in XenStore, as upstream does, so that
+ * frontends connecting from now on do not use it.  Called from bio
+ * completion: the XenStore write happens in a work item.
+ */
+void blkback_withdraw_feature(struct blkback_dev *be, enum blkback_feature f)
+{
+	if (test_and_set_bit(f, &be->withdrawn))
+		return;
+	dev_warn(&be->xdev->dev, "domain %u: the device does not support %s: withdrawn\n",
+		 be->domid, f == BLKBACK_FEATURE_BARRIER ? "barriers" : "flushes");
+	schedule_work(&be->withdraw_work);
+}
+
 /* ------------------------------------------------------------------ */
 /* The backing device                                                  */
 /* ------------------------------------------------------------------ */
@@ -683,6 +736,8 @@ static void blkback_remove(struct xenbus_device *xdev)
 		blkback_sysfs_remove(be);
 	be->sysfs_added = false;
 	blkback_disconnect(be);
+	/* no I/O left that could withdraw a feature */
+	cancel_work_sync(&be->withdraw_work);
 	blkback_close_device(be);
 	dev_set_drvdata(&xdev->dev, NULL);
 	dev_info(&xdev->dev, "domain %u: released\n", be->domid);
@@ -703,6 +758,7 @@ static int blkback_probe(struct xenbus_device *xdev,
 	be->xdev = xdev;
 	be->domid = xdev->otherend_id;
 	mutex_init(&be->lock);
+	INIT_WORK(&be->withdraw_work, blkback_withdraw_work);
 	dev_set_drvdata(&xdev->dev, be);
 
 	blkback_write_offer(be);
