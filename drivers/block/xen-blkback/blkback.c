@@ -24,6 +24,17 @@
 /* Statistics period with log_stats set. */
 #define BLKBACK_LOG_STATS_SECS		10
 
+/*
+ * Refused requests cost no I/O, so a frontend could have them answered as
+ * fast as a CPU goes.  A ring answers this many per window at once; past
+ * that it serves nothing more until the window ends.  A window that ends
+ * with its burst used up makes the next one twice as long, up to the
+ * longest; one that does not brings it back to the shortest.
+ */
+#define BLKBACK_REFUSE_BURST		64
+#define BLKBACK_REFUSE_WINDOW_MS	100
+#define BLKBACK_REFUSE_WINDOW_MAX_MS	1000U
+
 /**
  * blkback_ring_interrupt() - the frontend has put requests on the ring
  * @irq: the ring's interrupt (lateeoi: masked until the thread is done)
@@ -105,10 +116,38 @@ static void blkback_answer(struct blkback_ring *ring, u64 id, u8 op,
 	spin_unlock_irq(&ring->done_lock);
 }
 
+static unsigned long blkback_refuse_window_end(struct blkback_ring *ring)
+{
+	return ring->refuse_window + msecs_to_jiffies(ring->refuse_window_ms);
+}
+
+/* The ring's thread counts the requests it refuses, per window. */
+static void blkback_count_refused(struct blkback_ring *ring)
+{
+	if (time_after_eq(jiffies, blkback_refuse_window_end(ring))) {
+		if (ring->refused >= BLKBACK_REFUSE_BURST)
+			ring->refuse_window_ms = min(2 * ring->refuse_window_ms,
+						     BLKBACK_REFUSE_WINDOW_MAX_MS);
+		else
+			ring->refuse_window_ms = BLKBACK_REFUSE_WINDOW_MS;
+		ring->refuse_window = jiffies;
+		ring->refused = 0;
+	}
+	ring->refused++;
+}
+
+/* A burst of refused requests: serve nothing until the window ends. */
+static bool blkback_paced(struct blkback_ring *ring)
+{
+	return ring->refused >= BLKBACK_REFUSE_BURST &&
+	       time_before(jiffies, blkback_refuse_window_end(ring));
+}
+
 static void blkback_refuse(struct blkback_ring *ring,
 			   const struct blkback_req_info *info,
 			   enum blkback_err err)
 {
+	blkback_count_refused(ring);
 	atomic64_inc(&ring->stats.err[err]);
 	if (err != BLKBACK_ERR_IO)
 		dev_warn_ratelimited(&ring->be->xdev->dev,
@@ -592,7 +631,7 @@ static int blkback_take_requests(struct blkback_ring *ring,
 		if (RING_REQUEST_CONS_OVERFLOW(cr, rc))
 			return 1;
 		*eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS;
-		if (kthread_should_stop())
+		if (kthread_should_stop() || blkback_paced(ring))
 			return 1;
 		if (blkback_no_free_slot(ring)) {
 			blkback_count(&ring->stats, BLKBACK_ST_OO_REQ, 1);
@@ -630,11 +669,17 @@ static int blkback_serve_ring(struct blkback_ring *ring,
 	return more;
 }
 
+/* Requests wait on the ring, and the thread may take them now. */
+static bool blkback_may_serve(struct blkback_ring *ring)
+{
+	return READ_ONCE(ring->notified) && READ_ONCE(ring->nr_free) &&
+	       !READ_ONCE(ring->broken) && !blkback_paced(ring);
+}
+
 static bool blkback_has_work(struct blkback_ring *ring)
 {
 	return kthread_should_stop() || !list_empty(&ring->done) ||
-	       (READ_ONCE(ring->notified) && READ_ONCE(ring->nr_free) &&
-		!READ_ONCE(ring->broken));
+	       blkback_may_serve(ring);
 }
 
 static void blkback_print_stats(struct blkback_ring *ring)
@@ -689,14 +734,15 @@ int blkback_ring_thread(void *arg)
 
 	set_freezable();
 	ring->last_req = jiffies;
+	ring->refuse_window = jiffies;
+	ring->refuse_window_ms = BLKBACK_REFUSE_WINDOW_MS;
 	ring->next_log = jiffies + BLKBACK_LOG_STATS_SECS * HZ;
 	while (!kthread_should_stop()) {
 		wait_event_freezable_timeout(ring->wq, blkback_has_work(ring),
 					     msecs_to_jiffies(BLKBACK_MAINT_INTERVAL_MS));
 		blkback_complete(ring);
 
-		if (READ_ONCE(ring->notified) && READ_ONCE(ring->nr_free) &&
-		    !READ_ONCE(ring->broken)) {
+		if (blkback_may_serve(ring)) {
 			int ret;
 
 			WRITE_ONCE(ring->notified, false);

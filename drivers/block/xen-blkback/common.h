@@ -205,6 +205,9 @@ struct blkback_ring {
 	struct list_head done;
 	bool waiting;			/* for a slot or a drain (done_lock) */
 	unsigned long last_req;
+	unsigned long refuse_window;	/* jiffies: start of the window */
+	unsigned int refuse_window_ms;	/* its length */
+	unsigned int refused;		/* requests refused in it */
 
 	/* grants (grants.c) */
 	struct rb_root pgrants;
