@@ -6,6 +6,11 @@
  * answers them when the bios complete.  Completions are handed back to the
  * ring's thread, so that it alone writes responses and touches the grant
  * caches: no lock on the ring, none on the caches.
+ *
+ * Nothing waits for the backing device but the I/O itself: discards run
+ * from a workqueue, and when the frontend goes the thread stops at once.
+ * The requests still in flight then complete to the ring's reap work,
+ * which answers them and releases the ring after the last one.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -35,6 +40,8 @@
 #define BLKBACK_REFUSE_WINDOW_MS	100
 #define BLKBACK_REFUSE_WINDOW_MAX_MS	1000U
 
+static void blkback_discard_work(struct work_struct *work);
+
 /**
  * blkback_ring_interrupt() - the frontend has put requests on the ring
  * @irq: the ring's interrupt (lateeoi: masked until the thread is done)
@@ -61,7 +68,7 @@ static void blkback_respond(struct blkback_ring *ring, u64 id, u8 op,
 	union blkback_back_rings *br = &ring->br;
 	RING_IDX i = br->common.rsp_prod_pvt;
 
-	switch (ring->be->abi) {
+	switch (ring->abi) {
 	case BLKBACK_ABI_X86_32: {
 		struct blkif_x86_32_response *rsp =
 			RING_GET_RESPONSE(&br->x86_32, i);
@@ -188,6 +195,7 @@ int blkback_ring_alloc_reqs(struct blkback_ring *ring, unsigned int nr_reqs,
 		struct blkback_req *r = &ring->reqs[i];
 
 		r->ring = ring;
+		INIT_WORK(&r->discard, blkback_discard_work);
 		r->segs = ring->seg_store + (size_t)i * max_segs;
 		r->grants = ring->grant_store + (size_t)i * max_segs;
 		list_add_tail(&r->list, &ring->free);
@@ -271,8 +279,9 @@ static s16 blkback_status(struct blkback_ring *ring, struct blkback_req *r)
  * Last reference gone.  A request served by persistent grants alone (the
  * steady state with them) is answered right here, in the completion's
  * context, without waking the ring's thread; one with grants to unmap goes
- * to the thread, since unmapping may sleep.  Everything happens under the
- * lock: once it is dropped the thread may find the ring idle and free it.
+ * to the thread (to the reap work once the ring is stopping), since
+ * unmapping may sleep.  Everything happens under the lock: once it is
+ * dropped the thread or the reap work may find the ring idle and free it.
  */
 static void blkback_req_put(struct blkback_req *r)
 {
@@ -291,6 +300,8 @@ static void blkback_req_put(struct blkback_req *r)
 		list_add_tail(&r->list, &ring->done);
 		wake_up(&ring->wq);
 	}
+	if (ring->stopping)
+		queue_work(blkback_teardown_wq, &ring->reap);
 	spin_unlock_irqrestore(&ring->done_lock, flags);
 }
 
@@ -335,6 +346,8 @@ static bool blkback_drained(struct blkback_ring *ring, int keep)
 {
 	bool ret;
 
+	if (kthread_should_stop())
+		return true;
 	spin_lock_irq(&ring->done_lock);
 	ret = !list_empty(&ring->done) || atomic_read(&ring->inflight) <= keep;
 	if (!ret)
@@ -344,48 +357,60 @@ static bool blkback_drained(struct blkback_ring *ring, int keep)
 }
 
 /*
- * Wait until all but @keep requests of the ring are answered.  Completions
- * answered in their own context decrement inflight under done_lock, so the
- * last of them has left the lock once this returns.
+ * Wait until all but @keep requests of the ring are answered (a barrier).
+ * Gives up when the thread is told to stop: the frontend is going, and the
+ * device may never finish.  Returns true when drained.
  */
-static void blkback_drain(struct blkback_ring *ring, int keep)
+static bool blkback_drain(struct blkback_ring *ring, int keep)
 {
 	while (atomic_read(&ring->inflight) > keep) {
+		if (kthread_should_stop())
+			return false;
 		if (!wait_event_timeout(ring->wq, blkback_drained(ring, keep),
 					BLKBACK_DRAIN_LOG_SECS * HZ))
 			dev_warn(&ring->be->xdev->dev,
-				 "ring %u: still waiting for %d requests\n",
+				 "ring %u: barrier still waiting for %d requests\n",
 				 ring->idx, atomic_read(&ring->inflight));
 		blkback_complete(ring);
 	}
-	spin_lock_irq(&ring->done_lock);
-	spin_unlock_irq(&ring->done_lock);
+	return true;
 }
 
 /* ------------------------------------------------------------------ */
 /* Dispatch                                                            */
 /* ------------------------------------------------------------------ */
 
+/*
+ * A discard waits for the device: it runs here, not in the ring's thread,
+ * and holds its request slot (and so the ring) until it ends.
+ */
+static void blkback_discard_work(struct work_struct *work)
+{
+	struct blkback_req *r = container_of(work, struct blkback_req, discard);
+	struct block_device *bdev = r->ring->be->bdev.bdev;
+	int err;
+
+	if (r->info.secure)
+		err = blkdev_issue_secure_erase(bdev, r->info.sector,
+						r->info.nr_sectors, GFP_NOIO);
+	else
+		err = blkdev_issue_discard(bdev, r->info.sector,
+					   r->info.nr_sectors, GFP_NOIO);
+	if (err)
+		r->error = errno_to_blk_status(err);
+	blkback_req_put(r);
+}
+
 static void blkback_discard(struct blkback_ring *ring,
 			    const struct blkback_req_info *info)
 {
-	struct block_device *bdev = ring->be->bdev.bdev;
-	s16 status = BLKIF_RSP_OKAY;
-	int err;
+	struct blkback_req *r = blkback_req_get(ring);
 
 	blkback_count(&ring->stats, BLKBACK_ST_DS_REQ, 1);
-	if (info->secure)
-		err = blkdev_issue_secure_erase(bdev, info->sector,
-						info->nr_sectors, GFP_KERNEL);
-	else
-		err = blkdev_issue_discard(bdev, info->sector,
-					   info->nr_sectors, GFP_KERNEL);
-	if (err) {
-		atomic64_inc(&ring->stats.err[BLKBACK_ERR_IO]);
-		status = err == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP :
-					      BLKIF_RSP_ERROR;
-	}
-	blkback_answer(ring, info->id, info->op, status);
+	r->info = *info;
+	r->error = BLK_STS_OK;
+	atomic_set(&r->pending_bios, 1);
+	queue_work(blkback_discard_wq, &r->discard);
 }
 
 /*
@@ -543,8 +568,11 @@ static void blkback_dispatch(struct blkback_ring *ring,
 			r->grants[i].gref = r->segs[i].gref;
 	}
 
-	if (info.drain)
-		blkback_drain(ring, 1);	/* all but this one */
+	/* all but this one; a ring told to stop fails the barrier */
+	if (info.drain && !blkback_drain(ring, 1)) {
+		err = BLKBACK_ERR_IO;
+		goto refuse;
+	}
 
 	if (blkback_map_grants(ring, r->grants, info.nseg,
 			       info.kind != BLKBACK_KIND_READ)) {
@@ -573,7 +601,7 @@ static void blkback_copy_req(struct blkback_ring *ring, RING_IDX rc,
 {
 	union blkback_back_rings *br = &ring->br;
 
-	switch (ring->be->abi) {
+	switch (ring->abi) {
 	case BLKBACK_ABI_X86_32:
 		blkback_copy_req_x86_32(req, RING_GET_REQUEST(&br->x86_32, rc));
 		break;
@@ -722,8 +750,8 @@ static void blkback_housekeeping(struct blkback_ring *ring)
  * blkback_ring_thread() - the thread serving one ring
  * @arg: the ring
  *
- * Runs until kthread_stop(); then waits for the ring's I/O in flight, so
- * that the caller may unmap and free everything once it returns.
+ * Runs until kthread_stop(), and returns without waiting for the I/O in
+ * flight: blkback_ring_retire() hands that to the reap work.
  *
  * Return: 0.
  */
@@ -760,8 +788,53 @@ int blkback_ring_thread(void *arg)
 		blkback_housekeeping(ring);
 	}
 
-	blkback_drain(ring, 0);
 	if (READ_ONCE(blkback_log_stats))
 		blkback_print_stats(ring);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Teardown                                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Answer what completed; release the ring once nothing is in flight.  A
+ * completion queues this again after each request it ends, so the last one
+ * brings it here with the ring idle.
+ */
+static void blkback_ring_reap(struct work_struct *work)
+{
+	struct blkback_ring *ring = container_of(work, struct blkback_ring,
+						 reap);
+	bool idle;
+
+	blkback_complete(ring);
+	spin_lock_irq(&ring->done_lock);
+	idle = !atomic_read(&ring->inflight) && list_empty(&ring->done);
+	spin_unlock_irq(&ring->done_lock);
+	if (!idle)
+		return;
+	/*
+	 * Nothing can queue us again; a completion that did so just before
+	 * its last request left must not run us on freed memory.
+	 */
+	cancel_work(&ring->reap);
+	blkback_ring_release(ring);
+}
+
+/**
+ * blkback_ring_retire() - hand a ring whose thread stopped to its reap work
+ * @ring: the ring, its thread gone (or never started)
+ *
+ * Returns without waiting for the backing device; the ring is released
+ * (blkback_ring_release()) once its last request in flight has ended, from
+ * the teardown workqueue.
+ */
+void blkback_ring_retire(struct blkback_ring *ring)
+{
+	INIT_WORK(&ring->reap, blkback_ring_reap);
+	spin_lock_irq(&ring->done_lock);
+	ring->stopping = true;
+	spin_unlock_irq(&ring->done_lock);
+	queue_work(blkback_teardown_wq, &ring->reap);
 }

@@ -13,6 +13,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -48,6 +49,8 @@ extern bool blkback_log_stats;
 extern atomic_long_t blkback_grants_mapped;
 extern atomic_long_t blkback_pages_leaked;
 extern const struct attribute_group *blkback_driver_groups[];
+extern struct workqueue_struct *blkback_discard_wq;
+extern struct workqueue_struct *blkback_teardown_wq;
 
 /* Counters of a ring; sysfs.c names them, in this order. */
 enum blkback_stat {
@@ -136,6 +139,7 @@ struct blkback_ring;
  * @ind: its indirect page grants
  * @pending_bios: bios not completed yet, plus one while submitting
  * @error: a bio failed (BLK_STS_*)
+ * @discard: runs a discard away from the ring's thread (blkback_discard_wq)
  */
 struct blkback_req {
 	struct list_head list;
@@ -146,6 +150,7 @@ struct blkback_req {
 	struct blkback_grant ind[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
 	atomic_t pending_bios;
 	blk_status_t error;
+	struct work_struct discard;
 };
 
 /*
@@ -171,6 +176,7 @@ union blkback_back_rings {
 };
 
 struct blkback_dev;
+struct blkback_conn;
 
 /**
  * struct blkback_ring - one shared ring and the thread serving it
@@ -180,11 +186,18 @@ struct blkback_dev;
  * side of the shared ring and @inflight's decrements.  @purge_list is under
  * @purge_lock; persistent grants are released with @pgrants_in_use and
  * their in_use flag (see struct blkback_pgrant).  The rest, and the
- * counters, belong to the ring's thread once it runs.
+ * counters, belong to the ring's thread once it runs, and to @reap once
+ * the thread is gone.
+ *
+ * Teardown: the thread stops without waiting for the I/O in flight;
+ * @stopping (set under @done_lock) then sends completions to @reap, which
+ * answers them and releases the ring once nothing is left in flight.
  */
 struct blkback_ring {
 	struct blkback_dev *be;
+	struct blkback_conn *conn;
 	unsigned int idx;
+	enum blkback_abi abi;		/* latched: @be's may change */
 	union blkback_back_rings br;
 	void *sring;
 	unsigned int irq;
@@ -204,6 +217,8 @@ struct blkback_ring {
 	spinlock_t done_lock;		/* completions come from irq context */
 	struct list_head done;
 	bool waiting;			/* for a slot or a drain (done_lock) */
+	bool stopping;			/* thread gone, @reap owns it (done_lock) */
+	struct work_struct reap;
 	unsigned long last_req;
 	unsigned long refuse_window;	/* jiffies: start of the window */
 	unsigned int refuse_window_ms;	/* its length */
@@ -234,12 +249,31 @@ struct blkback_ring {
 };
 
 /**
+ * struct blkback_conn - the rings of one connection of a device
+ * @be: the device (a reference, from the teardown on)
+ * @busy: rings not released yet, plus one while disconnecting
+ * @held: some ring still had I/O in flight when the frontend went
+ * @nr_rings: entries of @rings
+ * @rings: the rings
+ */
+struct blkback_conn {
+	struct blkback_dev *be;
+	atomic_t busy;
+	bool held;
+	unsigned int nr_rings;
+	struct blkback_ring rings[] __counted_by(nr_rings);
+};
+
+/**
  * struct blkback_dev - one virtual block device served to one guest
  *
  * @lock serializes connect/disconnect against sysfs readers of @rings.
+ * @refs: the xenbus device's, and one per connection being torn down (the
+ *	backing device stays open until its last request ends)
  */
 struct blkback_dev {
 	struct xenbus_device *xdev;
+	refcount_t refs;
 	domid_t domid;
 	struct mutex lock;		/* rings vs sysfs readers */
 	struct xenbus_watch watch;
@@ -272,7 +306,8 @@ struct blkback_dev {
 	unsigned int ring_order;
 	bool persistent;
 	unsigned int max_indirect;
-	struct blkback_ring *rings;
+	struct blkback_conn *conn;
+	struct blkback_ring *rings;	/* conn->rings, or NULL */
 	bool running;
 	unsigned long squeeze_until;	/* memory pressure: keep no free pages */
 
@@ -298,6 +333,7 @@ irqreturn_t blkback_ring_interrupt(int irq, void *dev_id);
 int blkback_ring_alloc_reqs(struct blkback_ring *ring, unsigned int nr_reqs,
 			    unsigned int max_segs);
 void blkback_ring_free_reqs(struct blkback_ring *ring);
+void blkback_ring_retire(struct blkback_ring *ring);
 
 /* grants.c */
 void blkback_grants_init(struct blkback_ring *ring);
@@ -319,6 +355,7 @@ void blkback_stats_add(struct blkback_stats *to, struct blkback_stats *from);
 /* xenbus.c */
 void blkback_check_resize(struct blkback_dev *be);
 void blkback_withdraw_feature(struct blkback_dev *be, enum blkback_feature f);
+void blkback_ring_release(struct blkback_ring *ring);
 int blkback_xenbus_init(void);
 void blkback_xenbus_exit(void);
 

@@ -56,6 +56,12 @@ module_param_named(log_stats, blkback_log_stats, bool, 0644);
 MODULE_PARM_DESC(log_stats,
 		 "Log each ring's counters every 10 seconds (default off)");
 
+/* Discards, which wait for the device, away from the rings' threads. */
+struct workqueue_struct *blkback_discard_wq;
+
+/* Rings whose frontend went, answering what completes (never waits). */
+struct workqueue_struct *blkback_teardown_wq;
+
 static int __init blkback_init(void)
 {
 	int err;
@@ -64,16 +70,33 @@ static int __init blkback_init(void)
 		return -ENODEV;
 	if (!blkback_max_queues)
 		blkback_max_queues = num_online_cpus();
+	blkback_discard_wq = alloc_workqueue("xen-blkback-discard",
+					     WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	blkback_teardown_wq = alloc_workqueue("xen-blkback-teardown",
+					      WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!blkback_discard_wq || !blkback_teardown_wq) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	err = blkback_xenbus_init();
-	if (err)
-		pr_err("registering the vbd backend failed (%d)\n", err);
+	if (!err)
+		return 0;
+	pr_err("registering the vbd backend failed (%d)\n", err);
+fail:
+	if (blkback_teardown_wq)
+		destroy_workqueue(blkback_teardown_wq);
+	if (blkback_discard_wq)
+		destroy_workqueue(blkback_discard_wq);
 	return err;
 }
 module_init(blkback_init);
 
 static void __exit blkback_exit(void)
 {
+	/* every device released and every teardown ended */
 	blkback_xenbus_exit();
+	destroy_workqueue(blkback_teardown_wq);
+	destroy_workqueue(blkback_discard_wq);
 }
 module_exit(blkback_exit);
 

@@ -274,8 +274,9 @@ s16 blkback_err_status(enum blkback_err err)
  *	BLKBACK_FEATURE_NONE
  *
  * A flush or barrier (with or without data) that the device does not
- * support is answered EOPNOTSUPP, and the feature is withdrawn; every other
- * failure is an error.
+ * support is answered EOPNOTSUPP, and the feature is withdrawn; a discard
+ * it does not support is answered EOPNOTSUPP too (the frontend stops
+ * sending them); every other failure is an error.
  *
  * Return: a BLKIF_RSP_* value.
  */
@@ -285,6 +286,8 @@ s16 blkback_io_status(const struct blkback_req_info *info, int err,
 	*withdraw = BLKBACK_FEATURE_NONE;
 	if (!err)
 		return BLKIF_RSP_OKAY;
+	if (err == -EOPNOTSUPP && info->kind == BLKBACK_KIND_DISCARD)
+		return BLKIF_RSP_EOPNOTSUPP;
 	if (err != -EOPNOTSUPP || !info->preflush)
 		return BLKIF_RSP_ERROR;
 	*withdraw = info->op == BLKIF_OP_WRITE_BARRIER ?

@@ -8,18 +8,26 @@
  * device is detached or the module unloads.
  *
  * Every state change runs in the xenwatch thread, serialized; be->lock
- * only keeps sysfs readers away from rings being set up or freed.
+ * only keeps sysfs readers away from rings being set up or freed.  Nothing
+ * in it waits for the backing device: a connection whose requests are still
+ * in flight when the frontend goes is torn down by the ring's reap work
+ * (blkback.c) when they end, holding the device (and the module) until
+ * then.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kthread.h>
 #include <linux/log2.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <xen/events.h>
 #include <xen/page.h>
 #include "common.h"
+
+/* Connections being torn down, everywhere: module exit waits for them. */
+static atomic_t blkback_teardowns = ATOMIC_INIT(0);
 
 /* ------------------------------------------------------------------ */
 /* What we offer                                                       */
@@ -393,7 +401,9 @@ static void blkback_init_ring(struct blkback_dev *be, unsigned int idx)
 	struct blkback_ring *ring = &be->rings[idx];
 
 	ring->be = be;
+	ring->conn = be->conn;
 	ring->idx = idx;
+	ring->abi = be->abi;
 	ring->persistent = be->persistent;
 	init_waitqueue_head(&ring->wq);
 	spin_lock_init(&ring->done_lock);
@@ -403,40 +413,119 @@ static void blkback_init_ring(struct blkback_dev *be, unsigned int idx)
 	blkback_grants_init(ring);
 }
 
-/* Stop the threads, wait for I/O in flight, unmap and free everything. */
+static void blkback_dev_put(struct blkback_dev *be)
+{
+	struct xenbus_device *xdev = be->xdev;
+
+	if (!refcount_dec_and_test(&be->refs))
+		return;
+	/* no I/O left that could withdraw a feature */
+	cancel_work_sync(&be->withdraw_work);
+	blkback_close_device(be);
+	dev_info(&xdev->dev, "domain %u: released\n", be->domid);
+	kfree(be);
+}
+
+/* A ring of the connection is released; the last one frees it. */
+static void blkback_conn_put(struct blkback_conn *conn)
+{
+	struct blkback_dev *be = conn->be;
+	struct xenbus_device *xdev = be->xdev;
+	unsigned int i;
+	bool held;
+
+	if (!atomic_dec_and_test(&conn->busy))
+		return;
+	held = conn->held;	/* set before the disconnecting put */
+	mutex_lock(&be->lock);
+	for (i = 0; i < conn->nr_rings; i++)
+		blkback_stats_add(&be->closed, &conn->rings[i].stats);
+	mutex_unlock(&be->lock);
+	kfree(conn);
+	if (held)
+		dev_info(&xdev->dev, "teardown done: the backing device ended the requests it held\n");
+	blkback_dev_put(be);
+	put_device(&xdev->dev);
+	if (atomic_dec_and_test(&blkback_teardowns))
+		wake_up_var(&blkback_teardowns);
+	/* last: module exit cannot begin before it */
+	if (held)
+		module_put(THIS_MODULE);
+}
+
+/**
+ * blkback_ring_release() - unmap and free a ring with nothing in flight
+ * @ring: a retired ring (blkback_ring_retire()), from its reap work
+ *
+ * The last ring of a connection frees the connection and drops its
+ * references on the device.
+ */
+void blkback_ring_release(struct blkback_ring *ring)
+{
+	struct blkback_conn *conn = ring->conn;
+
+	if (ring->irq)
+		unbind_from_irqhandler(ring->irq, ring);
+	ring->irq = 0;
+	if (ring->sring)
+		xenbus_unmap_ring_vfree(conn->be->xdev, ring->sring);
+	ring->sring = NULL;
+	blkback_grants_free(ring);
+	blkback_ring_free_reqs(ring);
+	blkback_conn_put(conn);
+}
+
+/*
+ * Stop the threads and let the rings go.  Rings with nothing in flight are
+ * unmapped and freed before this returns; a ring whose requests the backing
+ * device still holds stays mapped, with its grants, until they end -- the
+ * frontend is told Closed meanwhile, as no thread reads its ring any more.
+ */
 static void blkback_disconnect(struct blkback_dev *be)
 {
+	struct blkback_conn *conn = be->conn;
 	unsigned int i;
 
-	if (!be->rings)
+	if (!conn)
 		return;
-	for (i = 0; i < be->nr_rings; i++) {
-		struct blkback_ring *ring = &be->rings[i];
+	for (i = 0; i < conn->nr_rings; i++) {
+		struct blkback_ring *ring = &conn->rings[i];
 
-		/* the thread answers what is in flight before it returns */
+		/* the thread returns without waiting for the device */
 		if (ring->task)
 			kthread_stop(ring->task);
 		ring->task = NULL;
 	}
 	mutex_lock(&be->lock);
-	for (i = 0; i < be->nr_rings; i++) {
-		struct blkback_ring *ring = &be->rings[i];
-
-		if (ring->irq)
-			unbind_from_irqhandler(ring->irq, ring);
-		ring->irq = 0;
-		if (ring->sring)
-			xenbus_unmap_ring_vfree(be->xdev, ring->sring);
-		ring->sring = NULL;
-		blkback_grants_free(ring);
-		blkback_ring_free_reqs(ring);
-		blkback_stats_add(&be->closed, &ring->stats);
-	}
-	kfree(be->rings);
+	be->conn = NULL;
 	be->rings = NULL;
 	be->nr_rings = 0;
 	be->running = false;
 	mutex_unlock(&be->lock);
+
+	refcount_inc(&be->refs);
+	get_device(&be->xdev->dev);
+	atomic_inc(&blkback_teardowns);
+	atomic_set(&conn->busy, conn->nr_rings + 1);
+	for (i = 0; i < conn->nr_rings; i++)
+		blkback_ring_retire(&conn->rings[i]);
+	/* the reap work never waits for the device: this returns soon */
+	for (i = 0; i < conn->nr_rings; i++) {
+		struct blkback_ring *ring = &conn->rings[i];
+		int left;
+
+		flush_work(&ring->reap);
+		left = atomic_read(&ring->inflight);
+		if (left) {
+			dev_warn(&be->xdev->dev,
+				 "ring %u: teardown waits for %d requests in flight on the backing device\n",
+				 ring->idx, left);
+			if (!conn->held)
+				__module_get(THIS_MODULE);
+			conn->held = true;
+		}
+	}
+	blkback_conn_put(conn);
 }
 
 /* Read the frontend's choices and map its rings. */
@@ -466,14 +555,17 @@ static int blkback_setup_rings(struct blkback_dev *be)
 	be->max_indirect = be->offer_indirect;
 
 	mutex_lock(&be->lock);
-	be->rings = kcalloc(nr, sizeof(*be->rings), GFP_KERNEL);
-	if (be->rings) {
+	be->conn = kzalloc(struct_size(be->conn, rings, nr), GFP_KERNEL);
+	if (be->conn) {
+		be->conn->nr_rings = nr;
+		be->conn->be = be;
+		be->rings = be->conn->rings;
 		be->nr_rings = nr;
 		for (i = 0; i < nr; i++)
 			blkback_init_ring(be, i);
 	}
 	mutex_unlock(&be->lock);
-	if (!be->rings)
+	if (!be->conn)
 		return -ENOMEM;
 
 	for (i = 0; i < nr; i++) {
@@ -736,12 +828,9 @@ static void blkback_remove(struct xenbus_device *xdev)
 		blkback_sysfs_remove(be);
 	be->sysfs_added = false;
 	blkback_disconnect(be);
-	/* no I/O left that could withdraw a feature */
-	cancel_work_sync(&be->withdraw_work);
-	blkback_close_device(be);
 	dev_set_drvdata(&xdev->dev, NULL);
-	dev_info(&xdev->dev, "domain %u: released\n", be->domid);
-	kfree(be);
+	/* a teardown still waiting for the device keeps it open */
+	blkback_dev_put(be);
 }
 
 static int blkback_probe(struct xenbus_device *xdev,
@@ -756,6 +845,7 @@ static int blkback_probe(struct xenbus_device *xdev,
 		return -ENOMEM;
 	}
 	be->xdev = xdev;
+	refcount_set(&be->refs, 1);
 	be->domid = xdev->otherend_id;
 	mutex_init(&be->lock);
 	INIT_WORK(&be->withdraw_work, blkback_withdraw_work);
@@ -817,8 +907,15 @@ int blkback_xenbus_init(void)
 
 /**
  * blkback_xenbus_exit() - unregister it, releasing every device
+ *
+ * Waits for the teardowns whose backing device still holds requests: their
+ * completions run this module's code.
  */
 void blkback_xenbus_exit(void)
 {
 	xenbus_unregister_driver(&blkback_driver);
+	if (atomic_read(&blkback_teardowns))
+		pr_warn("waiting for %d devices to end the requests they hold\n",
+			atomic_read(&blkback_teardowns));
+	wait_var_event(&blkback_teardowns, !atomic_read(&blkback_teardowns));
 }

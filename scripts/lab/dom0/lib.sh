@@ -266,6 +266,18 @@ disk_dm_flakey() {
 	echo "/dev/$(dmsetup info -c --noheadings -o blkdevname lab-flakey$n)"
 }
 
+# disk_dm_linear <MiB>: a loop disk behind dm-linear; `dmsetup suspend
+# --noflush` on its name (/sys/block/dm-N/dm/name) holds every new I/O until
+# `dmsetup resume`
+disk_dm_linear() {
+	local n lo
+	lo=$(disk_loop "$1") || return 1
+	n=$(next_id dm)
+	dmsetup create lab-linear$n --noudevsync \
+		--table "0 $(($1 * 2048)) linear $lo 0" || return 1
+	echo "/dev/$(dmsetup info -c --noheadings -o blkdevname lab-linear$n)"
+}
+
 # ------------------------------------------------------------------
 # Attaching disks to the guest
 # ------------------------------------------------------------------

@@ -638,6 +638,35 @@ static void run_flood(struct evil *e, const struct evil_case *c)
 	       sent, answered, wrong);
 }
 
+/*
+ * Fill every slot of the ring with a one-page write (all from data page 1)
+ * and kick once, then wait a while without consuming anything: on a backing
+ * device that holds its I/O, all of them stay in flight.  Prints how many
+ * the backend answered meanwhile.
+ */
+static void run_fill_writes(struct evil *e, const struct evil_case *c)
+{
+	uint32_t before = load_acquire(&e->sring->rsp_prod);
+	uint64_t id;
+	unsigned int i;
+
+	memset(e->page[1], 0x5a, PAGE_SIZE);
+	for (i = 0; i < RING_SLOTS; i++) {
+		struct req_rw *r;
+
+		id = 0x6576696c00000000ULL | ++e->nr;
+		r = rw(next_slot(e), OP_WRITE, 1,
+		       (uint64_t)i * SECTORS_PER_PAGE, id);
+		r->seg[0] = seg(e->gref[1], 0, SECTORS_PER_PAGE - 1);
+		e->req_prod++;
+		e->sent++;
+	}
+	push(e);
+	sleep_ms(3000);
+	printf("RESULT %s sent=%u answered=%u\n", c->name, RING_SLOTS,
+	       load_acquire(&e->sring->rsp_prod) - before);
+}
+
 static const struct evil_case cases[] = {
 	{ "read-ok", fill_read_ok, run_request },
 	{ "bad-op", fill_bad_op, run_request },
@@ -659,6 +688,7 @@ static const struct evil_case cases[] = {
 	{ "overflow", NULL, run_overflow },
 	{ "flush-at", fill_flush_at, run_request },
 	{ "flood", NULL, run_flood },
+	{ "fill-writes", NULL, run_fill_writes },
 };
 
 static const struct evil_case *find_case(const char *name)
