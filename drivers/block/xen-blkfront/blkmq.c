@@ -128,7 +128,7 @@ static void blkfront_limits(const struct blkfront_info *info,
 	 * WRITE_BARRIER.  FUA is not claimed: the block layer then follows
 	 * such writes with a flush, which both operations implement.
 	 */
-	l->write_cache = info->flush != BLKFRONT_FLUSH_NONE;
+	l->write_cache = READ_ONCE(info->flush) != BLKFRONT_FLUSH_NONE;
 	l->fua = false;
 }
 
@@ -144,6 +144,32 @@ int blkfront_disk_update_limits(struct blkfront_info *info)
 
 	blkfront_limits(info, &l);
 	return xen_blk_front_update_limits(info->gd->queue, &l);
+}
+
+/**
+ * blkfront_limits_work() - the backend withdrew flush or discard: tell the queue
+ * @work: &blkfront_info.limits_work
+ *
+ * The write cache goes off (the block layer sends no more flushes) or the
+ * discard limits go to 0, so that sysfs shows what the disk does.  A
+ * resume recomputes all limits itself.
+ */
+void blkfront_limits_work(struct work_struct *work)
+{
+	struct blkfront_info *info = container_of(work, struct blkfront_info,
+						  limits_work);
+	int err;
+
+	mutex_lock(&info->mutex);
+	if (info->gd && !info->quiesced &&
+	    READ_ONCE(info->connected) == BLKFRONT_CONNECTED) {
+		err = blkfront_disk_update_limits(info);
+		if (err)
+			dev_warn(&info->xbdev->dev,
+				 "%s: queue limits not updated: %d\n",
+				 info->gd->disk_name, err);
+	}
+	mutex_unlock(&info->mutex);
 }
 
 static int blkfront_getgeo(struct block_device *bdev, struct hd_geometry *hg)

@@ -464,6 +464,9 @@ static void blkfront_connect(struct blkfront_info *info)
 	err = device_add_disk(&dev->dev, info->gd, NULL);
 	if (err) {
 		WRITE_ONCE(info->connected, BLKFRONT_DISCONNECTED);
+		/* error_work may use the rings and the disk until cancelled */
+		blkfront_unbind_irqs(info);
+		cancel_work_sync(&info->error_work);
 		blkfront_disk_destroy(info);
 		goto fail;
 	}
@@ -610,6 +613,7 @@ static int blkfront_probe(struct xenbus_device *dev,
 	INIT_DELAYED_WORK(&info->close_work, blkfront_close_work);
 	INIT_WORK(&info->error_work, blkfront_error_work);
 	INIT_WORK(&info->split_work, blkfront_split_work);
+	INIT_WORK(&info->limits_work, blkfront_limits_work);
 	spin_lock_init(&info->split_lock);
 	bio_list_init(&info->split_bios);
 	info->connected = BLKFRONT_DISCONNECTED;
@@ -627,6 +631,9 @@ static void blkfront_drain(struct blkfront_info *info)
 	unsigned int waited, r, busy = 0;
 
 	for (waited = 0; waited < BLKFRONT_REMOVE_WAIT_MS; waited += 100) {
+		/* stopped (error_work fails the rest) or closed meanwhile */
+		if (READ_ONCE(info->connected) != BLKFRONT_CONNECTED)
+			return;
 		busy = 0;
 		for (r = 0; info->rinfo && r < info->nr_rings; r++)
 			busy += READ_ONCE(info->rinfo[r].in_flight);
@@ -643,8 +650,8 @@ static void blkfront_remove(struct xenbus_device *dev)
 	struct blkfront_info *info = dev_get_drvdata(&dev->dev);
 
 	cancel_delayed_work_sync(&info->close_work);
-	cancel_work_sync(&info->error_work);
 	mutex_lock(&info->mutex);
+	WRITE_ONCE(info->close_pending, false);
 	/* bios split before the removal fail with the disk */
 	flush_work(&info->split_work);
 	if (info->gd) {
@@ -664,9 +671,19 @@ static void blkfront_remove(struct xenbus_device *dev)
 		blkfront_kick_queues(info);
 		del_gendisk(info->gd);
 	}
+	blkfront_unbind_irqs(info);
+	mutex_unlock(&info->mutex);
+	/*
+	 * Only now can nothing queue these again: a violation or a split
+	 * during the drain did, and error_work and limits_work may need the
+	 * mutex.
+	 */
+	cancel_delayed_work_sync(&info->close_work);
+	cancel_work_sync(&info->error_work);
+	cancel_work_sync(&info->limits_work);
+	flush_work(&info->split_work);
 	blkfront_rings_free(info);
 	blkfront_disk_destroy(info);
-	mutex_unlock(&info->mutex);
 	kfree(info->rinfo);
 	kfree(info);
 }
@@ -685,7 +702,11 @@ static int blkfront_resume(struct xenbus_device *dev)
 		WRITE_ONCE(info->connected, BLKFRONT_SUSPENDED);
 		atomic_set(&info->error_logged, 0);
 	}
+	/* a close deferred for the old backend is void */
+	WRITE_ONCE(info->close_pending, false);
 	blkfront_unbind_irqs(info);
+	/* no interrupt can stop the device now; let a stop finish */
+	cancel_work_sync(&info->error_work);
 	blkfront_collect_inflight(info);
 	blkfront_rings_free(info);
 	err = blkfront_talk_to_backend(info);
