@@ -115,8 +115,13 @@ static void blkfront_limits(const struct blkfront_info *info,
 	/* one segment is one grant: at most a page, never crossing one */
 	l->max_segment_size = PAGE_SIZE;
 	l->seg_boundary_mask = PAGE_SIZE - 1;
-	l->dma_alignment = BLKIF_SECTOR_SIZE - 1;
-	if (info->feature_discard) {
+	/*
+	 * Buffers aligned to the logical block: a block never straddles two
+	 * pages, so every segment holds whole blocks (backends refuse
+	 * others on disks of 4 KiB blocks).
+	 */
+	l->dma_alignment = info->sector_size - 1;
+	if (READ_ONCE(info->feature_discard)) {
 		l->max_discard_sectors = UINT_MAX;
 		l->discard_granularity = info->discard_granularity;
 		l->discard_alignment = info->discard_alignment;
