@@ -312,6 +312,12 @@ static void blkfront_log_connected(struct blkfront_info *info, const char *what)
 		 info->bounce ? "on" : "off");
 }
 
+/* A size the block layer can hold: its byte count must fit a loff_t. */
+static bool blkfront_sectors_fit(unsigned long long sectors)
+{
+	return sectors <= (unsigned long long)MAX_LFS_FILESIZE >> SECTOR_SHIFT;
+}
+
 static int blkfront_read_disk(struct blkfront_info *info)
 {
 	const char *be = info->xbdev->otherend;
@@ -325,7 +331,7 @@ static int blkfront_read_disk(struct blkfront_info *info)
 	if (err)
 		return err;
 	if (ssize < BLKIF_SECTOR_SIZE || ssize > PAGE_SIZE ||
-	    !is_power_of_2(ssize))
+	    !is_power_of_2(ssize) || !blkfront_sectors_fit(sectors))
 		return -EINVAL;
 	info->sectors = sectors;
 	info->vdisk_info = dinfo;
@@ -348,6 +354,11 @@ static void blkfront_resize(struct blkfront_info *info)
 			   "%llu", &sectors);
 	if (err != 1 || sectors == info->sectors)
 		return;
+	if (!blkfront_sectors_fit(sectors)) {
+		dev_warn(&info->xbdev->dev, "%s: ignoring impossible capacity %llu sectors\n",
+			 info->gd->disk_name, sectors);
+		return;
+	}
 	dev_info(&info->xbdev->dev, "%s: capacity %llu -> %llu sectors\n",
 		 info->gd->disk_name, info->sectors, sectors);
 	info->sectors = sectors;
@@ -481,19 +492,48 @@ fail:
 /* Finish closing: no more I/O, tell the backend we are done. */
 static void blkfront_finish_close(struct blkfront_info *info)
 {
+	WRITE_ONCE(info->close_pending, false);
 	if (info->gd)
 		blk_mark_disk_dead(info->gd);
 	xenbus_frontend_closed(info->xbdev);
 }
 
-static void blkfront_closing(struct blkfront_info *info)
+/*
+ * The backend is Closed: it let go of the rings and answers nothing more.
+ * Fail what it left in flight or a resume set aside, and all later I/O.
+ */
+static void blkfront_backend_gone(struct blkfront_info *info)
+{
+	if (info->connected == BLKFRONT_CLOSED)
+		return;
+	/* from here the interrupt handler completes nothing */
+	WRITE_ONCE(info->connected, BLKFRONT_CLOSED);
+	if (info->gd)
+		blk_mark_disk_dead(info->gd);
+	blkfront_fail_inflight(info);
+	blkfront_unquiesce(info);
+	blkfront_resubmit_fail(info);
+	blkfront_kick_queues(info);
+}
+
+static void blkfront_closing(struct blkfront_info *info,
+			     enum xenbus_state backend_state)
 {
 	struct xenbus_device *dev = info->xbdev;
 
-	if (info->close_pending || dev->state == XenbusStateClosed)
+	if (backend_state == XenbusStateClosed)
+		blkfront_backend_gone(info);
+	if (dev->state == XenbusStateClosed)
 		return;
-	if (info->gd && disk_openers(info->gd)) {
-		/* like the in-tree driver: a mounted disk is not pulled away */
+	/*
+	 * Like the in-tree driver of old, a mounted disk is not pulled away
+	 * while the backend still serves it (Closing); once it is Closed
+	 * nothing can be served, and the close finishes at once.
+	 */
+	if (backend_state == XenbusStateClosing && info->gd &&
+	    disk_openers(info->gd)) {
+		if (info->close_pending)
+			return;
 		xenbus_dev_error(dev, -EBUSY, "%s in use; refusing to close until released",
 				 info->gd->disk_name);
 		WRITE_ONCE(info->close_pending, true);
@@ -501,7 +541,6 @@ static void blkfront_closing(struct blkfront_info *info)
 		schedule_delayed_work(&info->close_work, BLKFRONT_CLOSE_POLL);
 		return;
 	}
-	WRITE_ONCE(info->close_pending, true);
 	blkfront_finish_close(info);
 }
 
@@ -546,12 +585,9 @@ static void blkfront_backend_changed(struct xenbus_device *dev,
 		}
 		blkfront_connect(info);
 		break;
-	case XenbusStateClosed:
-		if (dev->state == XenbusStateClosed)
-			break;
-		fallthrough;
 	case XenbusStateClosing:
-		blkfront_closing(info);
+	case XenbusStateClosed:
+		blkfront_closing(info, backend_state);
 		break;
 	default:
 		break;
