@@ -743,7 +743,12 @@ static void run(struct back *b)
 		return;
 	}
 	if (b->mode == MODE_DRAIN_VIOLATE && b->holding) {
-		/* the frontend waits for the held read: answer it wrongly */
+		/*
+		 * The frontend waits for the held read (its removal drains
+		 * the ring for 10 s): a moment into that wait, answer it
+		 * wrongly.
+		 */
+		sleep_ms(1000);
 		b->holding = 0;
 		misbehave(b, &b->held);
 		sleep_ms(2000);
