@@ -17,10 +17,18 @@ if eb_start xvdb close-held; then
 	*) echo "ok: xvdb: the unanswered read fails" ;;
 	esac
 	check_eq "xvdb: blkif-evilback held the read" "$(grep -c '^HOLD ' "$log")" 1
+	# the dead disk has capacity 0: a read gets no data (EOF or an
+	# error), a write fails
 	r=$(eb_gdd "if=/dev/xvdb of=/dev/null bs=4k count=1 iflag=direct")
 	case "$r" in
-	rc=0*|hang) fail "xvdb: I/O after the backend closed: $r"; eb_restart=1 ;;
-	*) echo "ok: xvdb: I/O after the backend closed fails: $r" ;;
+	hang) fail "xvdb: a read after the backend closed hangs"; eb_restart=1 ;;
+	rc=0*"0+0 records in"*|rc=[1-9]*) echo "ok: xvdb: a read after the backend closed gets no data: $r" ;;
+	*) fail "xvdb: a read after the backend closed: $r" ;;
+	esac
+	r=$(eb_gdd "if=/dev/zero of=/dev/xvdb bs=4k count=1 oflag=direct")
+	case "$r" in
+	rc=0*|hang) fail "xvdb: a write after the backend closed: $r"; eb_restart=1 ;;
+	*) echo "ok: xvdb: a write after the backend closed fails: $r" ;;
 	esac
 	check_eq "xvdb: the frontend closed" "$(xs_front xvdb state)" 6
 	check "xvdb: xl block-detach" timeout 60 xl block-detach $DOMU xvdb
