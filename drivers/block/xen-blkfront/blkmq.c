@@ -115,8 +115,13 @@ static void blkfront_limits(const struct blkfront_info *info,
 	/* one segment is one grant: at most a page, never crossing one */
 	l->max_segment_size = PAGE_SIZE;
 	l->seg_boundary_mask = PAGE_SIZE - 1;
-	l->dma_alignment = BLKIF_SECTOR_SIZE - 1;
-	if (info->feature_discard) {
+	/*
+	 * Buffers aligned to the logical block: a block never straddles two
+	 * pages, so every segment holds whole blocks (backends refuse
+	 * others on disks of 4 KiB blocks).
+	 */
+	l->dma_alignment = info->sector_size - 1;
+	if (READ_ONCE(info->feature_discard)) {
 		l->max_discard_sectors = UINT_MAX;
 		l->discard_granularity = info->discard_granularity;
 		l->discard_alignment = info->discard_alignment;
@@ -128,7 +133,7 @@ static void blkfront_limits(const struct blkfront_info *info,
 	 * WRITE_BARRIER.  FUA is not claimed: the block layer then follows
 	 * such writes with a flush, which both operations implement.
 	 */
-	l->write_cache = info->flush != BLKFRONT_FLUSH_NONE;
+	l->write_cache = READ_ONCE(info->flush) != BLKFRONT_FLUSH_NONE;
 	l->fua = false;
 }
 
@@ -144,6 +149,32 @@ int blkfront_disk_update_limits(struct blkfront_info *info)
 
 	blkfront_limits(info, &l);
 	return xen_blk_front_update_limits(info->gd->queue, &l);
+}
+
+/**
+ * blkfront_limits_work() - the backend withdrew flush or discard: tell the queue
+ * @work: &blkfront_info.limits_work
+ *
+ * The write cache goes off (the block layer sends no more flushes) or the
+ * discard limits go to 0, so that sysfs shows what the disk does.  A
+ * resume recomputes all limits itself.
+ */
+void blkfront_limits_work(struct work_struct *work)
+{
+	struct blkfront_info *info = container_of(work, struct blkfront_info,
+						  limits_work);
+	int err;
+
+	mutex_lock(&info->mutex);
+	if (info->gd && !info->quiesced &&
+	    READ_ONCE(info->connected) == BLKFRONT_CONNECTED) {
+		err = blkfront_disk_update_limits(info);
+		if (err)
+			dev_warn(&info->xbdev->dev,
+				 "%s: queue limits not updated: %d\n",
+				 info->gd->disk_name, err);
+	}
+	mutex_unlock(&info->mutex);
 }
 
 static int blkfront_getgeo(struct block_device *bdev, struct hd_geometry *hg)

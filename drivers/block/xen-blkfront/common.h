@@ -184,9 +184,10 @@ struct blkfront_ring_info {
  * @requeue: requests to send again after a resume
  * @requeue_bios: bios to submit again after a resume
  * @quiesced: the queue is quiesced (between resume and reconnect)
- * @close_pending: the backend wants to close while the disk is open
+ * @close_pending: a close the backend asked for waits for the disk's release
  * @close_work: polls until the disk is released, then finishes the close
  * @error_work: fails the requests in flight once the device is stopped
+ * @limits_work: applies a feature the backend withdrew to the queue limits
  * @error_logged: the one log line about a broken backend was printed
  * @split_lock: protects @split_bios
  * @split_bios: bios of requests too big for the current backend
@@ -226,6 +227,7 @@ struct blkfront_info {
 	bool close_pending;
 	struct delayed_work close_work;
 	struct work_struct error_work;
+	struct work_struct limits_work;
 	atomic_t error_logged;
 	spinlock_t split_lock;		/* see above */
 	struct bio_list split_bios;
@@ -261,6 +263,7 @@ void blkfront_fail_inflight(struct blkfront_info *info);
 int blkfront_disk_create(struct blkfront_info *info);
 void blkfront_disk_destroy(struct blkfront_info *info);
 int blkfront_disk_update_limits(struct blkfront_info *info);
+void blkfront_limits_work(struct work_struct *work);
 void blkfront_kick_queues(struct blkfront_info *info);
 struct blkfront_ring_info *blkfront_hctx_ring(struct blk_mq_hw_ctx *hctx);
 int blkfront_minors_reserve(unsigned int minor, unsigned int nr);

@@ -253,7 +253,10 @@ void blkfront_split_work(struct work_struct *work)
  * @bd: the request, and whether it is the last of a batch
  *
  * The backend is notified once per batch (here when @bd->last, otherwise
- * from blkfront_commit_rqs()).
+ * from blkfront_commit_rqs()), also when the last request itself does not
+ * go on the ring (split, or a flush the backend withdrew): blk-mq calls
+ * .commit_rqs only after a request that failed, so the requests of the
+ * batch before it would otherwise wait for the next batch.
  *
  * Return: a blk_status_t; BLK_STS_DEV_RESOURCE stops the queue until
  * responses free ring slots or the device reconnects.
@@ -264,8 +267,9 @@ blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct blkfront_ring_info *rinfo = blkfront_hctx_ring(hctx);
 	struct blkfront_info *info = rinfo->info;
 	struct request *rq = bd->rq;
+	bool done_here = false;
 	unsigned long flags;
-	blk_status_t sts;
+	blk_status_t sts = BLK_STS_OK;
 
 	*blkfront_req_status(rq) = BLK_STS_OK;
 	blk_mq_start_request(rq);
@@ -280,22 +284,26 @@ blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	default:
 		goto busy;
 	}
-	if (blkfront_split_oversized(rinfo, rq)) {
-		spin_unlock_irqrestore(&rinfo->lock, flags);
-		return BLK_STS_OK;
-	}
+	if (blkfront_split_oversized(rinfo, rq))
+		goto out;
 	if (req_op(rq) == REQ_OP_FLUSH && info->flush == BLKFRONT_FLUSH_NONE) {
-		/* the backend withdrew flush support: it writes through */
-		spin_unlock_irqrestore(&rinfo->lock, flags);
-		blk_mq_end_request(rq, BLK_STS_OK);
-		return BLK_STS_OK;
+		/*
+		 * The backend withdrew flush support (EOPNOTSUPP): it has no
+		 * cache to flush.  Only until limits_work turns the queue's
+		 * write cache off, after which no flush comes here.
+		 */
+		done_here = true;
+		goto out;
 	}
 	if (RING_FULL(&rinfo->ring) || rinfo->free_head == BLKFRONT_NO_SLOT)
 		goto busy;
 	sts = blkfront_queue_one(rinfo, rq);
-	if (sts == BLK_STS_OK && bd->last)
+out:
+	if (bd->last)
 		blkfront_notify(rinfo);
 	spin_unlock_irqrestore(&rinfo->lock, flags);
+	if (done_here)
+		blk_mq_end_request(rq, BLK_STS_OK);
 	return sts;
 
 busy:
@@ -361,21 +369,29 @@ static blk_status_t blkfront_rsp_status(struct blkfront_ring_info *rinfo,
 	case BLKIF_OP_DISCARD:
 		if (status != BLKIF_RSP_EOPNOTSUPP)
 			return BLK_STS_IOERR;
-		/* later discards fail at once, without asking the backend */
-		info->feature_discard = false;
-		info->feature_secdiscard = false;
+		/*
+		 * Later discards fail at once, without asking the backend;
+		 * the queue stops offering discard (limits_work).
+		 */
+		WRITE_ONCE(info->feature_discard, false);
+		WRITE_ONCE(info->feature_secdiscard, false);
+		schedule_work(&info->limits_work);
 		return BLK_STS_NOTSUPP;
 	case BLKIF_OP_FLUSH_DISKCACHE:
 	case BLKIF_OP_WRITE_BARRIER:
 		/*
-		 * A backend may withdraw flush support; it then writes
-		 * through, so the flush itself has nothing left to do.
+		 * A flush that failed is an I/O error: the data written
+		 * before it may not be stable.  Only EOPNOTSUPP withdraws
+		 * the feature: the backend says it has no cache to flush,
+		 * as a disk without a volatile cache, whose flushes the
+		 * block layer completes at once; the queue's write cache
+		 * is turned off (limits_work) so that sysfs tells the truth.
 		 */
-		if (status == BLKIF_RSP_EOPNOTSUPP || status == BLKIF_RSP_ERROR) {
-			info->flush = BLKFRONT_FLUSH_NONE;
-			return BLK_STS_OK;
-		}
-		return BLK_STS_IOERR;
+		if (status != BLKIF_RSP_EOPNOTSUPP)
+			return BLK_STS_IOERR;
+		WRITE_ONCE(info->flush, BLKFRONT_FLUSH_NONE);
+		schedule_work(&info->limits_work);
+		return BLK_STS_OK;
 	default:
 		return BLK_STS_IOERR;
 	}
@@ -551,19 +567,23 @@ void blkfront_fail_inflight(struct blkfront_info *info)
 /**
  * blkfront_error_work() - after blkfront_set_error(): fail what is in flight
  * @work: &blkfront_info.error_work
+ *
+ * Runs without &blkfront_info.mutex: the control plane may hold it while
+ * it waits for I/O this work fails (device_add_disk() reads the partition
+ * table with the mutex held).  The rings and the disk it uses are only
+ * freed after their interrupts are unbound and this work is cancelled
+ * (resume, a failed connect, remove).
  */
 void blkfront_error_work(struct work_struct *work)
 {
 	struct blkfront_info *info = container_of(work, struct blkfront_info,
 						  error_work);
 
-	mutex_lock(&info->mutex);
 	if (READ_ONCE(info->connected) == BLKFRONT_ERROR) {
 		blkfront_fail_inflight(info);
 		/* queues stopped on a full ring must run to fail their requests */
 		blkfront_kick_queues(info);
 	}
-	mutex_unlock(&info->mutex);
 }
 
 /**

@@ -312,6 +312,12 @@ static void blkfront_log_connected(struct blkfront_info *info, const char *what)
 		 info->bounce ? "on" : "off");
 }
 
+/* A size the block layer can hold: its byte count must fit a loff_t. */
+static bool blkfront_sectors_fit(unsigned long long sectors)
+{
+	return sectors <= (unsigned long long)MAX_LFS_FILESIZE >> SECTOR_SHIFT;
+}
+
 static int blkfront_read_disk(struct blkfront_info *info)
 {
 	const char *be = info->xbdev->otherend;
@@ -325,7 +331,7 @@ static int blkfront_read_disk(struct blkfront_info *info)
 	if (err)
 		return err;
 	if (ssize < BLKIF_SECTOR_SIZE || ssize > PAGE_SIZE ||
-	    !is_power_of_2(ssize))
+	    !is_power_of_2(ssize) || !blkfront_sectors_fit(sectors))
 		return -EINVAL;
 	info->sectors = sectors;
 	info->vdisk_info = dinfo;
@@ -348,6 +354,11 @@ static void blkfront_resize(struct blkfront_info *info)
 			   "%llu", &sectors);
 	if (err != 1 || sectors == info->sectors)
 		return;
+	if (!blkfront_sectors_fit(sectors)) {
+		dev_warn(&info->xbdev->dev, "%s: ignoring impossible capacity %llu sectors\n",
+			 info->gd->disk_name, sectors);
+		return;
+	}
 	dev_info(&info->xbdev->dev, "%s: capacity %llu -> %llu sectors\n",
 		 info->gd->disk_name, info->sectors, sectors);
 	info->sectors = sectors;
@@ -464,6 +475,9 @@ static void blkfront_connect(struct blkfront_info *info)
 	err = device_add_disk(&dev->dev, info->gd, NULL);
 	if (err) {
 		WRITE_ONCE(info->connected, BLKFRONT_DISCONNECTED);
+		/* error_work may use the rings and the disk until cancelled */
+		blkfront_unbind_irqs(info);
+		cancel_work_sync(&info->error_work);
 		blkfront_disk_destroy(info);
 		goto fail;
 	}
@@ -478,19 +492,48 @@ fail:
 /* Finish closing: no more I/O, tell the backend we are done. */
 static void blkfront_finish_close(struct blkfront_info *info)
 {
+	WRITE_ONCE(info->close_pending, false);
 	if (info->gd)
 		blk_mark_disk_dead(info->gd);
 	xenbus_frontend_closed(info->xbdev);
 }
 
-static void blkfront_closing(struct blkfront_info *info)
+/*
+ * The backend is Closed: it let go of the rings and answers nothing more.
+ * Fail what it left in flight or a resume set aside, and all later I/O.
+ */
+static void blkfront_backend_gone(struct blkfront_info *info)
+{
+	if (info->connected == BLKFRONT_CLOSED)
+		return;
+	/* from here the interrupt handler completes nothing */
+	WRITE_ONCE(info->connected, BLKFRONT_CLOSED);
+	if (info->gd)
+		blk_mark_disk_dead(info->gd);
+	blkfront_fail_inflight(info);
+	blkfront_unquiesce(info);
+	blkfront_resubmit_fail(info);
+	blkfront_kick_queues(info);
+}
+
+static void blkfront_closing(struct blkfront_info *info,
+			     enum xenbus_state backend_state)
 {
 	struct xenbus_device *dev = info->xbdev;
 
-	if (info->close_pending || dev->state == XenbusStateClosed)
+	if (backend_state == XenbusStateClosed)
+		blkfront_backend_gone(info);
+	if (dev->state == XenbusStateClosed)
 		return;
-	if (info->gd && disk_openers(info->gd)) {
-		/* like the in-tree driver: a mounted disk is not pulled away */
+	/*
+	 * Like the in-tree driver of old, a mounted disk is not pulled away
+	 * while the backend still serves it (Closing); once it is Closed
+	 * nothing can be served, and the close finishes at once.
+	 */
+	if (backend_state == XenbusStateClosing && info->gd &&
+	    disk_openers(info->gd)) {
+		if (info->close_pending)
+			return;
 		xenbus_dev_error(dev, -EBUSY, "%s in use; refusing to close until released",
 				 info->gd->disk_name);
 		WRITE_ONCE(info->close_pending, true);
@@ -498,7 +541,6 @@ static void blkfront_closing(struct blkfront_info *info)
 		schedule_delayed_work(&info->close_work, BLKFRONT_CLOSE_POLL);
 		return;
 	}
-	WRITE_ONCE(info->close_pending, true);
 	blkfront_finish_close(info);
 }
 
@@ -543,12 +585,9 @@ static void blkfront_backend_changed(struct xenbus_device *dev,
 		}
 		blkfront_connect(info);
 		break;
-	case XenbusStateClosed:
-		if (dev->state == XenbusStateClosed)
-			break;
-		fallthrough;
 	case XenbusStateClosing:
-		blkfront_closing(info);
+	case XenbusStateClosed:
+		blkfront_closing(info, backend_state);
 		break;
 	default:
 		break;
@@ -610,6 +649,7 @@ static int blkfront_probe(struct xenbus_device *dev,
 	INIT_DELAYED_WORK(&info->close_work, blkfront_close_work);
 	INIT_WORK(&info->error_work, blkfront_error_work);
 	INIT_WORK(&info->split_work, blkfront_split_work);
+	INIT_WORK(&info->limits_work, blkfront_limits_work);
 	spin_lock_init(&info->split_lock);
 	bio_list_init(&info->split_bios);
 	info->connected = BLKFRONT_DISCONNECTED;
@@ -627,6 +667,9 @@ static void blkfront_drain(struct blkfront_info *info)
 	unsigned int waited, r, busy = 0;
 
 	for (waited = 0; waited < BLKFRONT_REMOVE_WAIT_MS; waited += 100) {
+		/* stopped (error_work fails the rest) or closed meanwhile */
+		if (READ_ONCE(info->connected) != BLKFRONT_CONNECTED)
+			return;
 		busy = 0;
 		for (r = 0; info->rinfo && r < info->nr_rings; r++)
 			busy += READ_ONCE(info->rinfo[r].in_flight);
@@ -643,8 +686,8 @@ static void blkfront_remove(struct xenbus_device *dev)
 	struct blkfront_info *info = dev_get_drvdata(&dev->dev);
 
 	cancel_delayed_work_sync(&info->close_work);
-	cancel_work_sync(&info->error_work);
 	mutex_lock(&info->mutex);
+	WRITE_ONCE(info->close_pending, false);
 	/* bios split before the removal fail with the disk */
 	flush_work(&info->split_work);
 	if (info->gd) {
@@ -664,9 +707,19 @@ static void blkfront_remove(struct xenbus_device *dev)
 		blkfront_kick_queues(info);
 		del_gendisk(info->gd);
 	}
+	blkfront_unbind_irqs(info);
+	mutex_unlock(&info->mutex);
+	/*
+	 * Only now can nothing queue these again: a violation or a split
+	 * during the drain did, and error_work and limits_work may need the
+	 * mutex.
+	 */
+	cancel_delayed_work_sync(&info->close_work);
+	cancel_work_sync(&info->error_work);
+	cancel_work_sync(&info->limits_work);
+	flush_work(&info->split_work);
 	blkfront_rings_free(info);
 	blkfront_disk_destroy(info);
-	mutex_unlock(&info->mutex);
 	kfree(info->rinfo);
 	kfree(info);
 }
@@ -685,7 +738,11 @@ static int blkfront_resume(struct xenbus_device *dev)
 		WRITE_ONCE(info->connected, BLKFRONT_SUSPENDED);
 		atomic_set(&info->error_logged, 0);
 	}
+	/* a close deferred for the old backend is void */
+	WRITE_ONCE(info->close_pending, false);
 	blkfront_unbind_irqs(info);
+	/* no interrupt can stop the device now; let a stop finish */
+	cancel_work_sync(&info->error_work);
 	blkfront_collect_inflight(info);
 	blkfront_rings_free(info);
 	err = blkfront_talk_to_backend(info);

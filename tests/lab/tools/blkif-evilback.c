@@ -7,7 +7,8 @@
  * /dev/xen/evtchn, then responses written straight into the ring, correct
  * ones or not.
  *
- *	blkif-evilback [-s <sectors>] [-t <sector>] <domid> <devid> <mode>
+ *	blkif-evilback [-f] [-d] [-s <sectors>] [-t <sector>] <domid> <devid>
+ *		       <mode>
  *
  * Start it before "xl block-attach": it waits for the toolstack to create
  * the backend directory, publishes a disk of <sectors> 512-byte sectors
@@ -29,6 +30,19 @@
  *			stays unanswered)
  *	dup-alone	the right response, twice, nothing else in flight
  *
+ * These modes break no rule of the protocol and keep serving:
+ *
+ *	flush-error	the first flush answered RSP_ERROR, later ones OKAY
+ *	notsupp		every flush and discard answered EOPNOTSUPP
+ *	close-held	the read of <sector> is never answered; the backend
+ *			goes Closing, lets go of the ring and goes Closed
+ *			(a backend that disconnects under an open disk)
+ *	drain-violate	the read of <sector> is held until the device is
+ *			closed or removed; then it is answered with id
+ *			0xdeadbeef while the frontend waits for it
+ *
+ * -f offers feature-flush-cache, -d feature-discard.
+ *
  * The program judges nothing; it prints what it did, one line each, for
  * the scenario (tests/lab/front-hostile-backend.sh) to check:
  *
@@ -41,6 +55,7 @@
  *	HOLD-TIMEOUT id=<id>			(dup: nothing else came in 20 s)
  *	PAIR id=<id> sector=<s>			(dup: the request left unanswered)
  *	EVIL <mode> sector=<s> req-id=<id> rsp-id=<id> rsp-op=<op> rsp-prod=+<n>
+ *	ANSWER op=<op> id=<id> status=<s>	(flush and discard answers)
  *	LATE op=<op> id=<id> sector=<s>		(requests taken after EVIL)
  *	CLOSING by=toolstack|frontend|gone|lifetime
  *	CLOSED frontend-state=<state>
@@ -90,6 +105,10 @@ enum mode {
 	MODE_RSP_PROD_ONE,
 	MODE_DUP,
 	MODE_DUP_ALONE,
+	MODE_FLUSH_ERROR,
+	MODE_NOTSUPP,
+	MODE_CLOSE_HELD,
+	MODE_DRAIN_VIOLATE,
 };
 
 static const char *const mode_names[] = {
@@ -101,7 +120,14 @@ static const char *const mode_names[] = {
 	[MODE_RSP_PROD_ONE] = "rsp-prod-one",
 	[MODE_DUP] = "dup",
 	[MODE_DUP_ALONE] = "dup-alone",
+	[MODE_FLUSH_ERROR] = "flush-error",
+	[MODE_NOTSUPP] = "notsupp",
+	[MODE_CLOSE_HELD] = "close-held",
+	[MODE_DRAIN_VIOLATE] = "drain-violate",
 };
+
+#define OP_FLUSH_DISKCACHE	3
+#define OP_DISCARD		5
 
 struct back {
 	unsigned int domid;
@@ -127,6 +153,10 @@ struct back {
 	struct req_rw held;
 	long held_since;
 	int stopped;		/* the ring is no longer served */
+	int offer_flush;	/* -f */
+	int offer_discard;	/* -d */
+	unsigned int flushes;	/* flushes answered */
+	int close_now;		/* close-held: the read is held, close */
 };
 
 /* ------------------------------------------------------------------ */
@@ -306,6 +336,13 @@ static void init_wait(struct back *b)
 	if (xs_run("xenstore-write %s/sectors %llu %s/info 0 %s/sector-size %u",
 		   b->be, b->sectors, b->be, b->be, SECTOR_SIZE))
 		fatal("writing the disk keys");
+	if (b->offer_flush &&
+	    xs_run("xenstore-write %s/feature-flush-cache 1", b->be))
+		fatal("writing feature-flush-cache");
+	if (b->offer_discard &&
+	    xs_run("xenstore-write %s/feature-discard 1 %s/discard-granularity 4096",
+		   b->be, b->be))
+		fatal("writing feature-discard");
 	set_state(b, XS_INIT_WAIT);
 	printf("INITWAIT frontend=%s sectors=%llu\n", b->fe, b->sectors);
 }
@@ -439,6 +476,12 @@ static int16_t serve_read(struct back *b, const struct req_rw *r)
 	return RSP_OKAY;
 }
 
+/* Modes that hold the read of the trigger sector until the end. */
+static int held_mode(const struct back *b)
+{
+	return b->mode == MODE_CLOSE_HELD || b->mode == MODE_DRAIN_VIOLATE;
+}
+
 /* Answer @r correctly. */
 static void serve(struct back *b, const struct req_rw *r)
 {
@@ -450,6 +493,23 @@ static void serve(struct back *b, const struct req_rw *r)
 		break;
 	case OP_WRITE:
 		status = RSP_OKAY;
+		break;
+	case OP_FLUSH_DISKCACHE:
+	case OP_DISCARD:
+		if ((r->operation == OP_FLUSH_DISKCACHE && !b->offer_flush) ||
+		    (r->operation == OP_DISCARD && !b->offer_discard))
+			status = RSP_EOPNOTSUPP;
+		else if (b->mode == MODE_NOTSUPP)
+			status = RSP_EOPNOTSUPP;
+		else if (b->mode == MODE_FLUSH_ERROR &&
+			 r->operation == OP_FLUSH_DISKCACHE && !b->flushes)
+			status = RSP_ERROR;
+		else
+			status = RSP_OKAY;
+		if (r->operation == OP_FLUSH_DISKCACHE)
+			b->flushes++;
+		printf("ANSWER op=%u id=%llu status=%d\n", r->operation,
+		       (unsigned long long)r->id, status);
 		break;
 	default:
 		/* nothing else was offered */
@@ -469,6 +529,7 @@ static void misbehave(struct back *b, const struct req_rw *r)
 
 	switch (b->mode) {
 	case MODE_ID_RANGE:
+	case MODE_DRAIN_VIOLATE:
 		id = BAD_ID;
 		put_response(b, id, op, RSP_OKAY);
 		break;
@@ -493,7 +554,7 @@ static void misbehave(struct back *b, const struct req_rw *r)
 		serve(b, r);
 		put_response(b, id, op, RSP_OKAY);
 		break;
-	case MODE_GOOD:
+	default:
 		break;
 	}
 	printf("EVIL %s sector=%llu req-id=%llu rsp-id=%llu rsp-op=%u rsp-prod=+%u\n",
@@ -503,6 +564,13 @@ static void misbehave(struct back *b, const struct req_rw *r)
 	       __atomic_load_n(&b->sring->rsp_prod, __ATOMIC_RELAXED));
 	push_responses(b, extra);
 	b->evil = 1;
+}
+
+/* Modes that answer everything correctly (or as a backend may). */
+static int serving_mode(const struct back *b)
+{
+	return b->mode == MODE_FLUSH_ERROR || b->mode == MODE_NOTSUPP ||
+	       held_mode(b);
 }
 
 /* Take every request on the ring. */
@@ -535,7 +603,7 @@ static void serve_ring(struct back *b)
 			printf("REQ op=%u id=%llu sector=%llu nseg=%u\n",
 			       r.operation, (unsigned long long)r.id,
 			       (unsigned long long)r.sector, r.nr_segments);
-			if (b->holding) {
+			if (b->holding && b->mode == MODE_DUP) {
 				/*
 				 * Two requests in flight: the held read's
 				 * response twice passes the frontend's
@@ -548,8 +616,19 @@ static void serve_ring(struct back *b)
 				misbehave(b, &b->held);
 				continue;
 			}
-			if (b->mode != MODE_GOOD && r.operation == OP_READ &&
-			    r.sector == b->trigger) {
+			if (held_mode(b) && r.operation == OP_READ &&
+			    r.sector == b->trigger && !b->holding &&
+			    !b->close_now) {
+				b->held = r;
+				b->close_now = b->mode == MODE_CLOSE_HELD;
+				b->holding = b->mode == MODE_DRAIN_VIOLATE;
+				printf("HOLD id=%llu sector=%llu\n",
+				       (unsigned long long)r.id,
+				       (unsigned long long)r.sector);
+				continue;
+			}
+			if (b->mode != MODE_GOOD && !serving_mode(b) &&
+			    r.operation == OP_READ && r.sector == b->trigger) {
 				if (b->mode == MODE_DUP) {
 					b->held = r;
 					b->holding = 1;
@@ -576,6 +655,42 @@ static void serve_ring(struct back *b)
 }
 
 /*
+ * close-held: Closing, then let go of the ring with the read unanswered
+ * and go Closed, whether the frontend closed or not; then wait for the
+ * toolstack's detach and confirm Closed to it.
+ */
+static void close_under_frontend(struct back *b)
+{
+	long end;
+	int be_state, fe_state;
+
+	set_state(b, XS_CLOSING);
+	sleep_ms(2000);
+	disconnect(b);
+	set_state(b, XS_CLOSED);
+	end = now_ms() + CLOSE_WAIT_MS;
+	do {
+		fe_state = (int)xs_read_num(b->fe, "state", -1);
+		if (fe_state == XS_CLOSED || fe_state < 0)
+			break;
+		sleep_ms(100);
+	} while (now_ms() < end);
+	printf("CLOSED frontend-state=%d\n", fe_state);
+	end = now_ms() + LIFETIME_MS;
+	while (now_ms() < end) {
+		xs_read_states(b, &be_state, &fe_state);
+		if (be_state < 0)
+			return;
+		if (be_state != XS_CLOSED &&
+		    !xs_run("xenstore-exists %s/state", b->be)) {
+			set_state(b, XS_CLOSED);
+			return;
+		}
+		sleep_ms(XS_POLL_MS);
+	}
+}
+
+/*
  * Serve until the device is closed: the toolstack writes Closing into our
  * directory (xl block-detach), the frontend closes, or the directories go
  * (a forced detach, the guest destroyed).
@@ -589,7 +704,12 @@ static void run(struct back *b)
 	while (now_ms() < end) {
 		if (!b->stopped)
 			serve_ring(b);
-		if (b->holding && now_ms() - b->held_since > HOLD_MS) {
+		if (b->close_now) {
+			by = "backend";
+			break;
+		}
+		if (b->holding && b->mode == MODE_DUP &&
+		    now_ms() - b->held_since > HOLD_MS) {
 			/* no second request came: answer it after all */
 			printf("HOLD-TIMEOUT id=%llu\n",
 			       (unsigned long long)b->held.id);
@@ -618,6 +738,21 @@ static void run(struct back *b)
 	if (!by)
 		by = "lifetime";
 	printf("CLOSING by=%s\n", by);
+	if (b->mode == MODE_CLOSE_HELD && b->close_now) {
+		close_under_frontend(b);
+		return;
+	}
+	if (b->mode == MODE_DRAIN_VIOLATE && b->holding) {
+		/*
+		 * The frontend waits for the held read (its removal drains
+		 * the ring for 10 s): a moment into that wait, answer it
+		 * wrongly.
+		 */
+		sleep_ms(1000);
+		b->holding = 0;
+		misbehave(b, &b->held);
+		sleep_ms(2000);
+	}
 	disconnect(b);
 	if (!strcmp(by, "gone"))
 		return;
@@ -641,7 +776,7 @@ static void print_usage(void)
 {
 	size_t i;
 
-	fprintf(stderr, "usage: blkif-evilback [-s <sectors>] [-t <sector>]");
+	fprintf(stderr, "usage: blkif-evilback [-f] [-d] [-s <sectors>] [-t <sector>]");
 	fprintf(stderr, " <domid> <devid> <mode>\nmodes:");
 	for (i = 0; i < ARRAY_SIZE(mode_names); i++)
 		fprintf(stderr, " %s", mode_names[i]);
@@ -661,8 +796,14 @@ int main(int argc, char **argv)
 	int opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "s:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "fds:t:")) != -1) {
 		switch (opt) {
+		case 'f':
+			b.offer_flush = 1;
+			break;
+		case 'd':
+			b.offer_discard = 1;
+			break;
 		case 's':
 			b.sectors = strtoull(optarg, NULL, 0);
 			break;

@@ -1,0 +1,28 @@
+# A wrong answer to the partition scan's read of sector 0, while the disk is
+# being added: the disk ends in error instead of stalling xenwatch (the
+# scan must not wait for a lock the connect holds), a second disk still
+# attaches and serves I/O, and both detach.
+[ "$(cat $LAB_RUN/front)" = ours ] || { note "skipped: needs our frontend"; exit 0; }
+. /lab/evilback.sh
+eb_setup || exit 1
+
+if eb_start xvdb wrong-op -t 0; then
+	v1=$v pid1=$pid log1=$log n1=$n0
+	s=$(g "i=0; f=/sys/block/xvdb/device/xen-blkfront/state; while [ \"\$(cat \$f)\" != error ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i+1)); done; cat \$f")
+	check_eq "xvdb: the disk is in error" "$s" error
+	check_eq "xvdb: blkif-evilback answered the scan's read wrongly" \
+		"$(grep -c '^EVIL wrong-op sector=0 ' "$log")" 1
+	check_eq "xvdb: one line about the broken protocol" \
+		"$(eb_guest_log | grep -c "vbd-$devid: backend broke the protocol")" 1
+	if eb_start xvdc good; then
+		r=$(g "dd if=/dev/xvdc bs=4k count=1 skip=4096 iflag=direct 2>/dev/null | tr -d '\000' | head -n 1")
+		check_eq "xvdc: a second disk attaches and reads" "$r" "blkif-evilback sector 32768"
+		eb_stop
+	else
+		eb_restart=1
+	fi
+	v=$v1 pid=$pid1 log=$log1 n0=$n1
+	eb_stop
+	g 'dmesg | grep -i "hung task\|blocked for more" | head -n 3'
+fi
+eb_teardown
