@@ -243,6 +243,8 @@ int blkfront_grant_indirect(struct blkfront_ring_info *rinfo,
 			    struct blkfront_shadow *s, unsigned int i);
 int blkfront_grants_release(struct blkfront_ring_info *rinfo,
 			    struct blkfront_shadow *s, bool read_back);
+void blkfront_indirect_clear_tail(struct blkfront_shadow *s,
+				  unsigned int nr_segs);
 
 /* ring.c */
 irqreturn_t blkfront_interrupt(int irq, void *dev_id);

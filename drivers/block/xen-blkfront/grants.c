@@ -11,6 +11,11 @@
  *  - direct: the guest's own pages are granted per request.
  * Grants are revoked on completion unless persistent; a page the backend
  * still maps is never reused (see blkfront_grants_release()).
+ *
+ * Every page of our own that is granted holds only I/O data or zeros: it
+ * is zeroed when allocated, a sub-page segment leaves the rest of the page
+ * with the data of earlier requests of this disk (which the backend has
+ * seen), and an indirect page is zero past its last descriptor.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -133,7 +138,7 @@ static int blkfront_grant_page(struct blkfront_ring_info *rinfo,
 static int blkfront_own_page(struct blkfront_grant *g)
 {
 	if (!g->page) {
-		g->page = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+		g->page = alloc_page(GFP_ATOMIC | __GFP_NOWARN | __GFP_ZERO);
 		if (!g->page)
 			return -ENOMEM;
 	}
@@ -215,6 +220,27 @@ int blkfront_grant_indirect(struct blkfront_ring_info *rinfo,
 		return ref;
 	g->gref = ref;
 	return 0;
+}
+
+/**
+ * blkfront_indirect_clear_tail() - zero an indirect page past its descriptors
+ * @s: shadow whose indirect pages hold @nr_segs descriptors
+ * @nr_segs: segments of the request
+ *
+ * A reused page may hold the descriptors of a longer earlier request;
+ * the backend sees only the ones of this request, and zeros.
+ */
+void blkfront_indirect_clear_tail(struct blkfront_shadow *s,
+				  unsigned int nr_segs)
+{
+	unsigned int last = nr_segs % BLKIF_SEGS_PER_INDIRECT_PAGE;
+	struct blkif_request_segment *page;
+
+	if (!last)
+		return;
+	page = page_address(s->indirect[nr_segs / BLKIF_SEGS_PER_INDIRECT_PAGE].page);
+	memset(&page[last], 0,
+	       (BLKIF_SEGS_PER_INDIRECT_PAGE - last) * sizeof(*page));
 }
 
 /*

@@ -117,6 +117,7 @@ static blk_status_t blkfront_fill_rw(struct blkfront_ring_info *rinfo,
 	}
 
 	if (indirect) {
+		blkfront_indirect_clear_tail(s, nr);
 		req->operation = BLKIF_OP_INDIRECT;
 		req->u.indirect.indirect_op = op;
 		req->u.indirect.nr_segments = nr;
