@@ -10,7 +10,8 @@
  *    completion, so the backend never sees guest memory besides the data;
  *  - direct: the guest's own pages are granted per request.
  * Grants are revoked on completion unless persistent; a page the backend
- * still maps is never reused (see blkfront_grants_release()).
+ * still maps is never reused, and a guest page it still maps stays with
+ * its request (see blkfront_grants_release()).
  *
  * Every page of our own that is granted holds only I/O data or zeros: it
  * is zeroed when allocated, a sub-page segment leaves the rest of the page
@@ -244,25 +245,37 @@ void blkfront_indirect_clear_tail(struct blkfront_shadow *s,
 }
 
 /*
- * Revoke a per-request grant.  Returns false when the backend still maps
- * it: a page of ours then goes to the grant layer to be freed later, a
- * guest page cannot be protected and the caller stops the device.
+ * Revoke a per-request grant.  0 when it is revoked (or there was none).
+ * -EBUSY when the backend still maps a page of ours: the grant table code
+ * frees it once the backend lets go, and the request may end.  -EAGAIN
+ * when the backend still maps a guest page: the grant stays listed, and
+ * the page must stay with its request until a later try succeeds.
  */
-static bool blkfront_grant_end(struct blkfront_ring_info *rinfo,
-			       struct blkfront_grant *g)
+static int blkfront_grant_end(struct blkfront_ring_info *rinfo,
+			      struct blkfront_grant *g)
 {
-	bool ok = true;
+	int err = 0;
 
 	if (g->gref == BLKFRONT_NO_GREF)
-		return true;
+		return 0;
 	if (!gnttab_try_end_foreign_access(g->gref)) {
-		ok = false;
+		if (!g->page)
+			return -EAGAIN;
 		gnttab_end_foreign_access(g->gref, g->page);
 		g->page = NULL;
+		err = -EBUSY;
 	}
 	g->gref = BLKFRONT_NO_GREF;
 	rinfo->stats.grants_in_use--;
-	return ok;
+	return err;
+}
+
+/* The worse of two results of blkfront_grant_end(): -EAGAIN, -EBUSY, 0. */
+static int blkfront_grant_worse(int a, int b)
+{
+	if (a == -EAGAIN || b == -EAGAIN)
+		return -EAGAIN;
+	return a ? a : b;
 }
 
 /**
@@ -271,15 +284,20 @@ static bool blkfront_grant_end(struct blkfront_ring_info *rinfo,
  * @s: shadow
  * @read_back: copy bounced data back into the request's pages
  *
- * Return: 0, or -EBUSY when the backend kept a non-persistent grant
- * mapped after answering, which the protocol forbids.
+ * May be called again for a request it returned -EAGAIN for: it then
+ * tries the grants that are still listed.
+ *
+ * Return: 0; -EBUSY when the backend kept a non-persistent grant of one
+ * of our pages mapped after answering, which the protocol forbids (the
+ * request may end, with an error); -EAGAIN when it still maps a guest
+ * page: the request must not end, its page is not ours to give back.
  */
 int blkfront_grants_release(struct blkfront_ring_info *rinfo,
 			    struct blkfront_shadow *s, bool read_back)
 {
 	struct blkfront_info *info = rinfo->info;
-	bool ok = true;
 	unsigned int i;
+	int ret = 0;
 
 	for (i = 0; i < s->nr_sg; i++) {
 		struct blkfront_grant *g = &s->grants[i];
@@ -291,14 +309,17 @@ int blkfront_grants_release(struct blkfront_ring_info *rinfo,
 				       sg->length);
 			rinfo->stats.bounce_copies++;
 		}
-		if (!info->feature_persistent && !blkfront_grant_end(rinfo, g))
-			ok = false;
+		if (!info->feature_persistent)
+			ret = blkfront_grant_worse(ret,
+						   blkfront_grant_end(rinfo, g));
 	}
 	for (i = 0; i < s->nr_indirect; i++)
-		if (!info->feature_persistent &&
-		    !blkfront_grant_end(rinfo, &s->indirect[i]))
-			ok = false;
-	s->nr_sg = 0;
-	s->nr_indirect = 0;
-	return ok ? 0 : -EBUSY;
+		if (!info->feature_persistent)
+			ret = blkfront_grant_worse(ret,
+						   blkfront_grant_end(rinfo, &s->indirect[i]));
+	if (ret != -EAGAIN) {
+		s->nr_sg = 0;
+		s->nr_indirect = 0;
+	}
+	return ret;
 }

@@ -609,6 +609,7 @@ static int blkfront_probe(struct xenbus_device *dev,
 	bio_list_init(&info->requeue_bios);
 	INIT_DELAYED_WORK(&info->close_work, blkfront_close_work);
 	INIT_WORK(&info->error_work, blkfront_error_work);
+	INIT_DELAYED_WORK(&info->grant_wait_work, blkfront_grant_wait_work);
 	INIT_WORK(&info->split_work, blkfront_split_work);
 	spin_lock_init(&info->split_lock);
 	bio_list_init(&info->split_bios);
@@ -658,7 +659,7 @@ static void blkfront_remove(struct xenbus_device *dev)
 		 */
 		WRITE_ONCE(info->connected, BLKFRONT_CLOSED);
 		blkfront_unbind_irqs(info);
-		blkfront_fail_inflight(info);
+		blkfront_fail_inflight_wait(info);
 		blkfront_resubmit_fail(info);
 		blkfront_unquiesce(info);
 		blkfront_kick_queues(info);
@@ -667,6 +668,8 @@ static void blkfront_remove(struct xenbus_device *dev)
 	blkfront_rings_free(info);
 	blkfront_disk_destroy(info);
 	mutex_unlock(&info->mutex);
+	/* it finds no ring any more if it runs now */
+	cancel_delayed_work_sync(&info->grant_wait_work);
 	kfree(info->rinfo);
 	kfree(info);
 }
