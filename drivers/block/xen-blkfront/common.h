@@ -140,6 +140,8 @@ struct blkfront_info;
  * @max_indirect: indirect pages each shadow can hold
  * @free_head: first free shadow id
  * @in_flight: requests on the ring
+ * @spare: zeroed pages for the slots' grants, see blkfront_pages_prealloc()
+ * @nr_spare: pages on @spare
  * @shadow: one per slot
  * @stats: counters
  */
@@ -156,6 +158,8 @@ struct blkfront_ring_info {
 	unsigned int max_indirect;
 	unsigned int free_head;
 	unsigned int in_flight;
+	struct list_head spare;
+	unsigned int nr_spare;
 	struct blkfront_shadow *shadow;
 	struct blkfront_ring_stats stats;
 };
@@ -255,6 +259,10 @@ int blkfront_grants_release(struct blkfront_ring_info *rinfo,
 			    struct blkfront_shadow *s, bool read_back);
 void blkfront_indirect_clear_tail(struct blkfront_shadow *s,
 				  unsigned int nr_segs);
+void blkfront_pages_prealloc(struct blkfront_ring_info *rinfo,
+			     struct request *rq, struct list_head *pages);
+void blkfront_pages_stash(struct blkfront_ring_info *rinfo,
+			  struct list_head *pages);
 
 /* ring.c */
 irqreturn_t blkfront_interrupt(int irq, void *dev_id);

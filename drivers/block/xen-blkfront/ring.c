@@ -298,10 +298,14 @@ blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct request *rq = bd->rq;
 	unsigned long flags;
 	blk_status_t sts;
+	LIST_HEAD(pages);
 
 	*blkfront_req_status(rq) = BLK_STS_OK;
 	blk_mq_start_request(rq);
+	/* pages are allocated here, never under the ring lock */
+	blkfront_pages_prealloc(rinfo, rq, &pages);
 	spin_lock_irqsave(&rinfo->lock, flags);
+	blkfront_pages_stash(rinfo, &pages);
 	switch (READ_ONCE(info->connected)) {
 	case BLKFRONT_CONNECTED:
 		break;

@@ -9,6 +9,7 @@
 
 #include <linux/delay.h>
 #include <linux/log2.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <xen/events.h>
 #include <xen/page.h>
@@ -403,12 +404,16 @@ static void blkfront_unquiesce(struct blkfront_info *info)
 /* Backend Connected after a resume: adopt its features, restart I/O. */
 static void blkfront_recover(struct blkfront_info *info)
 {
+	unsigned int noio;
 	int err;
 
+	/* the queue is quiesced: reclaim must not wait on this disk */
+	noio = memalloc_noio_save();
 	blkfront_gather_features(info);
 	err = blkfront_alloc_all_slots(info);
 	if (!err && info->gd)
 		err = blkfront_disk_update_limits(info);
+	memalloc_noio_restore(noio);
 	if (err) {
 		xenbus_dev_fatal(info->xbdev, err, "reconnecting");
 		WRITE_ONCE(info->connected, BLKFRONT_ERROR);
@@ -678,6 +683,7 @@ static void blkfront_remove(struct xenbus_device *dev)
 static int blkfront_resume(struct xenbus_device *dev)
 {
 	struct blkfront_info *info = dev_get_drvdata(&dev->dev);
+	unsigned int noio;
 	int err;
 
 	mutex_lock(&info->mutex);
@@ -691,7 +697,10 @@ static int blkfront_resume(struct xenbus_device *dev)
 	blkfront_unbind_irqs(info);
 	blkfront_collect_inflight(info);
 	blkfront_rings_free(info);
+	/* the queue is quiesced: reclaim must not wait on this disk */
+	noio = memalloc_noio_save();
 	err = blkfront_talk_to_backend(info);
+	memalloc_noio_restore(noio);
 	mutex_unlock(&info->mutex);
 	return err;
 }
