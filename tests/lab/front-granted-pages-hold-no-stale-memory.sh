@@ -17,29 +17,47 @@ lo=$(disk_loop 64) || { fail "no loop device"; exit 1; }
 file=$(cat /sys/block/${lo#/dev/}/loop/backing_file)
 check "xen-blkback unloaded" back_unload || exit 1
 
-# the guest's memory: a pattern in most free pages, then freed again
+# the guest's memory: a pattern in 160 MiB of free pages, then freed
+# again (big writes: a syscall per line is slow under TCG)
 dirty_memory() {
-	g 'yes STALE-GUEST-MEMORY-STALE-GUEST-MEMORY | head -c 209715200 > /tmp/stale-fill; rm -f /tmp/stale-fill; echo 3 > /proc/sys/vm/drop_caches'
+	g 'f=/tmp/stale; yes STALE-GUEST-MEMORY | head -c 65536 > $f
+	   for i in 1 2 3 4; do cat $f $f $f $f > $f.n; mv $f.n $f; done
+	   for i in 1 2 3 4 5 6 7 8 9 10; do cat $f; done > $f.fill
+	   rm -f $f $f.fill; echo 3 > /proc/sys/vm/drop_caches'
 }
 
-for p in 1 0; do
-	guest_restart ours trusted=0 feature_persistent=$p max_indirect_segments=32 || exit 1
-	domid=$(cat $LAB_RUN/domid)
-	v=xvdb
-	devid=$(vdev_devid $v)
-	log=$LAB_RUN/evilback-scan-p$p.out
-	bopt="-i 32"
-	[ $p = 1 ] && bopt="$bopt -p"
-	# shellcheck disable=SC2086
-	$EB $bopt "$domid" "$devid" scan > "$log" 2>&1 &
-	pid=$!
-	if ! attach "$lo" $v w; then
+# evil_attach <mode> <options>: xvdb with blkif-evilback as its backend
+# (twice at most: on a loaded host libxl may give up waiting for it)
+evil_attach() {
+	local try
+	for try in 1 2; do
+		# shellcheck disable=SC2086
+		$EB $2 "$domid" "$devid" "$1" > "$log" 2>&1 &
+		pid=$!
+		xl block-attach $DOMU "format=raw,vdev=$v,access=w,script=lab-block,target=$lo" &&
+			g "i=0; while [ ! -b /dev/$v ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done; [ -b /dev/$v ]" >/dev/null &&
+			return 0
+		note "attempt $try: the disk did not attach"
 		kill $pid
 		wait $pid
 		cat "$log"
 		timeout 60 xl block-detach -f $DOMU $v
-		continue
-	fi
+	done
+	fail "$v: no attach with blkif-evilback as the backend"
+	return 1
+}
+
+guest_ensure || exit 1
+domid=$(cat $LAB_RUN/domid)
+v=xvdb
+devid=$(vdev_devid $v)
+for p in 1 0; do
+	check "persistent=$p: our frontend with trusted=0" \
+		g "lab-front ours trusted=0 feature_persistent=$p max_indirect_segments=32"
+	log=$LAB_RUN/evilback-scan-p$p.out
+	bopt="-i 32"
+	[ $p = 1 ] && bopt="$bopt -p"
+	evil_attach scan "$bopt" || continue
 	s=/sys/block/$v/device/xen-blkfront
 	check_eq "persistent=$p: bounce" "$(g "cat $s/bounce")" 1
 	check_eq "persistent=$p: persistent grants" "$(g "cat $s/persistent_grants")" $p
@@ -71,8 +89,7 @@ for p in 1 0; do
 	check_eq "persistent=$p: granted pages with stale bytes" "$(echo "$scan" | sed -n 's/.*dirty=\([0-9]*\).*/\1/p')" 0
 	summary "trusted=0 persistent=$p: $scan"
 done
-# shellcheck disable=SC2086
-guest_restart ours $fparams
+check "our frontend as the run loaded it" g "lab-front ours $fparams"
 check "xen-blkback loads again" back_load "$back" $bparams
 losetup -d "$lo"
 rm -f "$file"
