@@ -687,7 +687,8 @@ static void serve(struct back *b, const struct req_rw *r)
 	case OP_READ:
 	case OP_WRITE:
 		memcpy(segs, r->seg, sizeof(segs));
-		status = serve_rw(b, r->operation, r->sector, segs,
+		status = r->nr_segments > MAX_DIRECT_SEGS ? RSP_ERROR :
+			 serve_rw(b, r->operation, r->sector, segs,
 				  r->nr_segments);
 		break;
 	case OP_INDIRECT:
