@@ -59,8 +59,9 @@
  *	KEPT id=<id> sector=<s>			(keep-mapped: answered, still mapped)
  *	RELEASED writes=<n>			(keep-mapped: unmapped after n markers)
  *	DIRTY <data|indirect> op=<op> sector=<s> seg=<i> off=<byte> bytes=<text>
- *						(scan: the first 8 dirty pages)
- *	SCAN data=<pages> indirect=<pages> dirty=<pages>	(scan, before END)
+ *					(scan: the first 8 dirty pages of each kind)
+ *	SCAN data=<pages> indirect=<pages> dirty=<pages> dirty-data=<pages>
+ *	     dirty-indirect=<pages>	(scan, before END; one line)
  *	CLOSING by=toolstack|frontend|gone|lifetime
  *	CLOSED frontend-state=<state>
  *	END requests=<n> answered=<n> late=<n> evil=<0|1>
@@ -179,6 +180,7 @@ struct back {
 	unsigned long scan_data;	/* scan: data pages checked */
 	unsigned long scan_indirect;	/* scan: indirect pages checked */
 	unsigned long dirty;	/* scan: pages with bytes that must not be */
+	unsigned long dirty_data;	/* scan: of them data pages */
 };
 
 /* ------------------------------------------------------------------ */
@@ -517,11 +519,15 @@ static void report_dirty(struct back *b, const char *kind, uint8_t op,
 			 uint64_t sector, unsigned int seg, const uint8_t *page,
 			 unsigned int off)
 {
+	unsigned long n;
 	char text[33];
 	unsigned int i;
 
 	b->dirty++;
-	if (b->dirty > DIRTY_LINES)
+	if (!strcmp(kind, "data"))
+		b->dirty_data++;
+	n = !strcmp(kind, "data") ? b->dirty_data : b->dirty - b->dirty_data;
+	if (n > DIRTY_LINES)
 		return;
 	for (i = 0; i < 32 && off + i < PAGE_SIZE; i++)
 		text[i] = page[off + i] > ' ' && page[off + i] < 127 ?
@@ -948,8 +954,9 @@ int main(int argc, char **argv)
 	connect_frontend(&b);
 	run(&b);
 	if (b.mode == MODE_SCAN)
-		printf("SCAN data=%lu indirect=%lu dirty=%lu\n", b.scan_data,
-		       b.scan_indirect, b.dirty);
+		printf("SCAN data=%lu indirect=%lu dirty=%lu dirty-data=%lu dirty-indirect=%lu\n",
+		       b.scan_data, b.scan_indirect, b.dirty, b.dirty_data,
+		       b.dirty - b.dirty_data);
 	printf("END requests=%u answered=%u late=%u evil=%d\n", b.requests,
 	       b.answered, b.late, b.evil);
 	return 0;
