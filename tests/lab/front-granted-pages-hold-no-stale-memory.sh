@@ -66,7 +66,13 @@ for p in 1 0; do
 	check_eq "persistent=$p: indirect segments" "$(g "cat $s/max_indirect_segments")" 32
 	dirty_memory
 	# sub-page reads and writes (one 512-byte segment of a page each),
-	# indirect requests of 32 and then of 16 descriptors, again sub-page
+	# sixteen at a time, so that they are the first use of most slots'
+	# pages (dd alone reuses one slot); then one at a time, indirect
+	# requests of 32 and then of 16 descriptors, again sub-page
+	g "for i in 1 2 3 4 5 6 7 8; do
+		dd if=/dev/$v of=/dev/null bs=512 count=8 skip=\$((i * 2000)) iflag=direct 2>/dev/null &
+		dd if=/dev/zero of=/dev/$v bs=1k count=8 seek=\$((i * 1000 + 20000)) oflag=direct 2>/dev/null &
+	   done; wait"
 	g "dd if=/dev/$v of=/dev/null bs=512 count=48 skip=8 iflag=direct 2>&1 | tail -n 1
 	   dd if=/dev/zero of=/dev/$v bs=512 count=48 seek=4000 oflag=direct 2>&1 | tail -n 1
 	   dd if=/dev/$v of=/dev/null bs=128k count=8 skip=2 iflag=direct 2>&1 | tail -n 1
