@@ -92,8 +92,8 @@ for p in 1 0; do
 	wait $pid
 	cat "$log" | grep -v '^REQ '
 	scan=$(sed -n 's/^SCAN //p' "$log")
-	check_ge "persistent=$p: data pages scanned" "$(echo "$scan" | sed -n 's/.*data=\([0-9]*\).*/\1/p')" 100
-	check_ge "persistent=$p: indirect pages scanned" "$(echo "$scan" | sed -n 's/.*indirect=\([0-9]*\).*/\1/p')" 10
+	check_ge "persistent=$p: data pages scanned" "$(echo "$scan" | sed -n 's/^data=\([0-9]*\) .*/\1/p')" 100
+	check_ge "persistent=$p: indirect pages scanned" "$(echo "$scan" | sed -n 's/.* indirect=\([0-9]*\) .*/\1/p')" 10
 	check_eq "persistent=$p: granted data pages with stale bytes" "$(echo "$scan" | sed -n 's/.*dirty-data=\([0-9]*\).*/\1/p')" 0
 	check_eq "persistent=$p: indirect pages with stale bytes" "$(echo "$scan" | sed -n 's/.*dirty-indirect=\([0-9]*\).*/\1/p')" 0
 	summary "trusted=0 persistent=$p: $scan"
