@@ -186,6 +186,9 @@ cp -r "$LAB_SRC/scripts/lab/guest/." "$O/u/lab/"
 # the hand-played frontend of back-hostile-frontend.sh
 gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-evil" \
 	"$LAB_SRC/tests/lab/tools/blkif-evil.c"
+# the O_DIRECT buffer watcher of front-no-page-returned-while-granted.sh
+gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/odirect-stable" \
+	"$LAB_SRC/tests/lab/tools/odirect-stable.c"
 mkcpio_raw "$O/u" "$O/domu-overlay.cpio"
 # dom0 overlay
 D=$O/d

@@ -32,6 +32,11 @@
 #define BLKFRONT_NO_GREF	((grant_ref_t)~0U)
 #define BLKFRONT_NO_SLOT	(~0U)
 
+/* How often a request held for a still-mapped guest page is retried. */
+#define BLKFRONT_HELD_RETRY_MS	500
+/* After how long the removal of a disk says it waits for such requests. */
+#define BLKFRONT_HELD_WARN_MS	10000
+
 /* Module parameters (main.c). */
 extern unsigned int blkfront_param_max_queues;
 extern unsigned int blkfront_param_max_ring_page_order;
@@ -81,6 +86,8 @@ struct blkfront_grant {
  * struct blkfront_shadow - our side of one ring slot
  * @slot: what the backend must answer (checked by blkfront_check_rsp())
  * @rq: the block request being served, NULL when the slot is free
+ * @held: @rq was answered (or given up on) but the backend still maps a
+ *	guest page of it: the slot keeps it until the grant is revoked
  * @next_free: next free slot id while on the free list
  * @op: wire operation of the data (READ or WRITE; others carry no data)
  * @nr_sg: entries of @sg in use
@@ -92,6 +99,7 @@ struct blkfront_grant {
 struct blkfront_shadow {
 	struct blkfront_slot slot;
 	struct request *rq;
+	bool held;
 	unsigned int next_free;
 	u8 op;
 	unsigned int nr_sg;
@@ -132,6 +140,8 @@ struct blkfront_info;
  * @max_indirect: indirect pages each shadow can hold
  * @free_head: first free shadow id
  * @in_flight: requests on the ring
+ * @spare: zeroed pages for the slots' grants, see blkfront_pages_prealloc()
+ * @nr_spare: pages on @spare
  * @shadow: one per slot
  * @stats: counters
  */
@@ -148,6 +158,8 @@ struct blkfront_ring_info {
 	unsigned int max_indirect;
 	unsigned int free_head;
 	unsigned int in_flight;
+	struct list_head spare;
+	unsigned int nr_spare;
 	struct blkfront_shadow *shadow;
 	struct blkfront_ring_stats stats;
 };
@@ -189,6 +201,7 @@ struct blkfront_ring_info {
  * @error_work: fails the requests in flight once the device is stopped
  * @limits_work: applies a feature the backend withdrew to the queue limits
  * @error_logged: the one log line about a broken backend was printed
+ * @grant_wait_work: ends held requests once their grants can be revoked
  * @split_lock: protects @split_bios
  * @split_bios: bios of requests too big for the current backend
  * @split_work: submits @split_bios again, split to the current limits
@@ -229,6 +242,7 @@ struct blkfront_info {
 	struct work_struct error_work;
 	struct work_struct limits_work;
 	atomic_t error_logged;
+	struct delayed_work grant_wait_work;
 	spinlock_t split_lock;		/* see above */
 	struct bio_list split_bios;
 	struct work_struct split_work;
@@ -245,6 +259,12 @@ int blkfront_grant_indirect(struct blkfront_ring_info *rinfo,
 			    struct blkfront_shadow *s, unsigned int i);
 int blkfront_grants_release(struct blkfront_ring_info *rinfo,
 			    struct blkfront_shadow *s, bool read_back);
+void blkfront_indirect_clear_tail(struct blkfront_shadow *s,
+				  unsigned int nr_segs);
+void blkfront_pages_prealloc(struct blkfront_ring_info *rinfo,
+			     struct request *rq, struct list_head *pages);
+void blkfront_pages_stash(struct blkfront_ring_info *rinfo,
+			  struct list_head *pages);
 
 /* ring.c */
 irqreturn_t blkfront_interrupt(int irq, void *dev_id);
@@ -257,7 +277,10 @@ void blkfront_set_error(struct blkfront_info *info, unsigned int ring,
 void blkfront_error_work(struct work_struct *work);
 void blkfront_split_work(struct work_struct *work);
 void blkfront_collect_inflight(struct blkfront_info *info);
-void blkfront_fail_inflight(struct blkfront_info *info);
+unsigned int blkfront_fail_inflight(struct blkfront_info *info);
+unsigned int blkfront_release_held(struct blkfront_info *info);
+void blkfront_fail_inflight_wait(struct blkfront_info *info);
+void blkfront_grant_wait_work(struct work_struct *work);
 
 /* blkmq.c */
 int blkfront_disk_create(struct blkfront_info *info);

@@ -10,7 +10,15 @@
  *    completion, so the backend never sees guest memory besides the data;
  *  - direct: the guest's own pages are granted per request.
  * Grants are revoked on completion unless persistent; a page the backend
- * still maps is never reused (see blkfront_grants_release()).
+ * still maps is never reused, and a guest page it still maps stays with
+ * its request (see blkfront_grants_release()).
+ *
+ * Every page of our own that is granted holds only I/O data or zeros: it
+ * is zeroed when allocated, a sub-page segment leaves the rest of the page
+ * with the data of earlier requests of this disk (which the backend has
+ * seen), and an indirect page is zero past its last descriptor.  Pages
+ * are never allocated under the ring lock: blkfront_pages_prealloc()
+ * fills a per-ring pool before the lock is taken.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -38,6 +46,9 @@ int blkfront_slots_alloc(struct blkfront_ring_info *rinfo,
 			      blkfront_indirect_pages(max_segs) : 0;
 	unsigned int i, j;
 
+	/* on resume the caller holds a memalloc_noio scope */
+	INIT_LIST_HEAD(&rinfo->spare);
+	rinfo->nr_spare = 0;
 	rinfo->shadow = kvcalloc(rinfo->nr_slots, sizeof(*rinfo->shadow),
 				 GFP_KERNEL);
 	if (!rinfo->shadow)
@@ -69,6 +80,16 @@ int blkfront_slots_alloc(struct blkfront_ring_info *rinfo,
 fail:
 	blkfront_slots_free(rinfo);
 	return -ENOMEM;
+}
+
+static void blkfront_pages_free(struct list_head *pages)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, pages, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
 }
 
 /* Revoke and free one of our own grants/pages for good. */
@@ -112,6 +133,8 @@ void blkfront_slots_free(struct blkfront_ring_info *rinfo)
 		kvfree(s->grants);
 		kvfree(s->indirect);
 	}
+	blkfront_pages_free(&rinfo->spare);
+	rinfo->nr_spare = 0;
 	kvfree(rinfo->shadow);
 	rinfo->shadow = NULL;
 	rinfo->max_segs = 0;
@@ -129,15 +152,91 @@ static int blkfront_grant_page(struct blkfront_ring_info *rinfo,
 	return ref;
 }
 
-/* Our own page for a grant slot, allocated the first time it is needed. */
-static int blkfront_own_page(struct blkfront_grant *g)
+/*
+ * Our own page for a grant slot, taken from the ring's pool the first
+ * time the slot needs it (pool pages are zeroed).
+ */
+static int blkfront_own_page(struct blkfront_ring_info *rinfo,
+			     struct blkfront_grant *g)
 {
 	if (!g->page) {
-		g->page = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+		g->page = list_first_entry_or_null(&rinfo->spare, struct page,
+						   lru);
 		if (!g->page)
 			return -ENOMEM;
+		list_del(&g->page->lru);
+		rinfo->nr_spare--;
 	}
 	return 0;
+}
+
+/* Pages of our own that a read or write of @nr_segs segments may need. */
+static unsigned int blkfront_pages_needed(struct blkfront_ring_info *rinfo,
+					  unsigned int nr_segs)
+{
+	unsigned int n = 0;
+
+	if (READ_ONCE(rinfo->info->bounce))
+		n += nr_segs;
+	if (nr_segs > BLKIF_MAX_SEGMENTS_PER_REQUEST)
+		n += blkfront_indirect_pages(nr_segs);
+	return n;
+}
+
+/**
+ * blkfront_pages_prealloc() - allocate, before the ring lock, the pages a
+ *	request may take from the ring's pool
+ * @rinfo: ring, lock not held
+ * @rq: the request about to be queued
+ * @pages: list to put the new pages on, for blkfront_pages_stash()
+ *
+ * The pool keeps what one request of the largest size needs, so once the
+ * slots have their pages nothing is allocated any more.  The pages are
+ * zeroed: whatever part of them no request writes stays zero.  .queue_rq
+ * cannot sleep, so this does not wait for memory; when it gets nothing the
+ * request is retried later (BLK_STS_RESOURCE), it never fails for that.
+ */
+void blkfront_pages_prealloc(struct blkfront_ring_info *rinfo,
+			     struct request *rq, struct list_head *pages)
+{
+	unsigned int need, have = READ_ONCE(rinfo->nr_spare);
+	struct page *page;
+
+	if ((req_op(rq) != REQ_OP_READ && req_op(rq) != REQ_OP_WRITE) ||
+	    READ_ONCE(rinfo->info->connected) != BLKFRONT_CONNECTED)
+		return;
+	need = blkfront_pages_needed(rinfo, blk_rq_nr_phys_segments(rq));
+	for (; have < need; have++) {
+		page = alloc_page(GFP_NOWAIT | __GFP_NOWARN | __GFP_ZERO);
+		if (!page)
+			break;
+		list_add(&page->lru, pages);
+	}
+}
+
+/**
+ * blkfront_pages_stash() - put pages from blkfront_pages_prealloc() into
+ *	the ring's pool
+ * @rinfo: ring, lock held
+ * @pages: the pages; the list is empty afterwards
+ *
+ * Pages beyond what the largest request needs are freed.
+ */
+void blkfront_pages_stash(struct blkfront_ring_info *rinfo,
+			  struct list_head *pages)
+{
+	unsigned int max = blkfront_pages_needed(rinfo, rinfo->max_segs);
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, pages, lru) {
+		list_del(&page->lru);
+		if (rinfo->shadow && rinfo->nr_spare < max) {
+			list_add(&page->lru, &rinfo->spare);
+			rinfo->nr_spare++;
+		} else {
+			__free_page(page);
+		}
+	}
 }
 
 /**
@@ -167,7 +266,7 @@ int blkfront_grant_data(struct blkfront_ring_info *rinfo,
 		return 0;
 	}
 
-	err = blkfront_own_page(g);
+	err = blkfront_own_page(rinfo, g);
 	if (err)
 		return err;
 	if (write) {
@@ -203,7 +302,7 @@ int blkfront_grant_indirect(struct blkfront_ring_info *rinfo,
 	bool persistent = rinfo->info->feature_persistent;
 	int ref, err;
 
-	err = blkfront_own_page(g);
+	err = blkfront_own_page(rinfo, g);
 	if (err)
 		return err;
 	if (persistent && g->gref != BLKFRONT_NO_GREF) {
@@ -217,26 +316,59 @@ int blkfront_grant_indirect(struct blkfront_ring_info *rinfo,
 	return 0;
 }
 
-/*
- * Revoke a per-request grant.  Returns false when the backend still maps
- * it: a page of ours then goes to the grant layer to be freed later, a
- * guest page cannot be protected and the caller stops the device.
+/**
+ * blkfront_indirect_clear_tail() - zero an indirect page past its descriptors
+ * @s: shadow whose indirect pages hold @nr_segs descriptors
+ * @nr_segs: segments of the request
+ *
+ * A reused page may hold the descriptors of a longer earlier request;
+ * the backend sees only the ones of this request, and zeros.
  */
-static bool blkfront_grant_end(struct blkfront_ring_info *rinfo,
-			       struct blkfront_grant *g)
+void blkfront_indirect_clear_tail(struct blkfront_shadow *s,
+				  unsigned int nr_segs)
 {
-	bool ok = true;
+	unsigned int last = nr_segs % BLKIF_SEGS_PER_INDIRECT_PAGE;
+	struct blkif_request_segment *page;
+
+	if (!last)
+		return;
+	page = page_address(s->indirect[nr_segs / BLKIF_SEGS_PER_INDIRECT_PAGE].page);
+	memset(&page[last], 0,
+	       (BLKIF_SEGS_PER_INDIRECT_PAGE - last) * sizeof(*page));
+}
+
+/*
+ * Revoke a per-request grant.  0 when it is revoked (or there was none).
+ * -EBUSY when the backend still maps a page of ours: the grant table code
+ * frees it once the backend lets go, and the request may end.  -EAGAIN
+ * when the backend still maps a guest page: the grant stays listed, and
+ * the page must stay with its request until a later try succeeds.
+ */
+static int blkfront_grant_end(struct blkfront_ring_info *rinfo,
+			      struct blkfront_grant *g)
+{
+	int err = 0;
 
 	if (g->gref == BLKFRONT_NO_GREF)
-		return true;
+		return 0;
 	if (!gnttab_try_end_foreign_access(g->gref)) {
-		ok = false;
+		if (!g->page)
+			return -EAGAIN;
 		gnttab_end_foreign_access(g->gref, g->page);
 		g->page = NULL;
+		err = -EBUSY;
 	}
 	g->gref = BLKFRONT_NO_GREF;
 	rinfo->stats.grants_in_use--;
-	return ok;
+	return err;
+}
+
+/* The worse of two results of blkfront_grant_end(): -EAGAIN, -EBUSY, 0. */
+static int blkfront_grant_worse(int a, int b)
+{
+	if (a == -EAGAIN || b == -EAGAIN)
+		return -EAGAIN;
+	return a ? a : b;
 }
 
 /**
@@ -245,15 +377,20 @@ static bool blkfront_grant_end(struct blkfront_ring_info *rinfo,
  * @s: shadow
  * @read_back: copy bounced data back into the request's pages
  *
- * Return: 0, or -EBUSY when the backend kept a non-persistent grant
- * mapped after answering, which the protocol forbids.
+ * May be called again for a request it returned -EAGAIN for: it then
+ * tries the grants that are still listed.
+ *
+ * Return: 0; -EBUSY when the backend kept a non-persistent grant of one
+ * of our pages mapped after answering, which the protocol forbids (the
+ * request may end, with an error); -EAGAIN when it still maps a guest
+ * page: the request must not end, its page is not ours to give back.
  */
 int blkfront_grants_release(struct blkfront_ring_info *rinfo,
 			    struct blkfront_shadow *s, bool read_back)
 {
 	struct blkfront_info *info = rinfo->info;
-	bool ok = true;
 	unsigned int i;
+	int ret = 0;
 
 	for (i = 0; i < s->nr_sg; i++) {
 		struct blkfront_grant *g = &s->grants[i];
@@ -265,14 +402,17 @@ int blkfront_grants_release(struct blkfront_ring_info *rinfo,
 				       sg->length);
 			rinfo->stats.bounce_copies++;
 		}
-		if (!info->feature_persistent && !blkfront_grant_end(rinfo, g))
-			ok = false;
+		if (!info->feature_persistent)
+			ret = blkfront_grant_worse(ret,
+						   blkfront_grant_end(rinfo, g));
 	}
 	for (i = 0; i < s->nr_indirect; i++)
-		if (!info->feature_persistent &&
-		    !blkfront_grant_end(rinfo, &s->indirect[i]))
-			ok = false;
-	s->nr_sg = 0;
-	s->nr_indirect = 0;
-	return ok ? 0 : -EBUSY;
+		if (!info->feature_persistent)
+			ret = blkfront_grant_worse(ret,
+						   blkfront_grant_end(rinfo, &s->indirect[i]));
+	if (ret != -EAGAIN) {
+		s->nr_sg = 0;
+		s->nr_indirect = 0;
+	}
+	return ret;
 }

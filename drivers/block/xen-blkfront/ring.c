@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blkdev.h>
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/interrupt.h>
 #include <xen/events.h>
@@ -38,9 +39,28 @@ static void blkfront_put_slot(struct blkfront_ring_info *rinfo,
 	if (s->slot.in_flight)
 		rinfo->in_flight--;
 	s->slot.in_flight = false;
+	s->held = false;
 	s->rq = NULL;
 	s->next_free = rinfo->free_head;
 	rinfo->free_head = id;
+}
+
+/*
+ * Keep slot @id with its request @rq: the backend still maps a guest page
+ * of it, which goes back to its owner only once the grant is revoked.
+ * The slot is no longer in flight (a response to it is a violation) and
+ * not free; blkfront_fail_ring() ends the request later.
+ */
+static void blkfront_hold_slot(struct blkfront_ring_info *rinfo,
+			       unsigned int id, struct request *rq)
+{
+	struct blkfront_shadow *s = &rinfo->shadow[id];
+
+	if (s->slot.in_flight)
+		rinfo->in_flight--;
+	s->slot.in_flight = false;
+	s->rq = rq;
+	s->held = true;
 }
 
 static void blkfront_fill_discard(struct blkfront_info *info,
@@ -117,6 +137,7 @@ static blk_status_t blkfront_fill_rw(struct blkfront_ring_info *rinfo,
 	}
 
 	if (indirect) {
+		blkfront_indirect_clear_tail(s, nr);
 		req->operation = BLKIF_OP_INDIRECT;
 		req->u.indirect.indirect_op = op;
 		req->u.indirect.nr_segments = nr;
@@ -180,6 +201,17 @@ static blk_status_t blkfront_queue_one(struct blkfront_ring_info *rinfo,
 		break;
 	}
 	if (sts != BLK_STS_OK) {
+		if (s->nr_sg || s->nr_indirect) {
+			/*
+			 * The backend mapped a guest page of this request
+			 * before it was even sent: the request keeps it.
+			 */
+			blkfront_hold_slot(rinfo, id, rq);
+			blkfront_set_error(info, rinfo->id,
+					   "grant mapped before its request was sent",
+					   id);
+			return BLK_STS_OK;
+		}
 		blkfront_put_slot(rinfo, id);
 		return sts;
 	}
@@ -270,10 +302,14 @@ blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	bool done_here = false;
 	unsigned long flags;
 	blk_status_t sts = BLK_STS_OK;
+	LIST_HEAD(pages);
 
 	*blkfront_req_status(rq) = BLK_STS_OK;
 	blk_mq_start_request(rq);
+	/* pages are allocated here, never under the ring lock */
+	blkfront_pages_prealloc(rinfo, rq, &pages);
 	spin_lock_irqsave(&rinfo->lock, flags);
+	blkfront_pages_stash(rinfo, &pages);
 	switch (READ_ONCE(info->connected)) {
 	case BLKFRONT_CONNECTED:
 		break;
@@ -399,7 +435,8 @@ static blk_status_t blkfront_rsp_status(struct blkfront_ring_info *rinfo,
 
 /*
  * Finish the request of slot @id.  Returns false when the backend kept a
- * grant mapped after answering; the request is failed in that case.
+ * grant mapped after answering: the request is failed in that case, or,
+ * when that grant is of a guest page, kept until the grant is revoked.
  */
 static bool blkfront_complete_slot(struct blkfront_ring_info *rinfo,
 				   unsigned int id, s16 status)
@@ -408,9 +445,15 @@ static bool blkfront_complete_slot(struct blkfront_ring_info *rinfo,
 	struct request *rq = s->rq;
 	blk_status_t sts = blkfront_rsp_status(rinfo, s, status);
 	bool ok = true;
+	int err;
 
-	if (blkfront_grants_release(rinfo, s, s->op == BLKIF_OP_READ &&
-				    sts == BLK_STS_OK)) {
+	err = blkfront_grants_release(rinfo, s, s->op == BLKIF_OP_READ &&
+				      sts == BLK_STS_OK);
+	if (err == -EAGAIN) {
+		blkfront_hold_slot(rinfo, id, rq);
+		return false;
+	}
+	if (err) {
 		ok = false;
 		sts = BLK_STS_IOERR;
 	}
@@ -529,39 +572,110 @@ stopped:
 }
 
 /*
- * Fail every request in flight on every ring.  The caller made sure no
- * answer can complete them concurrently (device stopped or irq unbound).
+ * Fail the requests in flight on a ring (all but @held_only) and the held
+ * ones whose guest pages the backend no longer maps.  The caller made sure
+ * no answer can complete them concurrently (device stopped or irq
+ * unbound).  Returns the requests still held: the backend maps a guest
+ * page of them, so they cannot end yet.
  */
-static void blkfront_fail_ring(struct blkfront_ring_info *rinfo)
+static unsigned int blkfront_fail_ring(struct blkfront_ring_info *rinfo,
+				       bool held_only)
 {
+	unsigned int id, held = 0;
 	unsigned long flags;
-	unsigned int id;
 
 	spin_lock_irqsave(&rinfo->lock, flags);
 	for (id = 0; rinfo->shadow && id < rinfo->nr_slots; id++) {
 		struct blkfront_shadow *s = &rinfo->shadow[id];
 		struct request *rq = s->rq;
 
-		if (!s->slot.in_flight)
+		if (!s->held && (held_only || !s->slot.in_flight))
 			continue;
-		blkfront_grants_release(rinfo, s, false);
+		if (blkfront_grants_release(rinfo, s, false) == -EAGAIN) {
+			blkfront_hold_slot(rinfo, id, rq);
+			held++;
+			continue;
+		}
 		*blkfront_req_status(rq) = BLK_STS_IOERR;
 		blkfront_put_slot(rinfo, id);
 		blk_mq_complete_request(rq);
 	}
 	spin_unlock_irqrestore(&rinfo->lock, flags);
+	return held;
 }
 
 /**
  * blkfront_fail_inflight() - fail the requests in flight on all rings
  * @info: device that lost (or gave up on) its backend
+ *
+ * A request whose guest page the backend still maps is not ended: it is
+ * held until blkfront_release_held() can revoke the grant.
+ *
+ * Return: the requests held.
  */
-void blkfront_fail_inflight(struct blkfront_info *info)
+unsigned int blkfront_fail_inflight(struct blkfront_info *info)
 {
-	unsigned int r;
+	unsigned int r, held = 0;
 
 	for (r = 0; info->rinfo && r < info->nr_rings; r++)
-		blkfront_fail_ring(&info->rinfo[r]);
+		held += blkfront_fail_ring(&info->rinfo[r], false);
+	return held;
+}
+
+/**
+ * blkfront_release_held() - fail the held requests whose grants can now
+ *	be revoked
+ * @info: device
+ *
+ * Return: the requests still held.
+ */
+unsigned int blkfront_release_held(struct blkfront_info *info)
+{
+	unsigned int r, held = 0;
+
+	for (r = 0; info->rinfo && r < info->nr_rings; r++)
+		held += blkfront_fail_ring(&info->rinfo[r], true);
+	return held;
+}
+
+/**
+ * blkfront_fail_inflight_wait() - fail everything in flight, waiting for
+ *	the backend to let go of the guest pages it still maps
+ * @info: device being removed; its irqs are unbound
+ *
+ * The disk cannot go while a request is held, and a held request cannot
+ * end while the backend maps its page: wait, saying so once.
+ */
+void blkfront_fail_inflight_wait(struct blkfront_info *info)
+{
+	unsigned int held = blkfront_fail_inflight(info), waited = 0;
+
+	while (held) {
+		if (waited == BLKFRONT_HELD_WARN_MS)
+			dev_warn(&info->xbdev->dev,
+				 "backend still maps the pages of %u request(s); waiting for it to let go\n",
+				 held);
+		msleep(BLKFRONT_HELD_RETRY_MS);
+		waited += BLKFRONT_HELD_RETRY_MS;
+		held = blkfront_release_held(info);
+	}
+}
+
+/**
+ * blkfront_grant_wait_work() - retry the held requests until they end
+ * @work: &blkfront_info.grant_wait_work
+ */
+void blkfront_grant_wait_work(struct work_struct *work)
+{
+	struct blkfront_info *info = container_of(to_delayed_work(work),
+						  struct blkfront_info,
+						  grant_wait_work);
+
+	mutex_lock(&info->mutex);
+	if (blkfront_release_held(info))
+		schedule_delayed_work(&info->grant_wait_work,
+				      msecs_to_jiffies(BLKFRONT_HELD_RETRY_MS));
+	mutex_unlock(&info->mutex);
 }
 
 /**
@@ -580,7 +694,9 @@ void blkfront_error_work(struct work_struct *work)
 						  error_work);
 
 	if (READ_ONCE(info->connected) == BLKFRONT_ERROR) {
-		blkfront_fail_inflight(info);
+		if (blkfront_fail_inflight(info))
+			schedule_delayed_work(&info->grant_wait_work,
+					      msecs_to_jiffies(BLKFRONT_HELD_RETRY_MS));
 		/* queues stopped on a full ring must run to fail their requests */
 		blkfront_kick_queues(info);
 	}
@@ -604,12 +720,28 @@ void blkfront_collect_inflight(struct blkfront_info *info)
 		for (id = 0; rinfo->shadow && id < rinfo->nr_slots; id++) {
 			struct blkfront_shadow *s = &rinfo->shadow[id];
 			struct request *rq = s->rq;
+			bool held = s->held;
 			struct bio_list bios;
 
-			if (!s->slot.in_flight)
+			if (!s->slot.in_flight && !held)
 				continue;
-			blkfront_grants_release(rinfo, s, false);
+			if (blkfront_grants_release(rinfo, s, false) == -EAGAIN) {
+				/*
+				 * Not after a restore (the grant table is
+				 * new); a page still mapped stays with its
+				 * request, which then never ends.
+				 */
+				dev_warn(&info->xbdev->dev,
+					 "a page of request %u is still mapped; the request stays unfinished\n",
+					 id);
+				continue;
+			}
 			blkfront_put_slot(rinfo, id);
+			if (held) {
+				/* answered wrongly before the suspend */
+				blk_mq_end_request(rq, BLK_STS_IOERR);
+				continue;
+			}
 			if (req_op(rq) != REQ_OP_READ && req_op(rq) != REQ_OP_WRITE) {
 				list_add_tail(&rq->queuelist, &info->requeue);
 				continue;

@@ -9,6 +9,7 @@
 
 #include <linux/delay.h>
 #include <linux/log2.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <xen/events.h>
 #include <xen/page.h>
@@ -414,12 +415,16 @@ static void blkfront_unquiesce(struct blkfront_info *info)
 /* Backend Connected after a resume: adopt its features, restart I/O. */
 static void blkfront_recover(struct blkfront_info *info)
 {
+	unsigned int noio;
 	int err;
 
+	/* the queue is quiesced: reclaim must not wait on this disk */
+	noio = memalloc_noio_save();
 	blkfront_gather_features(info);
 	err = blkfront_alloc_all_slots(info);
 	if (!err && info->gd)
 		err = blkfront_disk_update_limits(info);
+	memalloc_noio_restore(noio);
 	if (err) {
 		xenbus_dev_fatal(info->xbdev, err, "reconnecting");
 		WRITE_ONCE(info->connected, BLKFRONT_ERROR);
@@ -648,6 +653,7 @@ static int blkfront_probe(struct xenbus_device *dev,
 	bio_list_init(&info->requeue_bios);
 	INIT_DELAYED_WORK(&info->close_work, blkfront_close_work);
 	INIT_WORK(&info->error_work, blkfront_error_work);
+	INIT_DELAYED_WORK(&info->grant_wait_work, blkfront_grant_wait_work);
 	INIT_WORK(&info->split_work, blkfront_split_work);
 	INIT_WORK(&info->limits_work, blkfront_limits_work);
 	spin_lock_init(&info->split_lock);
@@ -701,7 +707,7 @@ static void blkfront_remove(struct xenbus_device *dev)
 		 */
 		WRITE_ONCE(info->connected, BLKFRONT_CLOSED);
 		blkfront_unbind_irqs(info);
-		blkfront_fail_inflight(info);
+		blkfront_fail_inflight_wait(info);
 		blkfront_resubmit_fail(info);
 		blkfront_unquiesce(info);
 		blkfront_kick_queues(info);
@@ -718,6 +724,8 @@ static void blkfront_remove(struct xenbus_device *dev)
 	cancel_work_sync(&info->error_work);
 	cancel_work_sync(&info->limits_work);
 	flush_work(&info->split_work);
+	/* error_work, cancelled above, was the last to schedule it */
+	cancel_delayed_work_sync(&info->grant_wait_work);
 	blkfront_rings_free(info);
 	blkfront_disk_destroy(info);
 	kfree(info->rinfo);
@@ -728,6 +736,7 @@ static void blkfront_remove(struct xenbus_device *dev)
 static int blkfront_resume(struct xenbus_device *dev)
 {
 	struct blkfront_info *info = dev_get_drvdata(&dev->dev);
+	unsigned int noio;
 	int err;
 
 	mutex_lock(&info->mutex);
@@ -745,7 +754,10 @@ static int blkfront_resume(struct xenbus_device *dev)
 	cancel_work_sync(&info->error_work);
 	blkfront_collect_inflight(info);
 	blkfront_rings_free(info);
+	/* the queue is quiesced: reclaim must not wait on this disk */
+	noio = memalloc_noio_save();
 	err = blkfront_talk_to_backend(info);
+	memalloc_noio_restore(noio);
 	mutex_unlock(&info->mutex);
 	return err;
 }

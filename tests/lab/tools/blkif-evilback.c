@@ -7,8 +7,8 @@
  * /dev/xen/evtchn, then responses written straight into the ring, correct
  * ones or not.
  *
- *	blkif-evilback [-f] [-d] [-s <sectors>] [-t <sector>] <domid> <devid>
- *		       <mode>
+ *	blkif-evilback [-f] [-d] [-s <sectors>] [-t <sector>] [-p] [-i <segs>]
+ *		       <domid> <devid> <mode>
  *
  * Start it before "xl block-attach": it waits for the toolstack to create
  * the backend directory, publishes a disk of <sectors> 512-byte sectors
@@ -29,6 +29,19 @@
  *			the right response for it, twice (the other request
  *			stays unanswered)
  *	dup-alone	the right response, twice, nothing else in flight
+ *	keep-mapped	the right response, but the read's pages stay mapped
+ *			for KEEP_MS after it, and a marker ("blkif-evilback
+ *			still mapped <n>") is written into the first sector
+ *			of each of them every 10 ms; then they are unmapped
+ *	scan		no misbehaviour; every data page of every read and
+ *			write and every indirect page is mapped in full and
+ *			checked: outside the segment each sector must be
+ *			zero or a sector this program wrote for a read
+ *			(the test writes only zeros), and an indirect page
+ *			must be zero past the last descriptor
+ *
+ * -p offers feature-persistent, -i feature-max-indirect-segments <segs>
+ * (indirect requests are then served too).
  *
  * These modes break no rule of the protocol and keep serving:
  *
@@ -57,6 +70,12 @@
  *	EVIL <mode> sector=<s> req-id=<id> rsp-id=<id> rsp-op=<op> rsp-prod=+<n>
  *	ANSWER op=<op> id=<id> status=<s>	(flush and discard answers)
  *	LATE op=<op> id=<id> sector=<s>		(requests taken after EVIL)
+ *	KEPT id=<id> sector=<s>			(keep-mapped: answered, still mapped)
+ *	RELEASED writes=<n>			(keep-mapped: unmapped after n markers)
+ *	DIRTY <data|indirect> op=<op> sector=<s> seg=<i> off=<byte> bytes=<text>
+ *					(scan: the first 8 dirty pages of each kind)
+ *	SCAN data=<pages> indirect=<pages> dirty=<pages> dirty-data=<pages>
+ *	     dirty-indirect=<pages>	(scan, before END; one line)
  *	CLOSING by=toolstack|frontend|gone|lifetime
  *	CLOSED frontend-state=<state>
  *	END requests=<n> answered=<n> late=<n> evil=<0|1>
@@ -94,6 +113,9 @@ typedef uint32_t grant_ref_t;
 #define LIFETIME_MS		900000
 #define XS_POLL_MS		300
 #define HOLD_MS			20000
+#define KEEP_MS			8000
+#define KEEP_EVERY_MS		10
+#define DIRTY_LINES		8
 
 
 enum mode {
@@ -105,6 +127,8 @@ enum mode {
 	MODE_RSP_PROD_ONE,
 	MODE_DUP,
 	MODE_DUP_ALONE,
+	MODE_KEEP_MAPPED,
+	MODE_SCAN,
 	MODE_FLUSH_ERROR,
 	MODE_NOTSUPP,
 	MODE_CLOSE_HELD,
@@ -120,11 +144,34 @@ static const char *const mode_names[] = {
 	[MODE_RSP_PROD_ONE] = "rsp-prod-one",
 	[MODE_DUP] = "dup",
 	[MODE_DUP_ALONE] = "dup-alone",
+	[MODE_KEEP_MAPPED] = "keep-mapped",
+	[MODE_SCAN] = "scan",
 	[MODE_FLUSH_ERROR] = "flush-error",
 	[MODE_NOTSUPP] = "notsupp",
 	[MODE_CLOSE_HELD] = "close-held",
 	[MODE_DRAIN_VIOLATE] = "drain-violate",
 };
+
+/* An indirect request as the x86_64 ABI lays it out. */
+struct req_ind {
+	uint8_t operation;
+	uint8_t indirect_op;
+	uint16_t nr_segments;
+	uint32_t pad1;
+	uint64_t id;
+	uint64_t sector;
+	uint16_t handle;
+	uint16_t pad2;
+	uint32_t indirect_grefs[MAX_INDIRECT_PAGES];
+	uint32_t pad3;
+} __packed;
+
+static_assert(offsetof(struct req_ind, id) == 8, "indirect id offset");
+static_assert(offsetof(struct req_ind, indirect_grefs) == 28,
+	      "indirect grefs offset");
+static_assert(sizeof(struct req_ind) <= SLOT_SIZE, "indirect size");
+
+#define MAX_SEGS	(MAX_INDIRECT_PAGES * SEGS_PER_INDIRECT_PAGE)
 
 #define OP_FLUSH_DISKCACHE	3
 #define OP_DISCARD		5
@@ -153,6 +200,12 @@ struct back {
 	struct req_rw held;
 	long held_since;
 	int stopped;		/* the ring is no longer served */
+	int persistent;		/* -p: feature-persistent offered */
+	unsigned int indirect;	/* -i: feature-max-indirect-segments */
+	unsigned long scan_data;	/* scan: data pages checked */
+	unsigned long scan_indirect;	/* scan: indirect pages checked */
+	unsigned long dirty;	/* scan: pages with bytes that must not be */
+	unsigned long dirty_data;	/* scan: of them data pages */
 	int offer_flush;	/* -f */
 	int offer_discard;	/* -d */
 	unsigned int flushes;	/* flushes answered */
@@ -231,9 +284,9 @@ static int wait_frontend(struct back *b, int want, int ms)
 /* Grant mappings and the event channel                                */
 /* ------------------------------------------------------------------ */
 
-/* Map @n grants of the frontend; the address, or NULL. */
-static void *map_grants(struct back *b, const uint32_t *grefs, unsigned int n,
-			uint64_t *index)
+/* Map @n grants of the frontend with @prot; the address, or NULL. */
+static void *map_grants_prot(struct back *b, const uint32_t *grefs,
+			     unsigned int n, uint64_t *index, int prot)
 {
 	struct ioctl_gntdev_map_grant_ref *op;
 	struct ioctl_gntdev_unmap_grant_ref unmap = { 0 };
@@ -257,8 +310,8 @@ static void *map_grants(struct back *b, const uint32_t *grefs, unsigned int n,
 	}
 	*index = op->index;
 	free(op);
-	p = mmap(NULL, (size_t)n * PAGE_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_SHARED, b->gfd, (off_t)*index);
+	p = mmap(NULL, (size_t)n * PAGE_SIZE, prot, MAP_SHARED, b->gfd,
+		 (off_t)*index);
 	if (p == MAP_FAILED) {
 		fprintf(stderr, "blkif-evilback: mmap of %u grants: %s\n", n,
 			strerror(errno));
@@ -268,6 +321,12 @@ static void *map_grants(struct back *b, const uint32_t *grefs, unsigned int n,
 		return NULL;
 	}
 	return p;
+}
+
+static void *map_grants(struct back *b, const uint32_t *grefs, unsigned int n,
+			uint64_t *index)
+{
+	return map_grants_prot(b, grefs, n, index, PROT_READ | PROT_WRITE);
 }
 
 /* Unmap what map_grants() mapped: the frontend can revoke them again. */
@@ -336,6 +395,13 @@ static void init_wait(struct back *b)
 	if (xs_run("xenstore-write %s/sectors %llu %s/info 0 %s/sector-size %u",
 		   b->be, b->sectors, b->be, b->be, SECTOR_SIZE))
 		fatal("writing the disk keys");
+	if (b->persistent &&
+	    xs_run("xenstore-write %s/feature-persistent 1", b->be))
+		fatal("writing feature-persistent");
+	if (b->indirect &&
+	    xs_run("xenstore-write %s/feature-max-indirect-segments %u",
+		   b->be, b->indirect))
+		fatal("writing feature-max-indirect-segments");
 	if (b->offer_flush &&
 	    xs_run("xenstore-write %s/feature-flush-cache 1", b->be))
 		fatal("writing feature-flush-cache");
@@ -443,37 +509,212 @@ static void push_responses(struct back *b, uint32_t extra)
 	notify(b);
 }
 
-/* Fill the sectors a read covers with the pattern; a status. */
-static int16_t serve_read(struct back *b, const struct req_rw *r)
+/* Write the pattern into the sectors segment @g covers of @page. */
+static void fill_read(uint8_t *page, const struct seg *g,
+		      unsigned long long *sector)
 {
-	uint32_t grefs[MAX_DIRECT_SEGS];
-	unsigned long long sector = r->sector;
-	unsigned int i, s;
+	unsigned int s;
+
+	for (s = g->first_sect; s <= g->last_sect; s++) {
+		char *sec = (char *)page + s * SECTOR_SIZE;
+
+		memset(sec, 0, SECTOR_SIZE);
+		snprintf(sec, SECTOR_SIZE, "blkif-evilback sector %llu\n",
+			 (*sector)++);
+	}
+}
+
+/* A sector as fill_read() leaves it: its line, then zeros. */
+static int sector_from_read(const uint8_t *sec)
+{
+	static const char head[] = "blkif-evilback sector ";
+	unsigned int i = sizeof(head) - 1;
+
+	if (memcmp(sec, head, i))
+		return 0;
+	while (i < SECTOR_SIZE && sec[i] >= '0' && sec[i] <= '9')
+		i++;
+	if (i == SECTOR_SIZE || sec[i++] != '\n')
+		return 0;
+	for (; i < SECTOR_SIZE; i++)
+		if (sec[i])
+			return 0;
+	return 1;
+}
+
+/* Offset of the first non-zero byte in [@from, @to) of @p, or @to. */
+static unsigned int first_set(const uint8_t *p, unsigned int from,
+			      unsigned int to)
+{
+	while (from < to && !p[from])
+		from++;
+	return from;
+}
+
+static void report_dirty(struct back *b, const char *kind, uint8_t op,
+			 uint64_t sector, unsigned int seg, const uint8_t *page,
+			 unsigned int off)
+{
+	unsigned long n;
+	char text[33];
+	unsigned int i;
+
+	b->dirty++;
+	if (!strcmp(kind, "data"))
+		b->dirty_data++;
+	n = !strcmp(kind, "data") ? b->dirty_data : b->dirty - b->dirty_data;
+	if (n > DIRTY_LINES)
+		return;
+	for (i = 0; i < 32 && off + i < PAGE_SIZE; i++)
+		text[i] = page[off + i] > ' ' && page[off + i] < 127 ?
+			  (char)page[off + i] : '.';
+	text[i] = '\0';
+	printf("DIRTY %s op=%u sector=%llu seg=%u off=%u bytes=%s\n", kind, op,
+	       (unsigned long long)sector, seg, off, text);
+}
+
+/* scan: outside the segment, only zeros or what a read put there. */
+static void scan_data_page(struct back *b, const uint8_t *page,
+			   const struct seg *g, uint8_t op, uint64_t sector,
+			   unsigned int i)
+{
+	unsigned int s, off;
+
+	b->scan_data++;
+	for (s = 0; s < SECTORS_PER_PAGE; s++) {
+		const uint8_t *sec = page + s * SECTOR_SIZE;
+
+		if (s >= g->first_sect && s <= g->last_sect)
+			continue;
+		off = first_set(page, s * SECTOR_SIZE, (s + 1) * SECTOR_SIZE);
+		if (off == (s + 1) * SECTOR_SIZE || sector_from_read(sec))
+			continue;
+		report_dirty(b, "data", op, sector, i, page, off);
+		return;
+	}
+}
+
+/* scan: an indirect page holds descriptors, then zeros. */
+static void scan_indirect(struct back *b, const uint8_t *p, unsigned int npages,
+			  unsigned int nseg, uint8_t op, uint64_t sector)
+{
+	unsigned int k, used, off;
+
+	for (k = 0; k < npages; k++) {
+		const uint8_t *page = p + (size_t)k * PAGE_SIZE;
+
+		b->scan_indirect++;
+		used = nseg - k * SEGS_PER_INDIRECT_PAGE;
+		if (used > SEGS_PER_INDIRECT_PAGE)
+			used = SEGS_PER_INDIRECT_PAGE;
+		off = first_set(page, used * sizeof(struct seg), PAGE_SIZE);
+		if (off < PAGE_SIZE)
+			report_dirty(b, "indirect", op, sector, k, page, off);
+	}
+}
+
+/* Serve the @nseg segments of a read or write; a status. */
+static int16_t serve_rw(struct back *b, uint8_t op, uint64_t sector,
+			const struct seg *segs, unsigned int nseg)
+{
+	static uint32_t grefs[MAX_SEGS];
+	unsigned long long next = sector;
+	int scan = b->mode == MODE_SCAN;
+	unsigned int i;
 	uint64_t index;
 	uint8_t *p;
 
-	if (!r->nr_segments || r->nr_segments > MAX_DIRECT_SEGS)
+	if (!nseg || nseg > MAX_SEGS)
 		return RSP_ERROR;
-	for (i = 0; i < r->nr_segments; i++) {
-		if (r->seg[i].first_sect > r->seg[i].last_sect ||
-		    r->seg[i].last_sect >= SECTORS_PER_PAGE)
+	for (i = 0; i < nseg; i++) {
+		if (segs[i].first_sect > segs[i].last_sect ||
+		    segs[i].last_sect >= SECTORS_PER_PAGE)
 			return RSP_ERROR;
-		grefs[i] = r->seg[i].gref;
+		grefs[i] = segs[i].gref;
 	}
-	p = map_grants(b, grefs, r->nr_segments, &index);
+	/* writes are dropped: their pages are only looked at by scan */
+	if (op == OP_WRITE && !scan)
+		return RSP_OKAY;
+	p = map_grants_prot(b, grefs, nseg, &index, op == OP_READ ?
+			    PROT_READ | PROT_WRITE : PROT_READ);
 	if (!p)
 		return RSP_ERROR;
-	for (i = 0; i < r->nr_segments; i++) {
-		for (s = r->seg[i].first_sect; s <= r->seg[i].last_sect; s++) {
-			char *sec = (char *)p + i * PAGE_SIZE + s * SECTOR_SIZE;
+	for (i = 0; i < nseg; i++) {
+		uint8_t *page = p + (size_t)i * PAGE_SIZE;
 
-			memset(sec, 0, SECTOR_SIZE);
-			snprintf(sec, SECTOR_SIZE, "blkif-evilback sector %llu\n",
-				 sector++);
-		}
+		if (scan)
+			scan_data_page(b, page, &segs[i], op, sector, i);
+		if (op == OP_READ)
+			fill_read(page, &segs[i], &next);
 	}
-	unmap_grants(b, p, r->nr_segments, index);
+	unmap_grants(b, p, nseg, index);
 	return RSP_OKAY;
+}
+
+/* An indirect read or write (offered with -i); a status. */
+static int16_t serve_indirect(struct back *b, const struct req_ind *r)
+{
+	static struct seg segs[MAX_SEGS];
+	uint32_t grefs[MAX_INDIRECT_PAGES];
+	unsigned int n = r->nr_segments, npages;
+	uint64_t index;
+	uint8_t *p;
+
+	if (!b->indirect || !n || n > b->indirect || n > MAX_SEGS ||
+	    (r->indirect_op != OP_READ && r->indirect_op != OP_WRITE))
+		return RSP_ERROR;
+	npages = (n + SEGS_PER_INDIRECT_PAGE - 1) / SEGS_PER_INDIRECT_PAGE;
+	memcpy(grefs, r->indirect_grefs, sizeof(grefs));
+	p = map_grants_prot(b, grefs, npages, &index, PROT_READ);
+	if (!p)
+		return RSP_ERROR;
+	memcpy(segs, p, n * sizeof(segs[0]));
+	if (b->mode == MODE_SCAN)
+		scan_indirect(b, p, npages, n, r->indirect_op, r->sector);
+	unmap_grants(b, p, npages, index);
+	return serve_rw(b, r->indirect_op, r->sector, segs, n);
+}
+
+/*
+ * keep-mapped: answer the read OKAY but keep its pages mapped, and keep
+ * writing into them, for KEEP_MS.
+ */
+static void keep_mapped(struct back *b, const struct req_rw *r)
+{
+	struct seg segs[MAX_DIRECT_SEGS];
+	uint32_t grefs[MAX_DIRECT_SEGS];
+	unsigned long long next = r->sector;
+	unsigned int i, n = r->nr_segments, writes = 0;
+	uint64_t index;
+	uint8_t *p;
+	long end;
+
+	memcpy(segs, r->seg, sizeof(segs));
+	for (i = 0; i < n && i < MAX_DIRECT_SEGS; i++)
+		grefs[i] = segs[i].gref;
+	p = n && n <= MAX_DIRECT_SEGS ? map_grants(b, grefs, n, &index) : NULL;
+	if (!p) {
+		put_response(b, r->id, r->operation, RSP_ERROR);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		fill_read(p + (size_t)i * PAGE_SIZE, &segs[i], &next);
+	put_response(b, r->id, r->operation, RSP_OKAY);
+	b->answered++;
+	push_responses(b, 0);
+	printf("KEPT id=%llu sector=%llu\n", (unsigned long long)r->id,
+	       (unsigned long long)r->sector);
+	end = now_ms() + KEEP_MS;
+	while (now_ms() < end) {
+		for (i = 0; i < n; i++)
+			snprintf((char *)p + (size_t)i * PAGE_SIZE +
+				 segs[i].first_sect * SECTOR_SIZE, SECTOR_SIZE,
+				 "blkif-evilback still mapped %u\n", writes);
+		writes++;
+		sleep_ms(KEEP_EVERY_MS);
+	}
+	unmap_grants(b, p, n, index);
+	printf("RELEASED writes=%u\n", writes);
 }
 
 /* Modes that hold the read of the trigger sector until the end. */
@@ -485,14 +726,23 @@ static int held_mode(const struct back *b)
 /* Answer @r correctly. */
 static void serve(struct back *b, const struct req_rw *r)
 {
+	struct seg segs[MAX_DIRECT_SEGS];
+	uint8_t op = r->operation;
+	struct req_ind ind;
 	int16_t status;
 
 	switch (r->operation) {
 	case OP_READ:
-		status = serve_read(b, r);
-		break;
 	case OP_WRITE:
-		status = RSP_OKAY;
+		memcpy(segs, r->seg, sizeof(segs));
+		status = r->nr_segments > MAX_DIRECT_SEGS ? RSP_ERROR :
+			 serve_rw(b, r->operation, r->sector, segs,
+				  r->nr_segments);
+		break;
+	case OP_INDIRECT:
+		memcpy(&ind, r, sizeof(ind));
+		status = serve_indirect(b, &ind);
+		op = ind.indirect_op;
 		break;
 	case OP_FLUSH_DISKCACHE:
 	case OP_DISCARD:
@@ -516,7 +766,7 @@ static void serve(struct back *b, const struct req_rw *r)
 		status = RSP_EOPNOTSUPP;
 		break;
 	}
-	put_response(b, r->id, r->operation, status);
+	put_response(b, r->id, op, status);
 	b->answered++;
 }
 
@@ -554,6 +804,9 @@ static void misbehave(struct back *b, const struct req_rw *r)
 		serve(b, r);
 		put_response(b, id, op, RSP_OKAY);
 		break;
+	case MODE_KEEP_MAPPED:
+		keep_mapped(b, r);
+		break;
 	default:
 		break;
 	}
@@ -570,7 +823,7 @@ static void misbehave(struct back *b, const struct req_rw *r)
 static int serving_mode(const struct back *b)
 {
 	return b->mode == MODE_FLUSH_ERROR || b->mode == MODE_NOTSUPP ||
-	       held_mode(b);
+	       b->mode == MODE_SCAN || held_mode(b);
 }
 
 /* Take every request on the ring. */
@@ -776,7 +1029,7 @@ static void print_usage(void)
 {
 	size_t i;
 
-	fprintf(stderr, "usage: blkif-evilback [-f] [-d] [-s <sectors>] [-t <sector>]");
+	fprintf(stderr, "usage: blkif-evilback [-f] [-d] [-s <sectors>] [-t <sector>] [-p] [-i <segs>]");
 	fprintf(stderr, " <domid> <devid> <mode>\nmodes:");
 	for (i = 0; i < ARRAY_SIZE(mode_names); i++)
 		fprintf(stderr, " %s", mode_names[i]);
@@ -796,7 +1049,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "fds:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "fds:t:pi:")) != -1) {
 		switch (opt) {
 		case 'f':
 			b.offer_flush = 1;
@@ -809,6 +1062,14 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			b.trigger = strtoull(optarg, NULL, 0);
+			break;
+		case 'p':
+			b.persistent = 1;
+			break;
+		case 'i':
+			b.indirect = (unsigned int)strtoul(optarg, NULL, 0);
+			if (b.indirect > MAX_SEGS)
+				b.indirect = MAX_SEGS;
 			break;
 		default:
 			print_usage();
@@ -830,6 +1091,10 @@ int main(int argc, char **argv)
 	init_wait(&b);
 	connect_frontend(&b);
 	run(&b);
+	if (b.mode == MODE_SCAN)
+		printf("SCAN data=%lu indirect=%lu dirty=%lu dirty-data=%lu dirty-indirect=%lu\n",
+		       b.scan_data, b.scan_indirect, b.dirty, b.dirty_data,
+		       b.dirty - b.dirty_data);
 	printf("END requests=%u answered=%u late=%u evil=%d\n", b.requests,
 	       b.answered, b.late, b.evil);
 	return 0;
