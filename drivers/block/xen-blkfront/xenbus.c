@@ -515,7 +515,10 @@ static void blkfront_backend_gone(struct blkfront_info *info)
 	WRITE_ONCE(info->connected, BLKFRONT_CLOSED);
 	if (info->gd)
 		blk_mark_disk_dead(info->gd);
-	blkfront_fail_inflight(info);
+	/* a request whose guest page is still mapped ends once it is not */
+	if (blkfront_fail_inflight(info))
+		schedule_delayed_work(&info->grant_wait_work,
+				      msecs_to_jiffies(BLKFRONT_HELD_RETRY_MS));
 	blkfront_unquiesce(info);
 	blkfront_resubmit_fail(info);
 	blkfront_kick_queues(info);
