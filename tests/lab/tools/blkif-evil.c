@@ -58,24 +58,6 @@ typedef uint16_t domid_t;	/* <xen/evtchn.h> uses it without defining it */
 #define RSP_WAIT_MS		10000
 #define STATE_WAIT_MS		30000
 
-struct req_indirect {
-	uint8_t operation;
-	uint8_t indirect_op;
-	uint16_t nr_segments;
-	uint32_t pad1;
-	uint64_t id;
-	uint64_t sector;
-	uint16_t handle;
-	uint16_t pad2;
-	uint32_t indirect_grefs[MAX_INDIRECT_PAGES];
-	uint32_t pad3;
-} __packed;
-
-static_assert(offsetof(struct req_indirect, handle) == 24, "indirect handle");
-static_assert(offsetof(struct req_indirect, indirect_grefs) == 28,
-	      "indirect grefs offset");
-static_assert(sizeof(struct req_indirect) <= SLOT_SIZE, "indirect size");
-
 struct evil {
 	unsigned int devid;
 	unsigned int backend_id;

@@ -152,24 +152,6 @@ static const char *const mode_names[] = {
 	[MODE_DRAIN_VIOLATE] = "drain-violate",
 };
 
-/* An indirect request as the x86_64 ABI lays it out. */
-struct req_ind {
-	uint8_t operation;
-	uint8_t indirect_op;
-	uint16_t nr_segments;
-	uint32_t pad1;
-	uint64_t id;
-	uint64_t sector;
-	uint16_t handle;
-	uint16_t pad2;
-	uint32_t indirect_grefs[MAX_INDIRECT_PAGES];
-	uint32_t pad3;
-} __packed;
-
-static_assert(offsetof(struct req_ind, id) == 8, "indirect id offset");
-static_assert(offsetof(struct req_ind, indirect_grefs) == 28,
-	      "indirect grefs offset");
-static_assert(sizeof(struct req_ind) <= SLOT_SIZE, "indirect size");
 
 #define MAX_SEGS	(MAX_INDIRECT_PAGES * SEGS_PER_INDIRECT_PAGE)
 
@@ -652,7 +634,7 @@ static int16_t serve_rw(struct back *b, uint8_t op, uint64_t sector,
 }
 
 /* An indirect read or write (offered with -i); a status. */
-static int16_t serve_indirect(struct back *b, const struct req_ind *r)
+static int16_t serve_indirect(struct back *b, const struct req_indirect *r)
 {
 	static struct seg segs[MAX_SEGS];
 	uint32_t grefs[MAX_INDIRECT_PAGES];
@@ -728,7 +710,7 @@ static void serve(struct back *b, const struct req_rw *r)
 {
 	struct seg segs[MAX_DIRECT_SEGS];
 	uint8_t op = r->operation;
-	struct req_ind ind;
+	struct req_indirect ind;
 	int16_t status;
 
 	switch (r->operation) {

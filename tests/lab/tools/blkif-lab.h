@@ -94,6 +94,26 @@ static_assert(offsetof(struct rsp, status) == 10, "response status offset");
 static_assert(offsetof(struct sring, slot) == 64, "ring header");
 static_assert(sizeof(struct sring) <= PAGE_SIZE, "ring fits a page");
 
+/* An indirect request as the x86_64 ABI lays it out. */
+struct req_indirect {
+	uint8_t operation;
+	uint8_t indirect_op;
+	uint16_t nr_segments;
+	uint32_t pad1;
+	uint64_t id;
+	uint64_t sector;
+	uint16_t handle;
+	uint16_t pad2;
+	uint32_t indirect_grefs[MAX_INDIRECT_PAGES];
+	uint32_t pad3;
+} __packed;
+
+static_assert(offsetof(struct req_indirect, id) == 8, "indirect id offset");
+static_assert(offsetof(struct req_indirect, handle) == 24, "indirect handle");
+static_assert(offsetof(struct req_indirect, indirect_grefs) == 28,
+	      "indirect grefs offset");
+static_assert(sizeof(struct req_indirect) <= SLOT_SIZE, "indirect size");
+
 static inline void die(const char *what)
 {
 	fprintf(stderr, LAB_PROG ": %s: %s\n", what, strerror(errno));
