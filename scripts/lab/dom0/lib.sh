@@ -122,6 +122,15 @@ back_reload() {
 
 guest_domid() { xl domid $DOMU 2>/dev/null; }
 guest_running() { [ -n "$(guest_domid)" ]; }
+# guest_alive: the guest recorded in $LAB_RUN/domid still exists.  It asks
+# XenStore, not xl: g polls it ten times a second, and every xl command
+# costs dom0 a good part of a second under TCG.  A destroyed domain's
+# directory goes with it, and domids are not reused within a boot.
+guest_alive() {
+	local d
+	d=$(cat $LAB_RUN/domid 2>/dev/null)
+	[ -n "$d" ] && [ "$(xenstore-read /local/domain/$d/name 2>/dev/null)" = "$DOMU" ]
+}
 
 # guest_start [ours|upstream] [params...]: start the guest with that
 # frontend (default: the one in force, with its parameters) and wait for
@@ -159,7 +168,7 @@ CFG
 	while [ "$(xenstore-read /local/domain/$d/data/agent 2>/dev/null)" != ready ]; do
 		sleep 0.2
 		i=$((i + 1))
-		if [ $i -gt 900 ] || ! guest_running; then
+		if [ $i -gt 900 ] || ! guest_alive; then
 			tail -n 30 $GUEST_LOG
 			fail "guest agent did not come up"
 			return 1
@@ -168,7 +177,7 @@ CFG
 	note "guest $DOMU (domid $d, front=$front $*) up after $(echo "$(up) $t0" | awk '{print $1-$2}') s"
 }
 
-guest_ensure() { guest_running || guest_start; }
+guest_ensure() { guest_alive || guest_start; }
 
 guest_stop() {
 	guest_running || return 0
@@ -197,7 +206,7 @@ g() {
 		[ "${rc%% *}" = "$seq" ] && break
 		sleep 0.1
 		i=$((i + 1))
-		if [ $i -gt $((G_TIMEOUT * 10)) ] || ! guest_running; then
+		if [ $i -gt $((G_TIMEOUT * 10)) ] || ! guest_alive; then
 			echo "g: no answer from the guest to: $*"
 			return 1
 		fi
