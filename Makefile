@@ -8,6 +8,8 @@
 #   make lab                boot Xen in QEMU and run the default workload
 #   make check              static checks + unit tests + lab scenarios
 #   make bench              ours against upstream, in one boot
+#   make debug-kernel       build the lab's debug kernel (cached)
+#   make check-debug        our pair on the debug kernel (lockdep, kmemleak, ...)
 #
 # Sources are mirrored as symlinks into build/<headers-name>/ so that the
 # objects of different kernels never mix (see scripts/mkbuildtree.sh).
@@ -17,7 +19,8 @@ KDIR ?= $(shell scripts/kdir.sh $(KVER))
 BUILD := build/$(notdir $(KDIR))
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR)/$(BUILD)
 
-.PHONY: all modules clean setup w1 sparse checkpatch static unit lab check bench
+.PHONY: all modules clean setup w1 sparse checkpatch static unit lab check bench \
+	debug-kernel check-debug
 
 all: modules
 
@@ -54,3 +57,10 @@ check:
 
 bench:
 	scripts/lab/bench.sh
+
+# the lab's debug kernel (KVER=6.12-debug) and the checks on it
+debug-kernel:
+	scripts/lab/debug-kernel.sh
+
+check-debug:
+	scripts/check-debug.sh

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the initramfs images of one lab boot for kernel series $1 (6.1|6.12).
+# Build the initramfs images of one lab boot for kernel series $1 (6.1|6.12,
+# or 6.12-debug: the lab's debug kernel, scripts/lab/debug-kernel.sh).
 #
 #   base images (cached, rebuilt when their inputs change): busybox, the Xen
 #   toolstack, fio, the distro's modules, the guest kernel
@@ -12,8 +13,8 @@
 # and travels inside dom0's image.  Prints the path of the dom0 initrd.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-S=${1:?usage: build-images.sh 6.1|6.12 <outdir>}
-OUT=${2:?usage: build-images.sh 6.1|6.12 <outdir>}
+S=${1:?usage: build-images.sh 6.1|6.12|6.12-debug <outdir>}
+OUT=${2:?usage: build-images.sh 6.1|6.12|6.12-debug <outdir>}
 V=$(lab_kver_of "$S")
 K=$LAB_CACHE/k-$S
 XS=$LAB_CACHE/xen
@@ -104,6 +105,11 @@ modlists() {
 }
 
 guest_vmlinux() { # the guest kernel as a gzip'd ELF: xl decompresses gzip fastest
+	# the debug kernel (debug-kernel.sh) comes with its ELF
+	if [ -f "$K/boot/vmlinux-$V" ]; then
+		gzip -1 -c "$K/boot/vmlinux-$V"
+		return
+	fi
 	python3 - "$K/boot/vmlinuz-$V" <<'PY' | gzip -1
 import lzma, subprocess, sys
 d = open(sys.argv[1], 'rb').read()
@@ -172,10 +178,13 @@ fi
 
 # ---- overlay: our modules, lab scripts, scenarios ----
 KDIR=$("$LAB_SRC/scripts/kdir.sh" "$S")
-[ "$(basename "$KDIR")" = "linux-headers-$V" ] ||
-	lab_die "headers $KDIR do not match the lab kernel $V: run 'make setup'"
+case "$S" in
+*-debug) ;; # the tree the kernel was built in, named by its cache key
+*) [ "$(basename "$KDIR")" = "linux-headers-$V" ] ||
+	lab_die "headers $KDIR do not match the lab kernel $V: run 'make setup'" ;;
+esac
 make -s -C "$LAB_SRC" KDIR="$KDIR" modules >/dev/null
-MB=$LAB_SRC/build/linux-headers-$V/drivers/block
+MB=$LAB_SRC/build/$(basename "$KDIR")/drivers/block
 O=$OUT/overlay; rm -rf "$O"; mkdir -p "$O"
 # guest overlay
 mkdir -p "$O/u/lib/modules/ours" "$O/u/lab"
@@ -183,6 +192,8 @@ cp "$MB/xen-blkfront/xen-blkfront.ko" "$O/u/lib/modules/ours/"
 cp "$LAB_SRC/scripts/lab/guest/init.sh" "$O/u/init"
 chmod 755 "$O/u/init"
 cp -r "$LAB_SRC/scripts/lab/guest/." "$O/u/lab/"
+# the debug kernel's report reader, in both domains
+cp "$LAB_SRC/scripts/lab/debug/lab-debug-reports" "$O/u/lab/"
 # the hand-played frontend of back-hostile-frontend.sh
 gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-evil" \
 	"$LAB_SRC/tests/lab/tools/blkif-evil.c"
@@ -198,6 +209,7 @@ cp "$MB/xen-blkfront/xen-blkfront.ko" "$D/lib/modules/ours/"
 cp "$LAB_SRC/scripts/lab/dom0/init.sh" "$D/init"
 chmod 755 "$D/init"
 cp -r "$LAB_SRC/scripts/lab/dom0/." "$D/lab/"
+cp "$LAB_SRC/scripts/lab/debug/lab-debug-reports" "$D/lab/"
 # the hand-played backend of front-hostile-backend.sh
 gcc -static -O2 -Wall -Wextra -Werror -o "$D/lab/blkif-evilback" \
 	"$LAB_SRC/tests/lab/tools/blkif-evilback.c"
