@@ -14,6 +14,7 @@
 #   kdebug-<srcver>-<hash>/stage/boot/{vmlinuz,vmlinux}-<release>
 #   kdebug-<srcver>-<hash>/stage/lib/modules/<release>/   installed modules
 #   kdebug-ccache/                      the compiler cache, shared by all keys
+#                                       (DEBUG_KERNEL_CCACHE=<dir> elsewhere)
 # and, for the lab scripts, the kernel series "6.12-debug" in the layout
 # setup.sh gives the distro kernels: k-6.12-debug (-> stage),
 # k-6.12-debug.stamp, kver-6.12-debug, kdir-6.12-debug (-> the tree).
@@ -34,7 +35,7 @@ hash=$( { echo "recipe $RECIPE"; cat "$FRAGS"/*.config "$FRAGS"/*.patch; } | sha
 D=$LAB_CACHE/kdebug-$srcver-$hash
 TREE=$D/linux-$srcver-debug-$hash
 STAGE=$D/stage
-export CCACHE_DIR=$LAB_CACHE/kdebug-ccache
+export CCACHE_DIR=${DEBUG_KERNEL_CCACHE:-$LAB_CACHE/kdebug-ccache}
 
 publish() { # the series 6.12-debug for build-images.sh, boot.sh, kdir.sh
 	local rel

@@ -79,6 +79,10 @@ lab_modprobe() {
 	local name=$1 files f m
 	shift
 	files=$(sed -n "s|^$name: ||p" /lib/modules/order)
+	# built in (no file): /sys/module has it only when it has parameters
+	if [ -z "$files" ] && grep -q "^$name: *$" /lib/modules/order; then
+		return 0
+	fi
 	[ -n "$files" ] || { mod_loaded "$name" && return 0; echo "lab_modprobe: $name unknown"; return 1; }
 	for f in $files; do
 		m=$(basename "$f" .ko)
