@@ -192,8 +192,8 @@ cp "$MB/xen-blkfront/xen-blkfront.ko" "$O/u/lib/modules/ours/"
 cp "$LAB_SRC/scripts/lab/guest/init.sh" "$O/u/init"
 chmod 755 "$O/u/init"
 cp -r "$LAB_SRC/scripts/lab/guest/." "$O/u/lab/"
-# the debug kernel's report reader, in both domains
-cp "$LAB_SRC/scripts/lab/debug/lab-debug-reports" "$O/u/lab/"
+# the debug kernel's tools (report reader, fault injection), in both domains
+cp "$LAB_SRC"/scripts/lab/debug/lab-* "$O/u/lab/"
 # the hand-played frontend of back-hostile-frontend.sh
 gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-evil" \
 	"$LAB_SRC/tests/lab/tools/blkif-evil.c"
@@ -209,7 +209,7 @@ cp "$MB/xen-blkfront/xen-blkfront.ko" "$D/lib/modules/ours/"
 cp "$LAB_SRC/scripts/lab/dom0/init.sh" "$D/init"
 chmod 755 "$D/init"
 cp -r "$LAB_SRC/scripts/lab/dom0/." "$D/lab/"
-cp "$LAB_SRC/scripts/lab/debug/lab-debug-reports" "$D/lab/"
+cp "$LAB_SRC"/scripts/lab/debug/lab-* "$D/lab/"
 # the hand-played backend of front-hostile-backend.sh
 gcc -static -O2 -Wall -Wextra -Werror -o "$D/lab/blkif-evilback" \
 	"$LAB_SRC/tests/lab/tools/blkif-evilback.c"

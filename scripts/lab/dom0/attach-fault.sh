@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0
+# attach_fault_rounds, for the fault-injection scenarios of the debug
+# kernel (sourced after lib.sh).  Each round arms one allocation failure in
+# one of our modules (lab-fault, in the domain that runs the module), a
+# little later in the attach than the round before, attaches a disk and
+# judges:
+#   connected  the disk came up anyway: verified I/O must work on it
+#   failed     the disk did not connect: a fault fired, and the failure was
+#              reported (the module's XenStore error node, a state of
+#              Closing/Closed, or xl block-attach failing)
+#   hung       neither within 60 s: a failure
+# then detaches, and checks that the next connection, without the fault,
+# attaches and serves verified I/O.  Rounds end when the fault no longer
+# fires (every allocation of the attach came before it).
+#
+# attach_fault_rounds <dom0|guest> <module> <backing device>
+# sets AF_ROUNDS and AF_FAILED (rounds, rounds whose attach failed).
+
+af_lab_fault() { # where args...: lab-fault in dom0 or in the guest
+	local where=$1
+	shift
+	if [ "$where" = dom0 ]; then
+		/lab/lab-fault "$@"
+	else
+		g "lab-fault $*"
+	fi
+}
+
+af_outcome() { # vdev errnode errnode2: connected, failed or hung
+	local i=0 st fst
+	while [ $i -lt 120 ]; do
+		if g "[ -b /dev/$1 ]" >/dev/null; then echo connected; return; fi
+		xenstore-exists "$2" 2>/dev/null && { echo failed; return; }
+		xenstore-exists "$3" 2>/dev/null && { echo failed; return; }
+		st=$(xs_back "$1" state)
+		fst=$(xs_front "$1" state)
+		case "$st/$fst" in 5/*|6/*|*/5|*/6) echo failed; return ;; esac
+		sleep 0.5
+		i=$((i + 1))
+	done
+	echo hung
+}
+
+af_cleanup() { # vdev errnodes...: the disk gone from both ends, error nodes removed
+	local v=$1 i=0 e
+	shift
+	xl block-detach $DOMU $v >/dev/null 2>&1 || xl block-detach -f $DOMU $v >/dev/null 2>&1
+	while xenstore-exists "$(bk_path $v)" 2>/dev/null && [ $i -lt 120 ]; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+	xenstore-exists "$(bk_path $v)" 2>/dev/null && fail "backend of $v still in XenStore"
+	for e in "$@"; do xenstore-rm "$e" 2>/dev/null; done
+	g "i=0; while [ -b /dev/$v ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i+1)); done; [ ! -b /dev/$v ]" >/dev/null ||
+		fail "/dev/$v still present in the guest"
+}
+
+attach_fault_rounds() {
+	local where=$1 mod=$2 dev=$3 v=xvdb domid devid eback efront space xlrc outcome fired
+	guest_ensure || return 1
+	domid=$(cat $LAB_RUN/domid)
+	devid=$(vdev_devid $v)
+	eback=/local/domain/0/error/backend/vbd/$domid/$devid/error
+	efront=/local/domain/$domid/error/device/vbd/$devid/error
+	AF_ROUNDS=0
+	AF_FAILED=0
+	for space in 0 64 256 1024 4096 16384 65536 262144; do
+		AF_ROUNDS=$((AF_ROUNDS + 1))
+		af_lab_fault $where arm failslab $mod $space 1 || { fail "arm failslab in $where"; return 1; }
+		xl block-attach $DOMU "format=raw,vdev=$v,access=w,script=lab-block,target=$dev" \
+			> /tmp/xl-attach.log 2>&1
+		xlrc=$?
+		outcome=$(af_outcome $v $eback $efront)
+		fired=no
+		af_lab_fault $where fired failslab && fired=yes
+		af_lab_fault $where disarm failslab
+		note "space=$space: fault fired=$fired, xl block-attach rc=$xlrc, outcome=$outcome" \
+			"($(xenstore-read $eback 2>/dev/null)$(xenstore-read $efront 2>/dev/null))"
+		case "$outcome" in
+		hung)
+			fail "space=$space: the attach neither connected nor reported an error in 60 s"
+			cat /tmp/xl-attach.log
+			xenstore-ls "$(bk_path $v)" 2>/dev/null | head -n 20 ;;
+		connected)
+			fio_verify $v --rw=randwrite --bs=4k --iodepth=8 --size=2M >/dev/null ||
+				fail "space=$space: verified I/O on a connection that survived the fault" ;;
+		failed)
+			AF_FAILED=$((AF_FAILED + 1))
+			[ "$fired" = yes ] || fail "space=$space: the attach failed without an injected fault"
+			{ xenstore-exists $eback 2>/dev/null || xenstore-exists $efront 2>/dev/null ||
+			  [ "$(xs_back $v state)" = 5 ] || [ "$(xs_back $v state)" = 6 ] || [ $xlrc -ne 0 ]; } ||
+				fail "space=$space: the attach failed and nobody was told" ;;
+		esac
+		af_cleanup $v $eback $efront
+		if attach "$dev" $v w; then
+			fio_verify $v --rw=randwrite --bs=4k --iodepth=8 --size=2M >/dev/null ||
+				fail "space=$space: verified I/O on the connection after the fault"
+			detach $v
+		else
+			fail "space=$space: the disk does not attach once the fault is gone"
+			af_cleanup $v $eback $efront
+		fi
+		[ "$fired" = yes ] || break
+	done
+}
