@@ -43,7 +43,11 @@ check_eq "guest: reports naming xen-blkfront/xen-blkback" \
 
 # ---- dom0: our backend loaded, no guest left to serve ----
 guest_stop
-sleep 3
+i=0
+while ls /sys/bus/xen-backend/devices 2>/dev/null | grep -q vbd && [ $i -lt 60 ]; do
+	sleep 0.5
+	i=$((i + 1))
+done
 check "dom0: no backend device left" sh -c '! ls /sys/bus/xen-backend/devices 2>/dev/null | grep -q vbd'
 grep debug_locks /proc/lockdep_stats
 check_eq "dom0: lockdep still on (debug_locks)" \
