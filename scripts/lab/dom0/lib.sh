@@ -204,10 +204,14 @@ g() {
 	echo $seq > $LAB_RUN/seq
 	xenstore-write -R -- /local/domain/$d/data/cmd "$seq $*"
 	read -r t0 n < /proc/uptime
+	i=0
 	while :; do
+		sleep 0.05
 		rc=$(xenstore-read /local/domain/$d/data/rc 2>/dev/null)
 		[ "${rc%% *}" = "$seq" ] && break
-		sleep 0.1
+		# whether the guest still lives: every 20th poll
+		i=$((i + 1))
+		[ $((i % 20)) -ne 0 ] && continue
 		read -r now n < /proc/uptime
 		if [ $((${now%.*} - ${t0%.*})) -ge "$G_TIMEOUT" ] || ! guest_alive; then
 			echo "g: no answer from the guest to: $*"
