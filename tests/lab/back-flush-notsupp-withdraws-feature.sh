@@ -36,8 +36,12 @@ nf_stat() {
 	dmsetup status "$1" | sed -n "s/.* $2=\([0-9]*\).*/\1/p"
 }
 
-# g_wc: the guest's queue/write_cache of the disk
-g_wc() { g "cat /sys/block/$v/queue/write_cache"; }
+# g_state [<write cache>]: in one round trip to the guest, three lines: the
+# disk's queue/write_cache (after waiting up to 5 s for the value given),
+# the kernel release, and how many times the frontend logged a refused flush
+g_state() {
+	g "i=0; while [ \"\$(cat /sys/block/$v/queue/write_cache)\" != '${1:-}' ] && [ -n '${1:-}' ] && [ \$i -lt 20 ]; do sleep 0.25; i=\$((i+1)); done; cat /sys/block/$v/queue/write_cache; uname -r; dmesg | grep -c 'blkfront: $v: flush op failed'"
+}
 
 check "dm-mod loaded" lab_modprobe dm-mod
 check "dm-lab-noflush loaded" insmod $KO
@@ -51,11 +55,11 @@ check_eq "$dev: dom0 sees a write cache" \
 if attach "$dev" $v w; then
 	summary "negotiated: $(negotiated $v)"
 	check_eq "$v: feature-flush-cache offered" "$(xs_back $v feature-flush-cache)" 1
-	check_eq "$v: the guest sees a write cache" "$(g_wc)" "write back"
-	kver=$(g 'uname -r')
+	st=$(g_state)
+	check_eq "$v: the guest sees a write cache" "$(echo "$st" | sed -n 1p)" "write back"
+	kver=$(echo "$st" | sed -n 2p)
+	glog0=$(echo "$st" | sed -n 3p)
 	front=$(cat $LAB_RUN/front)
-	gmsg="blkfront: $v: flush op failed"
-	glog0=$(g "dmesg | grep -c '$gmsg'")
 	f0=$(bk_stat $v f_req)
 	e0=$(bk_stat $v err_io)
 	u0=$(bk_stat $v err_unsupported)
@@ -92,22 +96,14 @@ if attach "$dev" $v w; then
 	check_eq "$v: nothing in flight" "$(bk_stat $v inflight)" 0
 
 	# the guest took the refusal: no more flushes, fsync still succeeds
-	if [ "$front" = upstream ]; then
+	wc="write through"
+	[ "$front" = upstream ] && case "$kver" in 6.1.*) ;; *) wc="write back" ;; esac
+	st=$(g_state "$wc")
+	check_eq "$v: the guest's write cache ($front frontend, $kver)" \
+		"$(echo "$st" | sed -n 1p)" "$wc"
+	[ "$front" = upstream ] &&
 		check_eq "$v: the guest logged the refused flush" \
-			"$(($(g "dmesg | grep -c '$gmsg'") - glog0))" 1
-		case "$kver" in
-		6.1.*) wc="write through" ;;
-		*) wc="write back" ;;
-		esac
-	else
-		wc="write through"
-	fi
-	i=0
-	while [ "$(g_wc)" != "$wc" ] && [ $i -lt 20 ]; do
-		sleep 0.25
-		i=$((i + 1))
-	done
-	check_eq "$v: the guest's write cache ($front frontend, $kver)" "$(g_wc)" "$wc"
+			"$(($(echo "$st" | sed -n 3p) - glog0))" 1
 	check "$v: a second write and fsync succeed" \
 		g "dd if=/dev/zero of=/dev/$v bs=64k count=1 seek=1 oflag=direct conv=fsync 2>/dev/null"
 	check_eq "$v: ... and send no flush" "$(($(bk_stat $v f_req) - f0))" 1
