@@ -10,12 +10,14 @@ SERIES=${SERIES:-"6.1 6.12"}
 CACHE=${XEN_BLK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-blk}
 
 sources() {
-	git ls-files -co --exclude-standard -- ${CHECK_PATHS:-drivers include} 2>/dev/null | grep -E '\.[ch]$' ||
-		find ${CHECK_PATHS:-drivers include} -name '*.[ch]'
+	git ls-files -co --exclude-standard -- ${CHECK_PATHS:-drivers include tests/lab/tools/kmod} 2>/dev/null |
+		grep -E '\.[ch]$' ||
+		find ${CHECK_PATHS:-drivers include tests/lab/tools/kmod} -name '*.[ch]'
 }
 
-# Build every series in a scratch tree of its own; $1 names the tree, the rest
-# are extra kbuild arguments.  Prints the compiler/checker output.
+# Build every series in a scratch tree of its own, the drivers and the lab's
+# test modules (tests/lab/tools/kmod); $1 names the tree, the rest are extra
+# kbuild arguments.  Prints the compiler/checker output.
 build_all() {
 	local tag=$1; shift
 	local s kdir out rc=0
@@ -26,6 +28,7 @@ build_all() {
 		scripts/mkbuildtree.sh . "$out"
 		echo "== $tag $s ($kdir)"
 		make -s -C "$kdir" M="$PWD/$out" "$@" modules 2>&1 || rc=1
+		make -s -C tests/lab/tools/kmod KDIR="$kdir" OUT="$PWD/$out/lab-kmod" "$@" 2>&1 || rc=1
 	done
 	return $rc
 }

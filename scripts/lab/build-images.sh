@@ -5,8 +5,9 @@
 #
 #   base images (cached, rebuilt when their inputs change): busybox, the Xen
 #   toolstack, fio, the distro's modules, the guest kernel
-#   overlay (every run): our modules for this kernel, the lab scripts and the
-#   scenarios under tests/lab
+#   overlay (every run): our modules for this kernel, the lab's test-only
+#   modules (tests/lab/tools/kmod), the lab scripts and the scenarios under
+#   tests/lab
 #
 # The dom0 initrd is base + overlay, two gzip'd cpio archives back to back
 # (the kernel unpacks them in turn); the guest's initrd is built the same way
@@ -185,6 +186,9 @@ case "$S" in
 esac
 make -s -C "$LAB_SRC" KDIR="$KDIR" modules >/dev/null
 MB=$LAB_SRC/build/$(basename "$KDIR")/drivers/block
+# the lab's test-only modules (dm-lab-noflush), W=1 with warnings as errors
+KM=$LAB_SRC/build/lab-kmod-$(basename "$KDIR")
+make -s -C "$LAB_SRC/tests/lab/tools/kmod" KDIR="$KDIR" OUT="$KM" >/dev/null
 O=$OUT/overlay; rm -rf "$O"; mkdir -p "$O"
 # guest overlay
 mkdir -p "$O/u/lib/modules/ours" "$O/u/lab"
@@ -206,6 +210,8 @@ D=$O/d
 mkdir -p "$D/lib/modules/ours" "$D/lab" "$D/tests" "$D/guest" "$D/etc/xen/scripts"
 cp "$MB/xen-blkback/xen-blkback.ko" "$D/lib/modules/ours/"
 cp "$MB/xen-blkfront/xen-blkfront.ko" "$D/lib/modules/ours/"
+mkdir -p "$D/lib/modules/lab"
+cp "$KM"/*.ko "$D/lib/modules/lab/"
 cp "$LAB_SRC/scripts/lab/dom0/init.sh" "$D/init"
 chmod 755 "$D/init"
 cp -r "$LAB_SRC/scripts/lab/dom0/." "$D/lab/"

@@ -99,19 +99,7 @@ stopped_lines() {
 }
 
 # ---- the guest becomes the hostile frontend ----
-check "xen-blkfront unloaded in the guest" \
-	g '[ ! -d /sys/module/xen_blkfront ] || rmmod xen_blkfront'
-check "xen-evtchn and xen-gntalloc in the guest" g '
-	for m in xen-evtchn xen-gntalloc; do
-		for f in $(sed -n "s|^$m: ||p" /lib/modules/order); do
-			[ -d /sys/module/$(basename $f .ko | tr - _) ] || insmod $f || exit 1
-		done
-	done
-	i=0
-	while ! { [ -c /dev/xen/evtchn ] && [ -c /dev/xen/gntalloc ]; } && [ $i -lt 50 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-	[ -c /dev/xen/evtchn ] && [ -c /dev/xen/gntalloc ]'
+guest_hand_frontend
 domid=$(cat $LAB_RUN/domid)
 
 # ---- every malformed request on a writable disk ----

@@ -43,19 +43,7 @@ printf '%s' "$MARK" | dd of="$lo" bs=512 seek=2048 conv=notrunc 2>/dev/null
 sync
 
 # ---- the guest becomes a frontend by hand (blkif-evil) ----
-check "xen-blkfront unloaded in the guest" \
-	g '[ ! -d /sys/module/xen_blkfront ] || rmmod xen_blkfront'
-check "xen-evtchn and xen-gntalloc in the guest" g '
-	for m in xen-evtchn xen-gntalloc; do
-		for f in $(sed -n "s|^$m: ||p" /lib/modules/order); do
-			[ -d /sys/module/$(basename $f .ko | tr - _) ] || insmod $f || exit 1
-		done
-	done
-	i=0
-	while ! { [ -c /dev/xen/evtchn ] && [ -c /dev/xen/gntalloc ]; } && [ $i -lt 50 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-	[ -c /dev/xen/evtchn ] && [ -c /dev/xen/gntalloc ]'
+guest_hand_frontend
 xl block-attach $DOMU "format=raw,vdev=xvdb,access=w,script=lab-block,target=$dev" ||
 	{ fail "xl block-attach $dev as xvdb"; exit 1; }
 

@@ -45,6 +45,38 @@ static int blkback_write_uint(struct blkback_dev *be,
 	return err;
 }
 
+/* A blkback_transact() body's answer: end the transaction, write nothing. */
+#define BLKBACK_XS_SKIP 1
+
+/*
+ * Run @body inside one XenStore transaction, from the start again for as
+ * long as XenStore answers the commit with -EAGAIN (another writer came
+ * in between).  @body returns 0 to commit, BLKBACK_XS_SKIP to end without
+ * writing, or a negative errno, which aborts and is returned.
+ */
+static int blkback_transact(struct blkback_dev *be,
+			    int (*body)(struct blkback_dev *be,
+					struct xenbus_transaction xbt,
+					void *arg),
+			    void *arg)
+{
+	struct xenbus_transaction xbt;
+	int err;
+
+	do {
+		err = xenbus_transaction_start(&xbt);
+		if (err)
+			return err;
+		err = body(be, xbt, arg);
+		if (err) {
+			xenbus_transaction_end(xbt, 1);
+			return err == BLKBACK_XS_SKIP ? 0 : err;
+		}
+		err = xenbus_transaction_end(xbt, 0);
+	} while (err == -EAGAIN);
+	return err;
+}
+
 /*
  * Offer what the module parameters allow now.  The values are latched: the
  * connection is negotiated against what the frontend was told, even if a
@@ -78,20 +110,14 @@ static void blkback_write_offer(struct blkback_dev *be)
 			   be->offer_persistent);
 }
 
-/* What the device can do, once it is open. */
-static void blkback_write_device_features(struct blkback_dev *be)
+static int blkback_device_features_body(struct blkback_dev *be,
+					struct xenbus_transaction xbt,
+					void *arg)
 {
 	struct block_device *bdev = be->bdev.bdev;
-	struct xenbus_transaction xbt;
 	bool flush = be->flush && !be->readonly;
-	int err;
 
-again:
-	err = xenbus_transaction_start(&xbt);
-	if (err) {
-		dev_warn(&be->xdev->dev, "starting transaction (%d)\n", err);
-		return;
-	}
+	/* a key that cannot be written is logged and left out */
 	blkback_write_uint(be, xbt, BLKIF_KEY_FEATURE_FLUSH_CACHE, flush);
 	blkback_write_uint(be, xbt, BLKIF_KEY_FEATURE_BARRIER, flush);
 	if (be->discard) {
@@ -103,11 +129,34 @@ again:
 				   be->discard_secure);
 	}
 	blkback_write_uint(be, xbt, BLKIF_KEY_FEATURE_DISCARD, be->discard);
-	err = xenbus_transaction_end(xbt, 0);
-	if (err == -EAGAIN)
-		goto again;
+	return 0;
+}
+
+/* What the device can do, once it is open. */
+static void blkback_write_device_features(struct blkback_dev *be)
+{
+	int err = blkback_transact(be, blkback_device_features_body, NULL);
+
 	if (err)
-		dev_warn(&be->xdev->dev, "ending transaction (%d)\n", err);
+		dev_warn(&be->xdev->dev, "writing the device's features failed (%d)\n",
+			 err);
+}
+
+static int blkback_withdraw_body(struct blkback_dev *be,
+				 struct xenbus_transaction xbt, void *arg)
+{
+	unsigned long gone = *(unsigned long *)arg;
+	unsigned int state;
+	int err = 0;
+
+	/* the device's directory is gone: nothing to withdraw from */
+	if (xenbus_scanf(xbt, be->xdev->nodename, "state", "%u", &state) != 1)
+		return BLKBACK_XS_SKIP;
+	if (gone & BIT(BLKBACK_FEATURE_FLUSH))
+		err = blkback_write_uint(be, xbt, BLKIF_KEY_FEATURE_FLUSH_CACHE, 0);
+	if (!err && (gone & BIT(BLKBACK_FEATURE_BARRIER)))
+		err = blkback_write_uint(be, xbt, BLKIF_KEY_FEATURE_BARRIER, 0);
+	return err;
 }
 
 /* Write the withdrawn features as 0, unless the device is gone. */
@@ -116,33 +165,11 @@ static void blkback_withdraw_work(struct work_struct *work)
 	struct blkback_dev *be = container_of(work, struct blkback_dev,
 					      withdraw_work);
 	unsigned long gone = READ_ONCE(be->withdrawn);
-	struct xenbus_transaction xbt;
-	unsigned int state;
-	int err;
+	int err = blkback_transact(be, blkback_withdraw_body, &gone);
 
-again:
-	err = xenbus_transaction_start(&xbt);
 	if (err)
-		goto fail;
-	if (xenbus_scanf(xbt, be->xdev->nodename, "state", "%u", &state) != 1) {
-		xenbus_transaction_end(xbt, 1);
-		return;
-	}
-	if (gone & BIT(BLKBACK_FEATURE_FLUSH))
-		err = blkback_write_uint(be, xbt, BLKIF_KEY_FEATURE_FLUSH_CACHE, 0);
-	if (!err && (gone & BIT(BLKBACK_FEATURE_BARRIER)))
-		err = blkback_write_uint(be, xbt, BLKIF_KEY_FEATURE_BARRIER, 0);
-	if (err) {
-		xenbus_transaction_end(xbt, 1);
-		goto fail;
-	}
-	err = xenbus_transaction_end(xbt, 0);
-	if (err == -EAGAIN)
-		goto again;
-	if (!err)
-		return;
-fail:
-	dev_warn(&be->xdev->dev, "withdrawing features failed (%d)\n", err);
+		dev_warn(&be->xdev->dev, "withdrawing features failed (%d)\n",
+			 err);
 }
 
 /**
@@ -444,6 +471,8 @@ static void blkback_conn_put(struct blkback_conn *conn)
 	kfree(conn);
 	if (held)
 		dev_info(&xdev->dev, "teardown done: the backing device ended the requests it held\n");
+	/* the frontend may connect again from here on */
+	atomic_dec(&be->teardowns);
 	blkback_dev_put(be);
 	put_device(&xdev->dev);
 	if (atomic_dec_and_test(&blkback_teardowns))
@@ -505,6 +534,7 @@ static void blkback_disconnect(struct blkback_dev *be)
 
 	refcount_inc(&be->refs);
 	get_device(&be->xdev->dev);
+	atomic_inc(&be->teardowns);
 	atomic_inc(&blkback_teardowns);
 	atomic_set(&conn->busy, conn->nr_rings + 1);
 	for (i = 0; i < conn->nr_rings; i++)
@@ -596,16 +626,12 @@ static int blkback_setup_rings(struct blkback_dev *be)
 /* Connecting                                                          */
 /* ------------------------------------------------------------------ */
 
-static int blkback_write_disk(struct blkback_dev *be)
+static int blkback_disk_body(struct blkback_dev *be,
+			     struct xenbus_transaction xbt, void *arg)
 {
 	struct block_device *bdev = be->bdev.bdev;
-	struct xenbus_transaction xbt;
 	int err;
 
-again:
-	err = xenbus_transaction_start(&xbt);
-	if (err)
-		return err;
 	err = xenbus_printf(xbt, be->xdev->nodename, BLKIF_KEY_SECTORS, "%llu",
 			    be->nr_sectors);
 	err = err ?: blkback_write_uint(be, xbt, BLKIF_KEY_INFO, be->vdisk_info);
@@ -614,14 +640,29 @@ again:
 					bdev_physical_block_size(bdev));
 	err = err ?: blkback_write_uint(be, xbt, BLKIF_KEY_FEATURE_PERSISTENT,
 					be->persistent);
-	if (err) {
-		xenbus_transaction_end(xbt, 1);
-		return err;
-	}
-	err = xenbus_transaction_end(xbt, 0);
-	if (err == -EAGAIN)
-		goto again;
 	return err;
+}
+
+static int blkback_write_disk(struct blkback_dev *be)
+{
+	return blkback_transact(be, blkback_disk_body, NULL);
+}
+
+static int blkback_resize_body(struct blkback_dev *be,
+			       struct xenbus_transaction xbt, void *arg)
+{
+	const char *node = be->xdev->nodename;
+	unsigned int state;
+	int err;
+
+	/* not connected (any more): the frontend reads the size at connect */
+	if (xenbus_scanf(xbt, node, "state", "%u", &state) != 1 ||
+	    state != XenbusStateConnected)
+		return BLKBACK_XS_SKIP;
+	err = xenbus_printf(xbt, node, BLKIF_KEY_SECTORS, "%llu",
+			    *(u64 *)arg);
+	return err ?: xenbus_printf(xbt, node, "state", "%d",
+				    XenbusStateConnected);
 }
 
 /**
@@ -635,41 +676,19 @@ again:
  */
 void blkback_check_resize(struct blkback_dev *be)
 {
-	struct xenbus_device *xdev = be->xdev;
 	u64 old = READ_ONCE(be->nr_sectors);
 	u64 now = bdev_nr_sectors(be->bdev.bdev);
-	struct xenbus_transaction xbt;
-	unsigned int state;
 	int err;
 
 	if (now == old)
 		return;
 	WRITE_ONCE(be->nr_sectors, now);
-	dev_info(&xdev->dev, "domain %u: device resized from %llu to %llu sectors\n",
+	dev_info(&be->xdev->dev, "domain %u: device resized from %llu to %llu sectors\n",
 		 be->domid, old, now);
-again:
-	err = xenbus_transaction_start(&xbt);
+	err = blkback_transact(be, blkback_resize_body, &now);
 	if (err)
-		goto fail;
-	err = xenbus_scanf(xbt, xdev->nodename, "state", "%u", &state);
-	if (err != 1 || state != XenbusStateConnected) {
-		xenbus_transaction_end(xbt, 1);
-		return;
-	}
-	err = xenbus_printf(xbt, xdev->nodename, BLKIF_KEY_SECTORS, "%llu", now);
-	err = err ?: xenbus_printf(xbt, xdev->nodename, "state", "%d",
-				   XenbusStateConnected);
-	if (err) {
-		xenbus_transaction_end(xbt, 1);
-		goto fail;
-	}
-	err = xenbus_transaction_end(xbt, 0);
-	if (err == -EAGAIN)
-		goto again;
-	if (!err)
-		return;
-fail:
-	dev_warn(&xdev->dev, "announcing the new size failed (%d)\n", err);
+		dev_warn(&be->xdev->dev, "announcing the new size failed (%d)\n",
+			 err);
 }
 
 /* Once both the device and the rings are there: serve, and say so. */
@@ -785,6 +804,16 @@ static void blkback_frontend_changed(struct xenbus_device *xdev,
 		if (xdev->state == XenbusStateConnected)
 			break;
 		blkback_disconnect(be);
+		/*
+		 * Writes of an earlier connection still held by the backing
+		 * device would land after the new connection's writes to the
+		 * same sectors: refuse until the device ended them.
+		 */
+		if (atomic_read(&be->teardowns)) {
+			xenbus_dev_fatal(xdev, -EBUSY,
+					 "pending I/O of the previous connection");
+			break;
+		}
 		if (blkback_setup_rings(be)) {
 			blkback_disconnect(be);
 			break;
@@ -846,6 +875,7 @@ static int blkback_probe(struct xenbus_device *xdev,
 	}
 	be->xdev = xdev;
 	refcount_set(&be->refs, 1);
+	atomic_set(&be->teardowns, 0);
 	be->domid = xdev->otherend_id;
 	mutex_init(&be->lock);
 	INIT_WORK(&be->withdraw_work, blkback_withdraw_work);

@@ -664,6 +664,12 @@ void blkfront_fail_inflight_wait(struct blkfront_info *info)
 /**
  * blkfront_grant_wait_work() - retry the held requests until they end
  * @work: &blkfront_info.grant_wait_work
+ *
+ * Runs without &blkfront_info.mutex, like blkfront_error_work(): the
+ * control plane may hold it while it waits for a held request (the
+ * partition scan's read in device_add_disk()).  Each ring's slots are
+ * taken under its lock; the rings are only freed after this work is
+ * cancelled (resume, a failed connect, remove).
  */
 void blkfront_grant_wait_work(struct work_struct *work)
 {
@@ -671,11 +677,9 @@ void blkfront_grant_wait_work(struct work_struct *work)
 						  struct blkfront_info,
 						  grant_wait_work);
 
-	mutex_lock(&info->mutex);
 	if (blkfront_release_held(info))
 		schedule_delayed_work(&info->grant_wait_work,
 				      msecs_to_jiffies(BLKFRONT_HELD_RETRY_MS));
-	mutex_unlock(&info->mutex);
 }
 
 /**

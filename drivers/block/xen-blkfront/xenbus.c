@@ -480,9 +480,13 @@ static void blkfront_connect(struct blkfront_info *info)
 	err = device_add_disk(&dev->dev, info->gd, NULL);
 	if (err) {
 		WRITE_ONCE(info->connected, BLKFRONT_DISCONNECTED);
-		/* error_work may use the rings and the disk until cancelled */
+		/*
+		 * error_work and grant_wait_work may use the rings and the
+		 * disk until cancelled; error_work schedules the other
+		 */
 		blkfront_unbind_irqs(info);
 		cancel_work_sync(&info->error_work);
+		cancel_delayed_work_sync(&info->grant_wait_work);
 		blkfront_disk_destroy(info);
 		goto fail;
 	}
@@ -755,6 +759,8 @@ static int blkfront_resume(struct xenbus_device *dev)
 	blkfront_unbind_irqs(info);
 	/* no interrupt can stop the device now; let a stop finish */
 	cancel_work_sync(&info->error_work);
+	/* collect_inflight takes the held requests too */
+	cancel_delayed_work_sync(&info->grant_wait_work);
 	blkfront_collect_inflight(info);
 	blkfront_rings_free(info);
 	/* the queue is quiesced: reclaim must not wait on this disk */

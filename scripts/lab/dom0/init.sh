@@ -41,6 +41,18 @@ xenstored --pid-file=/run/xenstored.pid || boot_fail xenstored
 xen-init-dom0 >/dev/null || boot_fail xen-init-dom0
 xenconsoled --pid-file=/run/xen/xenconsoled.pid --log=guest --log-dir=/var/log/xen || boot_fail xenconsoled
 echo "LAB-TOOLSTACK-READY uptime=$(up)"
+# what the lab's own steps cost on this host (a scenario's check is a few
+# of them): 20 XenStore reads, 5 xl commands, 20 processes
+cost() {
+	local t0 t1 i=0 n=$1
+	shift
+	read -r t0 t1 < /proc/uptime
+	while [ $i -lt "$n" ]; do "$@" > /dev/null 2>&1; i=$((i + 1)); done
+	read -r t1 i < /proc/uptime
+	awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "%d", (b - a) * 1000 / n }'
+}
+echo "LAB-COST ms per step: xenstore-read $(cost 20 xenstore-read /local/domain/0/name)" \
+	"xl $(cost 5 xl domid Domain-0) process $(cost 20 /bin/busybox true)"
 
 # the guest's console, on ours, for the record
 (

@@ -131,8 +131,8 @@ guest_running() { [ -n "$(guest_domid)" ]; }
 # costs dom0 a good part of a second under TCG.  A destroyed domain's
 # directory goes with it, and domids are not reused within a boot.
 guest_alive() {
-	local d
-	d=$(cat $LAB_RUN/domid 2>/dev/null)
+	local d=
+	[ -f $LAB_RUN/domid ] && read -r d < $LAB_RUN/domid
 	[ -n "$d" ] && [ "$(xenstore-read /local/domain/$d/name 2>/dev/null)" = "$DOMU" ]
 }
 
@@ -196,21 +196,28 @@ guest_restart() {
 }
 
 # g <command...>: run a shell command in the guest; prints its output and
-# returns its exit status (1 with a note when the guest does not answer)
+# returns its exit status (1 with a note when the guest does not answer
+# within G_TIMEOUT seconds).  Shell builtins where a process would do: under
+# TCG every process costs dom0 tens of milliseconds.
 g() {
-	local d seq i n rc
+	local d seq i n rc t0 now
 	guest_ensure || return 1
-	d=$(cat $LAB_RUN/domid)
-	seq=$(($(cat $LAB_RUN/seq) + 1))
+	read -r d < $LAB_RUN/domid
+	read -r seq < $LAB_RUN/seq
+	seq=$((seq + 1))
 	echo $seq > $LAB_RUN/seq
 	xenstore-write -R -- /local/domain/$d/data/cmd "$seq $*"
+	read -r t0 n < /proc/uptime
 	i=0
 	while :; do
+		sleep 0.05
 		rc=$(xenstore-read /local/domain/$d/data/rc 2>/dev/null)
 		[ "${rc%% *}" = "$seq" ] && break
-		sleep 0.1
+		# whether the guest still lives: every 20th poll
 		i=$((i + 1))
-		if [ $i -gt $((G_TIMEOUT * 10)) ] || ! guest_alive; then
+		[ $((i % 20)) -ne 0 ] && continue
+		read -r now n < /proc/uptime
+		if [ $((${now%.*} - ${t0%.*})) -ge "$G_TIMEOUT" ] || ! guest_alive; then
 			echo "g: no answer from the guest to: $*"
 			return 1
 		fi
@@ -222,6 +229,25 @@ g() {
 		i=$((i + 1))
 	done
 	return "${rc#* }"
+}
+
+# guest_hand_frontend: the guest without xen-blkfront, with the devices
+# through which blkif-evil plays a frontend by hand (event channels and
+# grant allocation)
+guest_hand_frontend() {
+	check "xen-blkfront unloaded in the guest" \
+		g '[ ! -d /sys/module/xen_blkfront ] || rmmod xen_blkfront'
+	check "xen-evtchn and xen-gntalloc in the guest" g '
+		for m in xen-evtchn xen-gntalloc; do
+			for f in $(sed -n "s|^$m: ||p" /lib/modules/order); do
+				[ -d /sys/module/$(basename $f .ko | tr - _) ] || insmod $f || exit 1
+			done
+		done
+		i=0
+		while ! { [ -c /dev/xen/evtchn ] && [ -c /dev/xen/gntalloc ]; } && [ $i -lt 50 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		[ -c /dev/xen/evtchn ] && [ -c /dev/xen/gntalloc ]'
 }
 
 # ------------------------------------------------------------------

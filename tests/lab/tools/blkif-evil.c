@@ -7,7 +7,7 @@
  * handshake through the xenstore-* tools, then requests written straight
  * into the ring, well-formed or not.
  *
- *	blkif-evil [-k] <devid> <case>...
+ *	blkif-evil [-k] [-r] <devid> <case>...
  *
  * Each case prints one line, and the program judges nothing: the scenario
  * (tests/lab/back-hostile-frontend.sh) compares them with what the backend
@@ -19,7 +19,8 @@
  * At the end "END sent=<requests> answered=<responses>"; then the frontend
  * closes (state Closed, waiting for the backend to close too), or with -k
  * it prints "HOLD" and keeps the connection and every grant until killed or
- * until the guest dies.
+ * until the guest dies.  With -r the frontend first closes whatever an
+ * earlier run left and starts again from Initialising (a reconnect).
  *
  * The layouts are those of the x86_64 guest ABI (include/xen/interface/io/
  * blkif.h), which is what this program announces in "protocol".
@@ -43,6 +44,9 @@ typedef uint16_t domid_t;	/* <xen/evtchn.h> uses it without defining it */
 
 /* Where the scenario puts its marker: 1 MiB into the disk. */
 #define MARKER_SECTOR		2048U
+
+/* What "write-first" writes at sector 0 (24 bytes, as print_data shows). */
+#define FIRST_TEXT		"xen-blk-new-connection-0"
 
 /* A pure cache flush names a sector the backend must not use. */
 #define OP_FLUSH_DISKCACHE	3
@@ -75,6 +79,7 @@ struct evil {
 	unsigned long long sectors;
 	unsigned int max_indirect;
 	unsigned int nr;	/* request counter, for the ids */
+	int reconnect;		/* -r */
 };
 
 struct evil_case {
@@ -116,6 +121,9 @@ static int wait_backend(struct evil *e, int want, int ms)
 
 	for (;;) {
 		state = (int)xs_read_num(e->be, "state", 0);
+		/* a backend that gave up (Closing) will not connect */
+		if (want == XS_CONNECTED && state == XS_CLOSING)
+			return state;
 		if (state == want || now_ms() > end)
 			return state;
 		sleep_ms(100);
@@ -256,6 +264,13 @@ static void connect_backend(struct evil *e)
 	if (xs_read(e->fe, "backend", e->be, sizeof(e->be)) || !e->be[0])
 		fatal("no backend for this vbd (is it attached?)");
 	e->backend_id = (unsigned int)xs_read_num(e->fe, "backend-id", 0);
+	if (e->reconnect) {
+		/* whatever an earlier run left: Closed, then Initialising */
+		xs_write_num(e->fe, "state", XS_CLOSED);
+		state = wait_backend(e, XS_CLOSED, STATE_WAIT_MS);
+		printf("RECONNECT backend-state=%d\n", state);
+		xs_write_num(e->fe, "state", XS_INITIALISING);
+	}
 	state = wait_backend(e, XS_INIT_WAIT, STATE_WAIT_MS);
 	if (state != XS_INIT_WAIT) {
 		fprintf(stderr, "blkif-evil: backend in state %d, not InitWait\n",
@@ -275,6 +290,11 @@ static void connect_backend(struct evil *e)
 	xs_write(e->fe, "protocol", "x86_64-abi");
 	xs_write_num(e->fe, "state", XS_INITIALISED);
 	state = wait_backend(e, XS_CONNECTED, STATE_WAIT_MS);
+	if (e->reconnect && state != XS_CONNECTED) {
+		/* a refusing backend goes Closing: say so, then give up */
+		printf("REFUSED backend-state=%d\n", state);
+		exit(3);
+	}
 	if (state != XS_CONNECTED) {
 		fprintf(stderr, "blkif-evil: backend in state %d, not Connected\n",
 			state);
@@ -354,6 +374,25 @@ static struct seg *indirect_segs(struct evil *e)
 static int fill_read_ok(struct evil *e, uint8_t *slot, uint64_t id)
 {
 	struct req_rw *r = rw(slot, OP_READ, 1, MARKER_SECTOR, id);
+
+	r->seg[0] = seg(e->gref[1], 0, SECTORS_PER_PAGE - 1);
+	return 1;
+}
+
+/* A one-page write of FIRST_TEXT at sector 0 (where fill-writes begins). */
+static int fill_write_first(struct evil *e, uint8_t *slot, uint64_t id)
+{
+	struct req_rw *r = rw(slot, OP_WRITE, 1, 0, id);
+
+	memcpy(e->page[1], FIRST_TEXT, strlen(FIRST_TEXT));
+	r->seg[0] = seg(e->gref[1], 0, SECTORS_PER_PAGE - 1);
+	return 1;
+}
+
+/* A one-page read of sector 0. */
+static int fill_read_first(struct evil *e, uint8_t *slot, uint64_t id)
+{
+	struct req_rw *r = rw(slot, OP_READ, 1, 0, id);
 
 	r->seg[0] = seg(e->gref[1], 0, SECTORS_PER_PAGE - 1);
 	return 1;
@@ -671,6 +710,8 @@ static const struct evil_case cases[] = {
 	{ "flush-at", fill_flush_at, run_request },
 	{ "flood", NULL, run_flood },
 	{ "fill-writes", NULL, run_fill_writes },
+	{ "write-first", fill_write_first, run_request },
+	{ "read-first", fill_read_first, run_request },
 };
 
 static const struct evil_case *find_case(const char *name)
@@ -687,7 +728,7 @@ static void print_usage(void)
 {
 	size_t i;
 
-	fprintf(stderr, "usage: blkif-evil [-k] <devid> <case>...\ncases:");
+	fprintf(stderr, "usage: blkif-evil [-k] [-r] <devid> <case>...\ncases:");
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		fprintf(stderr, " %s", cases[i].name);
 	fprintf(stderr, "\n");
@@ -702,6 +743,11 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1 && !strcmp(argv[1], "-k")) {
 		hold = 1;
+		argv++;
+		argc--;
+	}
+	if (argc > 1 && !strcmp(argv[1], "-r")) {
+		e.reconnect = 1;
 		argv++;
 		argc--;
 	}
