@@ -114,6 +114,20 @@ eb_hung() {
 	wait $pid
 }
 
+# eb_second_disk <vdev>: another disk, served well, attaches and reads
+# (the guest's xenwatch is not stuck on the first); sets v, pid, log like
+# eb_start, and eb_restart when the disk cannot be attached
+eb_second_disk() {
+	local r
+	if eb_start "$1" good; then
+		r=$(G_TIMEOUT=40 g "dd if=/dev/$1 bs=4k count=1 skip=4096 iflag=direct 2>/dev/null | tr -d '\000' | head -n 1")
+		check_eq "$1: a second disk attaches and reads" "$r" "blkif-evilback sector 32768"
+		eb_stop
+	else
+		eb_restart=1
+	fi
+}
+
 eb_guest_log() { g "dmesg | tail -n +$((n0 + 1))"; }
 
 # eb_gdd <dd operands>: dd in the guest, in the background so that a
