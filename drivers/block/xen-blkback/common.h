@@ -269,10 +269,9 @@ struct blkback_conn {
  *
  * @lock serializes connect/disconnect against sysfs readers of @rings.
  * @refs: the xenbus device's, and one per connection being torn down (the
- *	backing device stays open until its last request ends)
- * @teardowns: connections of this device being torn down; while one is, a
- *	frontend may not connect again (its old writes could land after the
- *	new connection's)
+ *	backing device stays open until its last request ends); while any of
+ *	the latter is held, a frontend may not connect again (its old writes
+ *	could land after the new connection's)
  */
 struct blkback_dev {
 	struct xenbus_device *xdev;
@@ -310,7 +309,6 @@ struct blkback_dev {
 	bool persistent;
 	unsigned int max_indirect;
 	struct blkback_conn *conn;
-	atomic_t teardowns;
 	struct blkback_ring *rings;	/* conn->rings, or NULL */
 	bool running;
 	unsigned long squeeze_until;	/* memory pressure: keep no free pages */

@@ -472,7 +472,6 @@ static void blkback_conn_put(struct blkback_conn *conn)
 	if (held)
 		dev_info(&xdev->dev, "teardown done: the backing device ended the requests it held\n");
 	/* the frontend may connect again from here on */
-	atomic_dec(&be->teardowns);
 	blkback_dev_put(be);
 	put_device(&xdev->dev);
 	if (atomic_dec_and_test(&blkback_teardowns))
@@ -534,7 +533,6 @@ static void blkback_disconnect(struct blkback_dev *be)
 
 	refcount_inc(&be->refs);
 	get_device(&be->xdev->dev);
-	atomic_inc(&be->teardowns);
 	atomic_inc(&blkback_teardowns);
 	atomic_set(&conn->busy, conn->nr_rings + 1);
 	for (i = 0; i < conn->nr_rings; i++)
@@ -807,9 +805,10 @@ static void blkback_frontend_changed(struct xenbus_device *xdev,
 		/*
 		 * Writes of an earlier connection still held by the backing
 		 * device would land after the new connection's writes to the
-		 * same sectors: refuse until the device ended them.
+		 * same sectors: refuse until the device ended them (a
+		 * reference beyond the xenbus device's is such a teardown's).
 		 */
-		if (atomic_read(&be->teardowns)) {
+		if (refcount_read(&be->refs) > 1) {
 			xenbus_dev_fatal(xdev, -EBUSY,
 					 "pending I/O of the previous connection");
 			break;
@@ -875,7 +874,6 @@ static int blkback_probe(struct xenbus_device *xdev,
 	}
 	be->xdev = xdev;
 	refcount_set(&be->refs, 1);
-	atomic_set(&be->teardowns, 0);
 	be->domid = xdev->otherend_id;
 	mutex_init(&be->lock);
 	INIT_WORK(&be->withdraw_work, blkback_withdraw_work);

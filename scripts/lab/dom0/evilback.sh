@@ -95,6 +95,39 @@ eb_stop() {
 }
 
 # eb_guest_log: the guest's kernel log since eb_start
+# eb_wait_error <vdev> <tenths>: wait up to <tenths>/10 s for the disk's
+# state to read "error"; prints what it read last.  A guest deadlocked on
+# the disk blocks the read of the state too, so the guest gets 40 s, not
+# G_TIMEOUT's 10 minutes (the answer is then g's "no answer" line)
+eb_wait_error() {
+	G_TIMEOUT=40 g "i=0; f=/sys/block/$1/device/xen-blkfront/state; while [ \"\$(cat \$f)\" != error ] && [ \$i -lt $2 ]; do sleep 0.1; i=\$((i+1)); done; cat \$f"
+}
+
+# eb_hung: the guest hangs on the disk: show where, then stop the guest and
+# blkif-evilback (the disk cannot go while the guest hangs on it); sets
+# g_hung and eb_restart
+eb_hung() {
+	g_hung=1 eb_restart=1
+	grep -A12 'blocked for more than' $GUEST_LOG | head -n 40
+	guest_stop
+	kill $pid 2>/dev/null
+	wait $pid
+}
+
+# eb_second_disk <vdev>: another disk, served well, attaches and reads
+# (the guest's xenwatch is not stuck on the first); sets v, pid, log like
+# eb_start, and eb_restart when the disk cannot be attached
+eb_second_disk() {
+	local r
+	if eb_start "$1" good; then
+		r=$(G_TIMEOUT=40 g "dd if=/dev/$1 bs=4k count=1 skip=4096 iflag=direct 2>/dev/null | tr -d '\000' | head -n 1")
+		check_eq "$1: a second disk attaches and reads" "$r" "blkif-evilback sector 32768"
+		eb_stop
+	else
+		eb_restart=1
+	fi
+}
+
 eb_guest_log() { g "dmesg | tail -n +$((n0 + 1))"; }
 
 # eb_gdd <dd operands>: dd in the guest, in the background so that a
