@@ -239,10 +239,17 @@ struct blkback_ring {
 	struct gnttab_map_grant_ref map_ops[BLKBACK_MAP_BATCH];
 	struct page *map_pages[BLKBACK_MAP_BATCH];
 	struct blkback_grant *map_slots[BLKBACK_MAP_BATCH];
+	/*
+	 * An unmap batch of the ring's thread, and one of the purge work.
+	 * The queue data holds a delayed work: it lives here, not on the
+	 * stack, as work items must (debug objects).
+	 */
 	struct gnttab_unmap_grant_ref unmap_ops[BLKBACK_MAP_BATCH];
 	struct page *unmap_pages[BLKBACK_MAP_BATCH];
+	struct gntab_unmap_queue_data unmap_q;
 	struct gnttab_unmap_grant_ref purge_ops[BLKBACK_MAP_BATCH];
 	struct page *purge_pages[BLKBACK_MAP_BATCH];
+	struct gntab_unmap_queue_data purge_q;
 
 	unsigned long next_log;
 	struct blkback_stats stats;

@@ -204,18 +204,17 @@ int blkback_map_grants(struct blkback_ring *ring, struct blkback_grant *g,
  * failed still belongs to the guest's grant: it is never reused.
  */
 static void blkback_unmap_batch(struct blkback_ring *ring,
+				struct gntab_unmap_queue_data *q,
 				struct gnttab_unmap_grant_ref *ops,
 				struct page **pages, unsigned int n)
 {
-	struct gntab_unmap_queue_data data = {
-		.unmap_ops = ops,
-		.kunmap_ops = NULL,
-		.pages = pages,
-		.count = n,
-	};
 	int err;
 
-	err = gnttab_unmap_refs_sync(&data);
+	q->unmap_ops = ops;
+	q->kunmap_ops = NULL;
+	q->pages = pages;
+	q->count = n;
+	err = gnttab_unmap_refs_sync(q);
 	blkback_count(&ring->stats, BLKBACK_ST_UNMAP_OPS, n);
 	if (err) {
 		atomic_long_add(n, &blkback_pages_leaked);
@@ -299,13 +298,15 @@ void blkback_unmap_grants(struct blkback_ring *ring, struct blkback_grant *g,
 		g[i].handle = BLKBACK_NO_HANDLE;
 		g[i].page = NULL;
 		if (++k == BLKBACK_MAP_BATCH) {
-			blkback_unmap_batch(ring, ring->unmap_ops,
-					    ring->unmap_pages, k);
+			blkback_unmap_batch(ring, &ring->unmap_q,
+					    ring->unmap_ops, ring->unmap_pages,
+					    k);
 			k = 0;
 		}
 	}
 	if (k)
-		blkback_unmap_batch(ring, ring->unmap_ops, ring->unmap_pages, k);
+		blkback_unmap_batch(ring, &ring->unmap_q, ring->unmap_ops,
+				    ring->unmap_pages, k);
 }
 
 /* Unmap and free every persistent grant on the purge list. */
@@ -333,7 +334,8 @@ static void blkback_purge_unmap(struct blkback_ring *ring)
 			ring->purge_pages[i] = victims[i]->page;
 			kfree(victims[i]);
 		}
-		blkback_unmap_batch(ring, ring->purge_ops, ring->purge_pages, k);
+		blkback_unmap_batch(ring, &ring->purge_q, ring->purge_ops,
+				    ring->purge_pages, k);
 	}
 }
 
