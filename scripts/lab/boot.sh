@@ -5,6 +5,8 @@
 #
 # Environment: KVER=6.1|6.12  FRONT=ours|upstream  BACK=ours|upstream
 #   FRONT_PARAMS="k=v ..."  BACK_PARAMS="k=v ..."  TESTS="scenario ..."
+#   FRONT_KO=<path>: with FRONT=ours, this xen-blkfront.ko (built against
+#   the same kernel, e.g. from another commit) instead of the tree's
 #   RESULTS=<dir> (default results/<time>-<kver>-<front>-<back>)
 #   TIMEOUT=<s> for the whole boot (default: 240 + 300 per scenario)
 # Exit status 0 only when every scenario passed.
@@ -15,6 +17,7 @@ FRONT=${FRONT:-upstream}
 BACK=${BACK:-upstream}
 FRONT_PARAMS=${FRONT_PARAMS:-}
 BACK_PARAMS=${BACK_PARAMS:-}
+FRONT_KO=${FRONT_KO:-}
 TESTS=${TESTS:?TESTS names the scenarios to run}
 RESULTS=${RESULTS:-$LAB_SRC/results/$(date +%Y%m%d-%H%M%S)-$KVER-$FRONT-$BACK-$$}
 n_tests=$(echo $TESTS | wc -w)
@@ -23,6 +26,8 @@ TIMEOUT=${TIMEOUT:-$((300 + 400 * n_tests))}
 for t in $TESTS; do
 	[ -f "$LAB_SRC/tests/lab/$t.sh" ] || lab_die "no scenario tests/lab/$t.sh"
 done
+[ -z "$FRONT_KO" ] || [ -f "$FRONT_KO" ] || lab_die "FRONT_KO: no file $FRONT_KO"
+export FRONT_KO
 case "$FRONT/$BACK" in
 ours/ours|ours/upstream|upstream/ours|upstream/upstream) ;;
 *) lab_die "FRONT and BACK are 'ours' or 'upstream' (got $FRONT/$BACK)" ;;
@@ -37,9 +42,10 @@ FRONT_PARAMS='$FRONT_PARAMS'
 BACK_PARAMS='$BACK_PARAMS'
 TESTS='$TESTS'
 LAB_QUICK='${LAB_QUICK:-}'
+FRONT_KO='$FRONT_KO'
 CONF
 V=$(lab_kver_of "$KVER")
-lab_log "kernel $V front=$FRONT back=$BACK tests: $TESTS"
+lab_log "kernel $V front=$FRONT${FRONT_KO:+ ($FRONT_KO)} back=$BACK tests: $TESTS"
 "$LAB_SRC/scripts/lab/build-images.sh" "$KVER" "$RESULTS" > "$RESULTS/build.log" 2>&1 ||
 	{ tail -n 30 "$RESULTS/build.log"; lab_die "image build failed (log: $RESULTS/build.log)"; }
 

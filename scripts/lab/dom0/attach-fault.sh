@@ -15,6 +15,18 @@
 #
 # attach_fault_rounds <dom0|guest> <module> <backing device>
 # sets AF_ROUNDS and AF_FAILED (rounds, rounds whose attach failed).
+#
+# Also for the other fault scenarios: af_require (the debug kernel and our
+# module), af_lab_fault (lab-fault in either domain) and io_fault_fio
+# (allocations failing again and again during fio verify).
+
+af_require() { # front|back: the debug kernel, and our module on that side
+	case "$(uname -r)" in
+	*-debug) ;;
+	*) fail "not the debug kernel: $(uname -r) (run with KVER=6.12-debug)"; exit 1 ;;
+	esac
+	[ "$(cat $LAB_RUN/$1)" = ours ] || { fail "needs $1=ours"; exit 1; }
+}
 
 af_lab_fault() { # where args...: lab-fault in dom0 or in the guest
 	local where=$1
@@ -102,4 +114,24 @@ attach_fault_rounds() {
 		fi
 		[ "$fired" = yes ] || break
 	done
+}
+
+# io_fault_fio <dom0|guest> <module> <interval> <vdev> <fio options...>:
+# fio_verify on the disk while every <interval>th slab and page allocation
+# made from the module's code fails; returns fio's status and sets IOF_SLAB
+# and IOF_PAGE to how many of each were injected
+io_fault_fio() {
+	local where=$1 mod=$2 n=$3 v=$4 rc f
+	shift 4
+	for f in failslab fail_page_alloc; do
+		af_lab_fault $where arm $f $mod 0 1000000 "$n" || { fail "arm $f in $where"; return 1; }
+	done
+	fio_verify "$v" "$@"
+	rc=$?
+	IOF_SLAB=$(af_lab_fault $where injected failslab)
+	IOF_PAGE=$(af_lab_fault $where injected fail_page_alloc)
+	af_lab_fault $where disarm failslab
+	af_lab_fault $where disarm fail_page_alloc
+	note "$mod in $where, every ${n}th allocation failing: failslab injected $IOF_SLAB, fail_page_alloc injected $IOF_PAGE, fio rc=$rc"
+	return $rc
 }

@@ -400,3 +400,34 @@ fio_iops() {
 	g "fio --name=perf --filename=/dev/$v --direct=1 --ioengine=libaio --output-format=terse \
 		--terse-version=3 $* 2>&1 | awk -F';' 'NF > 50 { print \$8, \$49, \$7, \$48 }'"
 }
+
+# fio_loop_start <vdev> [size]: in the guest, fio verify runs back to back
+# on the disk (random writes of 4k-256k at depth 16, <size> each, default
+# 16M) until fio_loop_stop
+fio_loop_start() {
+	g "rm -f /tmp/stop /tmp/fio.fail /tmp/fio.runs /tmp/fio.*.log; (n=0; while [ ! -f /tmp/stop ]; do
+		fio --name=v --filename=/dev/$1 --direct=1 --ioengine=libaio --verify=crc32c \
+			--do_verify=1 --verify_fatal=1 --rw=randwrite --bsrange=4k-256k --iodepth=16 \
+			--size=${2:-16M} > /tmp/fio.\$n.log 2>&1 || echo \$n >> /tmp/fio.fail; n=\$((n + 1));
+		done; echo \$n > /tmp/fio.runs) >/dev/null 2>&1 &"
+}
+
+# fio_loop_stop [eio]: stop the loop of fio_loop_start and judge it: it
+# ended, and no run failed; with "eio", runs may have failed, but each only
+# on an I/O error (or a disk gone), never on data that read back wrong
+fio_loop_stop() {
+	g 'touch /tmp/stop; i=0; while [ ! -f /tmp/fio.runs ] && [ $i -lt 1800 ]; do sleep 0.1; i=$((i+1)); done; cat /tmp/fio.runs' >/dev/null
+	summary "fio verify runs completed: $(g 'cat /tmp/fio.runs'), failed: $(g 'cat /tmp/fio.fail 2>/dev/null | wc -l')"
+	check "fio loop finished" g '[ -f /tmp/fio.runs ]'
+	if [ "${1:-}" = eio ]; then
+		check "fio runs failed only on I/O errors, never on verify" g '
+			for n in $(cat /tmp/fio.fail 2>/dev/null); do
+				if grep -qiE "verify failed|bad magic|bad header|verify type mismatch|bad pattern" /tmp/fio.$n.log ||
+				   ! grep -qE "Input/output error|No such device|No such file" /tmp/fio.$n.log; then
+					tail -n 15 /tmp/fio.$n.log; exit 1
+				fi
+			done'
+	else
+		check "zero fio verify failures" g 'if [ -s /tmp/fio.fail ]; then for n in $(cat /tmp/fio.fail); do tail -n 15 /tmp/fio.$n.log; done; exit 1; fi'
+	fi
+}

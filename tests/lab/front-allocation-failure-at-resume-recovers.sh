@@ -1,0 +1,83 @@
+# On the lab's debug kernel (KVER=6.12-debug), FRONT=ours: one slab
+# allocation made from xen-blkfront's code in the guest fails while the
+# guest is restored under fio verify (xl save, xl restore; failslab, stack
+# filter on the module, armed just before the save: the frontend allocates
+# nothing while it serves I/O, so the allocations it counts are the
+# resume's), a little later in the resume each round.  Each round the disk
+# either comes back and no fio run fails, or the failure is reported (the
+# frontend's XenStore error node, or Closing/Closed) and fio sees I/O
+# errors, never data that verified wrong; nothing hangs; after a failure
+# the next connection (detach and attach) serves verified I/O.  Rounds end
+# when the fault no longer fires (every allocation of the resume came
+# before it).
+. /lab/attach-fault.sh
+af_require front
+
+resume_outcome() { # vdev errnode: resumed, failed or hung, within 60 s
+	local i=0 st fst
+	while [ $i -lt 120 ]; do
+		xenstore-exists "$2" 2>/dev/null && { echo failed; return; }
+		st=$(xs_back "$1" state)
+		fst=$(xs_front "$1" state)
+		case "$st/$fst" in
+		4/4) echo resumed; return ;;
+		5/*|6/*|*/5|*/6) echo failed; return ;;
+		esac
+		sleep 0.5
+		i=$((i + 1))
+	done
+	echo hung
+}
+
+dev=$(disk_null 128 512) || { fail "no null_blk"; exit 1; }
+v=xvdb
+devid=$(vdev_devid $v)
+attach "$dev" $v w || exit 1
+rounds=0
+failed=0
+t0=$(up)
+for space in 0 256 1024 4096 16384 65536; do
+	# stop in time to judge the last round within the scenario timeout
+	[ "$(echo "$(up) $t0" | awk '{print int($1 - $2)}')" -lt 480 ] || break
+	rounds=$((rounds + 1))
+	fio_loop_start $v 8M
+	sleep 4
+	af_lab_fault guest arm failslab xen_blkfront $space 1 || { fail "arm failslab in the guest"; break; }
+	xl save $DOMU /tmp/domu.save > /tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; fail "xl save"; break; }
+	xl restore /tmp/domu.save > /tmp/xl-restore.log 2>&1 || { cat /tmp/xl-restore.log; fail "xl restore"; break; }
+	rm -f /tmp/domu.save
+	guest_domid > $LAB_RUN/domid
+	efront=/local/domain/$(cat $LAB_RUN/domid)/error/device/vbd/$devid/error
+	outcome=$(resume_outcome $v $efront)
+	fired=no
+	af_lab_fault guest fired failslab && fired=yes
+	af_lab_fault guest disarm failslab
+	note "space=$space: fault fired=$fired, outcome=$outcome ($(xenstore-read $efront 2>/dev/null))"
+	case "$outcome" in
+	resumed)
+		fio_loop_stop ;;
+	failed)
+		failed=$((failed + 1))
+		[ "$fired" = yes ] || fail "space=$space: the resume failed without an injected fault"
+		fio_loop_stop eio ;;
+	hung)
+		fail "space=$space: the disk neither came back nor reported an error in 60 s"
+		xenstore-ls "$(fe_path $v)" 2>/dev/null | head -n 20
+		fio_loop_stop eio ;;
+	esac
+	if [ "$outcome" != resumed ]; then
+		af_cleanup $v $efront
+		if attach "$dev" $v w; then
+			check "space=$space: verified I/O on the connection after the failed resume" \
+				fio_verify $v --rw=randwrite --bsrange=4k-256k --iodepth=16 --size=4M
+		else
+			fail "space=$space: the disk does not attach after the failed resume"
+			break
+		fi
+	fi
+	[ "$fired" = yes ] || break
+done
+g 'dmesg | grep -i xen.blk | tail -n 6'
+check_ge "rounds whose resume failed (and recovered)" "$failed" 1
+summary "xen-blkfront allocation failure at resume: $rounds rounds, $failed resumes failed and recovered"
+g "[ -b /dev/$v ]" >/dev/null && detach $v
