@@ -5,8 +5,9 @@
 #
 # Environment: KVER=6.1|6.12  FRONT=ours|upstream  BACK=ours|upstream
 #   FRONT_PARAMS="k=v ..."  BACK_PARAMS="k=v ..."  TESTS="scenario ..."
-#   FRONT_KO=<path>: with FRONT=ours, this xen-blkfront.ko (built against
-#   the same kernel, e.g. from another commit) instead of the tree's
+#   FRONT_ALT_KO=<path>: another build of xen-blkfront.ko against the same
+#   kernel (e.g. from the commit before a fix), in the guest as "alt"
+#   (lab-front alt) for scenarios that compare it with ours
 #   RESULTS=<dir> (default results/<time>-<kver>-<front>-<back>)
 #   TIMEOUT=<s> for the whole boot (default: 240 + 300 per scenario)
 # Exit status 0 only when every scenario passed.
@@ -17,7 +18,7 @@ FRONT=${FRONT:-upstream}
 BACK=${BACK:-upstream}
 FRONT_PARAMS=${FRONT_PARAMS:-}
 BACK_PARAMS=${BACK_PARAMS:-}
-FRONT_KO=${FRONT_KO:-}
+FRONT_ALT_KO=${FRONT_ALT_KO:-}
 TESTS=${TESTS:?TESTS names the scenarios to run}
 RESULTS=${RESULTS:-$LAB_SRC/results/$(date +%Y%m%d-%H%M%S)-$KVER-$FRONT-$BACK-$$}
 n_tests=$(echo $TESTS | wc -w)
@@ -26,8 +27,8 @@ TIMEOUT=${TIMEOUT:-$((300 + 400 * n_tests))}
 for t in $TESTS; do
 	[ -f "$LAB_SRC/tests/lab/$t.sh" ] || lab_die "no scenario tests/lab/$t.sh"
 done
-[ -z "$FRONT_KO" ] || [ -f "$FRONT_KO" ] || lab_die "FRONT_KO: no file $FRONT_KO"
-export FRONT_KO
+[ -z "$FRONT_ALT_KO" ] || [ -f "$FRONT_ALT_KO" ] || lab_die "FRONT_ALT_KO: no file $FRONT_ALT_KO"
+export FRONT_ALT_KO
 case "$FRONT/$BACK" in
 ours/ours|ours/upstream|upstream/ours|upstream/upstream) ;;
 *) lab_die "FRONT and BACK are 'ours' or 'upstream' (got $FRONT/$BACK)" ;;
@@ -42,10 +43,10 @@ FRONT_PARAMS='$FRONT_PARAMS'
 BACK_PARAMS='$BACK_PARAMS'
 TESTS='$TESTS'
 LAB_QUICK='${LAB_QUICK:-}'
-FRONT_KO='$FRONT_KO'
+FRONT_ALT_KO='$FRONT_ALT_KO'
 CONF
 V=$(lab_kver_of "$KVER")
-lab_log "kernel $V front=$FRONT${FRONT_KO:+ ($FRONT_KO)} back=$BACK tests: $TESTS"
+lab_log "kernel $V front=$FRONT${FRONT_ALT_KO:+ (alt: $FRONT_ALT_KO)} back=$BACK tests: $TESTS"
 "$LAB_SRC/scripts/lab/build-images.sh" "$KVER" "$RESULTS" > "$RESULTS/build.log" 2>&1 ||
 	{ tail -n 30 "$RESULTS/build.log"; lab_die "image build failed (log: $RESULTS/build.log)"; }
 

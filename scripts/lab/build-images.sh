@@ -192,8 +192,12 @@ make -s -C "$LAB_SRC/tests/lab/tools/kmod" KDIR="$KDIR" OUT="$KM" >/dev/null
 O=$OUT/overlay; rm -rf "$O"; mkdir -p "$O"
 # guest overlay
 mkdir -p "$O/u/lib/modules/ours" "$O/u/lab"
-# FRONT_KO (boot.sh): another build of the frontend, for a before/after run
-cp "${FRONT_KO:-$MB/xen-blkfront/xen-blkfront.ko}" "$O/u/lib/modules/ours/"
+cp "$MB/xen-blkfront/xen-blkfront.ko" "$O/u/lib/modules/ours/"
+# FRONT_ALT_KO (boot.sh): another build of the frontend, for before/after runs
+if [ -n "${FRONT_ALT_KO:-}" ]; then
+	mkdir -p "$O/u/lib/modules/alt"
+	cp "$FRONT_ALT_KO" "$O/u/lib/modules/alt/xen-blkfront.ko"
+fi
 cp "$LAB_SRC/scripts/lab/guest/init.sh" "$O/u/init"
 chmod 755 "$O/u/init"
 cp -r "$LAB_SRC/scripts/lab/guest/." "$O/u/lab/"
