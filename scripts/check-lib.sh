@@ -74,7 +74,9 @@ run_plan() {
 			out=$(plan_boot "-rerun")
 		fi
 		echo "    (boot $n: $((SECONDS - t0)) s)"
-		echo "$out" | grep -v -E '^(PASS|FAIL) ' | sed 's/^/    /'
+		# the boot's own lines; each scenario's evidence comes with its verdict
+		echo "$out" | awk '/^(PASS|FAIL) / { f = 1; next } f && /^    / { next } { f = 0; print }' |
+			sed 's/^/    /'
 		grep -h 'SUMMARY: debug kernel' "$LOGS/boot$n-$kver-$front-$back"/scenarios/*.log \
 			2>/dev/null | sed 's/.*SUMMARY: /    /'
 		for t in $tests; do
