@@ -9,10 +9,14 @@ cd "$(dirname "$0")/.."
 SERIES=${SERIES:-"6.1 6.12"}
 CACHE=${XEN_BLK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-blk}
 
+# The kernel sources: the drivers, the wire protocol, the lab's test modules
+# and the unit tests, which are KUnit modules too (tests/unit/unit.h; their
+# userspace shim of kernel headers, tests/unit/shim, is not kernel code).
+CHECK_PATHS=${CHECK_PATHS:-drivers include tests/lab/tools/kmod tests/unit}
 sources() {
-	git ls-files -co --exclude-standard -- ${CHECK_PATHS:-drivers include tests/lab/tools/kmod} 2>/dev/null |
+	{ git ls-files -co --exclude-standard -- $CHECK_PATHS 2>/dev/null |
 		grep -E '\.[ch]$' ||
-		find ${CHECK_PATHS:-drivers include tests/lab/tools/kmod} -name '*.[ch]'
+		find $CHECK_PATHS -name '*.[ch]'; } | grep -v '^tests/unit/shim/'
 }
 
 # Build every series in a scratch tree of its own, the drivers and the lab's
@@ -29,6 +33,14 @@ build_all() {
 		echo "== $tag $s ($kdir)"
 		make -s -C "$kdir" M="$PWD/$out" "$@" modules 2>&1 || rc=1
 		make -s -C tests/lab/tools/kmod KDIR="$kdir" OUT="$PWD/$out/lab-kmod" "$@" 2>&1 || rc=1
+		# the KUnit suites of tests/unit need a kernel with KUnit: the
+		# lab's debug kernel (SERIES=6.12-debug, make check-debug), not
+		# Debian's, whose kernels have no CONFIG_KUNIT
+		if grep -q '^CONFIG_KUNIT=y' "$kdir/.config"; then
+			make -s -C tests/unit kunit KDIR="$kdir" OUT="$PWD/$out/kunit" "$@" 2>&1 || rc=1
+		else
+			echo "== $tag $s: no CONFIG_KUNIT, the KUnit suites of tests/unit are not built"
+		fi
 	done
 	return $rc
 }

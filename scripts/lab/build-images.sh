@@ -189,6 +189,13 @@ MB=$LAB_SRC/build/$(basename "$KDIR")/drivers/block
 # the lab's test-only modules (dm-lab-noflush), W=1 with warnings as errors
 KM=$LAB_SRC/build/lab-kmod-$(basename "$KDIR")
 make -s -C "$LAB_SRC/tests/lab/tools/kmod" KDIR="$KDIR" OUT="$KM" >/dev/null
+# the unit tests as KUnit modules (tests/unit), W=1 with warnings as errors,
+# for a kernel with KUnit only: the lab's debug kernel, not Debian's
+KU=
+if grep -q '^CONFIG_KUNIT=y' "$KDIR/.config"; then
+	KU=$LAB_SRC/build/kunit-$(basename "$KDIR")
+	make -s -C "$LAB_SRC/tests/unit" kunit KDIR="$KDIR" OUT="$KU" >/dev/null
+fi
 O=$OUT/overlay; rm -rf "$O"; mkdir -p "$O"
 # guest overlay
 mkdir -p "$O/u/lib/modules/ours" "$O/u/lab"
@@ -217,6 +224,13 @@ cp "$MB/xen-blkback/xen-blkback.ko" "$D/lib/modules/ours/"
 cp "$MB/xen-blkfront/xen-blkfront.ko" "$D/lib/modules/ours/"
 mkdir -p "$D/lib/modules/lab"
 cp "$KM"/*.ko "$D/lib/modules/lab/"
+if [ -n "$KU" ]; then
+	# the modules of this build (modules.order) and the cases their
+	# sources list, for kunit-suites-pass-in-debug-kernel.sh
+	mkdir -p "$D/lib/modules/kunit"
+	sed 's/\.o$/.ko/' "$KU/modules.order" | xargs cp -t "$D/lib/modules/kunit/"
+	cp "$KU/cases" "$D/lib/modules/kunit/"
+fi
 cp "$LAB_SRC/scripts/lab/dom0/init.sh" "$D/init"
 chmod 755 "$D/init"
 cp -r "$LAB_SRC/scripts/lab/dom0/." "$D/lab/"

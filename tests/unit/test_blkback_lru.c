@@ -7,13 +7,13 @@
 #include "../../drivers/block/xen-blkback/lru.c"
 #include "unit.h"
 
-static void no_purge_while_room(void)
+static void no_purge_while_room(struct kunit *test)
 {
 	UNIT_EQ(blkback_lru_target(0, 1056, 0, false), 0);
 	UNIT_EQ(blkback_lru_target(1055, 1056, 0, true), 0);
 }
 
-static void full_cache_gives_back_a_slice(void)
+static void full_cache_gives_back_a_slice(struct kunit *test)
 {
 	/* 5% of 1056, once a grant found no room */
 	UNIT_EQ(blkback_lru_target(1056, 1056, 0, true), 52);
@@ -25,7 +25,7 @@ static void full_cache_gives_back_a_slice(void)
 	UNIT_EQ(blkback_lru_target(10, 0, 0, false), 10);
 }
 
-static void exact_fit_is_left_alone(void)
+static void exact_fit_is_left_alone(struct kunit *test)
 {
 	/*
 	 * A frontend whose grant pool is the cap (32 slots x 33 grants)
@@ -36,13 +36,13 @@ static void exact_fit_is_left_alone(void)
 	UNIT_EQ(blkback_lru_target(1056, 1056, 0, true), 52);
 }
 
-static void never_more_than_idle_grants(void)
+static void never_more_than_idle_grants(struct kunit *test)
 {
 	UNIT_EQ(blkback_lru_target(1056, 1056, 1050, true), 6);
 	UNIT_EQ(blkback_lru_target(1056, 1056, 1056, true), 0);
 }
 
-static void in_use_never_victim(void)
+static void in_use_never_victim(struct kunit *test)
 {
 	struct blkback_lru_pass p = { .now = 100000, .timeout = 10, .want = 5 };
 
@@ -50,7 +50,7 @@ static void in_use_never_victim(void)
 	UNIT_EQ(p.want, 5);
 }
 
-static void recently_used_survive_first_round(void)
+static void recently_used_survive_first_round(struct kunit *test)
 {
 	struct blkback_lru_pass p = { .now = 1000, .timeout = 0, .want = 1 };
 
@@ -61,7 +61,7 @@ static void recently_used_survive_first_round(void)
 	UNIT_CHECK(!blkback_lru_victim(&p, 999, false, false));
 }
 
-static void unused_too_long_always_victim(void)
+static void unused_too_long_always_victim(struct kunit *test)
 {
 	struct blkback_lru_pass p = { .now = 1000, .timeout = 100, .want = 0 };
 
@@ -71,7 +71,7 @@ static void unused_too_long_always_victim(void)
 	UNIT_EQ(p.want, 0);
 }
 
-static void age_rule_survives_jiffies_wrap(void)
+static void age_rule_survives_jiffies_wrap(struct kunit *test)
 {
 	struct blkback_lru_pass p = { .now = 50, .timeout = 100, .want = 0 };
 
@@ -81,15 +81,16 @@ static void age_rule_survives_jiffies_wrap(void)
 	UNIT_CHECK(blkback_lru_victim(&p, (unsigned long)-100, false, false));
 }
 
-int main(void)
-{
-	UNIT_RUN(no_purge_while_room);
-	UNIT_RUN(full_cache_gives_back_a_slice);
-	UNIT_RUN(exact_fit_is_left_alone);
-	UNIT_RUN(never_more_than_idle_grants);
-	UNIT_RUN(in_use_never_victim);
-	UNIT_RUN(recently_used_survive_first_round);
-	UNIT_RUN(unused_too_long_always_victim);
-	UNIT_RUN(age_rule_survives_jiffies_wrap);
-	return unit_summary("blkback_lru");
-}
+static struct kunit_case blkback_lru_cases[] = {
+	KUNIT_CASE(no_purge_while_room),
+	KUNIT_CASE(full_cache_gives_back_a_slice),
+	KUNIT_CASE(exact_fit_is_left_alone),
+	KUNIT_CASE(never_more_than_idle_grants),
+	KUNIT_CASE(in_use_never_victim),
+	KUNIT_CASE(recently_used_survive_first_round),
+	KUNIT_CASE(unused_too_long_always_victim),
+	KUNIT_CASE(age_rule_survives_jiffies_wrap),
+	{}
+};
+
+UNIT_SUITE(blkback_lru, blkback_lru_cases);

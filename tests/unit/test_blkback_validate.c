@@ -4,7 +4,6 @@
  * counts, segment spans, alignment, device range, read-only devices, and
  * the translation of 32/64-bit guest layouts into the native one.
  */
-#include <string.h>
 #include "../../drivers/block/xen-blkback/validate.c"
 #include "unit.h"
 
@@ -51,7 +50,7 @@ static enum blkback_err check_all(const struct blkif_request *r,
 	return blkback_check_segments(seg, lim, info);
 }
 
-static void read_and_write_accepted(void)
+static void read_and_write_accepted(struct kunit *test)
 {
 	struct blkif_request r = rw(BLKIF_OP_READ, 11, 0);
 	struct blkback_req_info info;
@@ -67,7 +66,7 @@ static void read_and_write_accepted(void)
 	UNIT_CHECK(!info.preflush && !info.fua);
 }
 
-static void unknown_operation_is_eopnotsupp(void)
+static void unknown_operation_is_eopnotsupp(struct kunit *test)
 {
 	struct blkif_request r = rw(BLKIF_OP_RESERVED_1, 1, 0);
 	struct blkback_req_info info;
@@ -80,7 +79,7 @@ static void unknown_operation_is_eopnotsupp(void)
 	UNIT_EQ(check_all(&r, &disk512, &info), BLKBACK_ERR_OP);
 }
 
-static void segment_counts(void)
+static void segment_counts(struct kunit *test)
 {
 	struct blkif_request r = rw(BLKIF_OP_READ, 0, 0);
 	struct blkback_req_info info;
@@ -93,7 +92,7 @@ static void segment_counts(void)
 	UNIT_EQ(blkback_err_status(BLKBACK_ERR_NSEG), BLKIF_RSP_ERROR);
 }
 
-static void flush_without_data_is_pure_flush(void)
+static void flush_without_data_is_pure_flush(struct kunit *test)
 {
 	struct blkif_request r = rw(BLKIF_OP_FLUSH_DISKCACHE, 0, 0);
 	struct blkback_req_info info;
@@ -112,7 +111,7 @@ static void flush_without_data_is_pure_flush(void)
 	UNIT_EQ(info.op, BLKIF_OP_WRITE_BARRIER);
 }
 
-static void segment_span_inside_page(void)
+static void segment_span_inside_page(struct kunit *test)
 {
 	struct blkif_request r = rw(BLKIF_OP_READ, 2, 0);
 	struct blkback_req_info info;
@@ -128,7 +127,7 @@ static void segment_span_inside_page(void)
 	UNIT_EQ(info.nr_sectors, 9);
 }
 
-static void alignment_to_logical_block(void)
+static void alignment_to_logical_block(struct kunit *test)
 {
 	struct blkif_request r = rw(BLKIF_OP_READ, 1, 8);
 	struct blkback_req_info info;
@@ -143,7 +142,7 @@ static void alignment_to_logical_block(void)
 	UNIT_EQ(check_all(&r, &disk512, &info), BLKBACK_OK);
 }
 
-static void range_inside_device(void)
+static void range_inside_device(struct kunit *test)
 {
 	struct blkif_request r = rw(BLKIF_OP_READ, 1, 993);
 	struct blkback_req_info info;
@@ -156,7 +155,7 @@ static void range_inside_device(void)
 	UNIT_EQ(check_all(&r, &disk512, &info), BLKBACK_ERR_RANGE);
 }
 
-static void readonly_rejects_writes(void)
+static void readonly_rejects_writes(struct kunit *test)
 {
 	struct blkback_limits ro = disk512;
 	struct blkif_request r = rw(BLKIF_OP_WRITE, 1, 0);
@@ -175,7 +174,7 @@ static void readonly_rejects_writes(void)
 	UNIT_EQ(check_all(&r, &ro, &info), BLKBACK_ERR_RO);
 }
 
-static void discard_checks(void)
+static void discard_checks(struct kunit *test)
 {
 	struct blkif_request r;
 	struct blkback_req_info info;
@@ -220,7 +219,7 @@ static struct blkif_request indirect(u8 op, unsigned int nseg)
 	return r;
 }
 
-static void indirect_header(void)
+static void indirect_header(struct kunit *test)
 {
 	struct blkif_request r = indirect(BLKIF_OP_WRITE, 256);
 	struct blkback_limits noind = disk512;
@@ -250,7 +249,7 @@ static void indirect_header(void)
 	UNIT_EQ(blkback_check_header(&r, &noind, &info), BLKBACK_ERR_UNSUPP);
 }
 
-static void indirect_page_count(void)
+static void indirect_page_count(struct kunit *test)
 {
 	struct blkback_limits big = disk512;
 	struct blkif_request r = indirect(BLKIF_OP_READ, 513);
@@ -264,7 +263,7 @@ static void indirect_page_count(void)
 	UNIT_EQ(blkback_check_header(&r, &big, &info), BLKBACK_ERR_NSEG);
 }
 
-static void indirect_segments(void)
+static void indirect_segments(struct kunit *test)
 {
 	struct blkif_request r = indirect(BLKIF_OP_READ, 20);
 	struct blkif_request_segment seg[20];
@@ -283,7 +282,7 @@ static void indirect_segments(void)
 	UNIT_EQ(blkback_check_segments(seg, &disk512, &info), BLKBACK_ERR_SEG);
 }
 
-static void x86_32_request_translated(void)
+static void x86_32_request_translated(struct kunit *test)
 {
 	struct blkif_x86_32_request src;
 	struct blkif_request dst;
@@ -343,7 +342,7 @@ static void x86_32_request_translated(void)
 	UNIT_EQ(dst.u.other.id, 0x77);
 }
 
-static void x86_64_request_translated(void)
+static void x86_64_request_translated(struct kunit *test)
 {
 	struct blkif_x86_64_request src;
 	struct blkif_request dst, native;
@@ -371,7 +370,7 @@ static void x86_64_request_translated(void)
  * The sector of a cache flush without data means nothing (and is not
  * checked against the device): the flush bio must not carry it.
  */
-static void pure_flush_targets_sector_0(void)
+static void pure_flush_targets_sector_0(struct kunit *test)
 {
 	struct blkif_request r = rw(BLKIF_OP_FLUSH_DISKCACHE, 0, 12345);
 	struct blkback_req_info info;
@@ -394,7 +393,7 @@ static void pure_flush_targets_sector_0(void)
  * EOPNOTSUPP and withdraws that feature; any other failure is an error
  * and withdraws nothing.
  */
-static void flush_not_supported_withdraws_feature(void)
+static void flush_not_supported_withdraws_feature(struct kunit *test)
 {
 	struct blkif_request r = rw(BLKIF_OP_FLUSH_DISKCACHE, 0, 0);
 	struct blkback_req_info info;
@@ -423,31 +422,32 @@ static void flush_not_supported_withdraws_feature(void)
 	UNIT_EQ(w, BLKBACK_FEATURE_NONE);
 }
 
-static void error_names(void)
+static void error_names(struct kunit *test)
 {
 	UNIT_CHECK(strcmp(blkback_err_name(BLKBACK_ERR_RO), "read_only") == 0);
 	UNIT_CHECK(strcmp(blkback_err_name(BLKBACK_NR_ERR), "unknown") == 0);
 	UNIT_CHECK(strcmp(blkback_err_name(BLKBACK_ERR_IO), "io") == 0);
 }
 
-int main(void)
-{
-	UNIT_RUN(read_and_write_accepted);
-	UNIT_RUN(unknown_operation_is_eopnotsupp);
-	UNIT_RUN(segment_counts);
-	UNIT_RUN(flush_without_data_is_pure_flush);
-	UNIT_RUN(segment_span_inside_page);
-	UNIT_RUN(alignment_to_logical_block);
-	UNIT_RUN(range_inside_device);
-	UNIT_RUN(readonly_rejects_writes);
-	UNIT_RUN(discard_checks);
-	UNIT_RUN(indirect_header);
-	UNIT_RUN(indirect_page_count);
-	UNIT_RUN(indirect_segments);
-	UNIT_RUN(x86_32_request_translated);
-	UNIT_RUN(x86_64_request_translated);
-	UNIT_RUN(error_names);
-	UNIT_RUN(pure_flush_targets_sector_0);
-	UNIT_RUN(flush_not_supported_withdraws_feature);
-	return unit_summary("blkback_validate");
-}
+static struct kunit_case blkback_validate_cases[] = {
+	KUNIT_CASE(read_and_write_accepted),
+	KUNIT_CASE(unknown_operation_is_eopnotsupp),
+	KUNIT_CASE(segment_counts),
+	KUNIT_CASE(flush_without_data_is_pure_flush),
+	KUNIT_CASE(segment_span_inside_page),
+	KUNIT_CASE(alignment_to_logical_block),
+	KUNIT_CASE(range_inside_device),
+	KUNIT_CASE(readonly_rejects_writes),
+	KUNIT_CASE(discard_checks),
+	KUNIT_CASE(indirect_header),
+	KUNIT_CASE(indirect_page_count),
+	KUNIT_CASE(indirect_segments),
+	KUNIT_CASE(x86_32_request_translated),
+	KUNIT_CASE(x86_64_request_translated),
+	KUNIT_CASE(error_names),
+	KUNIT_CASE(pure_flush_targets_sector_0),
+	KUNIT_CASE(flush_not_supported_withdraws_feature),
+	{}
+};
+
+UNIT_SUITE(blkback_validate, blkback_validate_cases);

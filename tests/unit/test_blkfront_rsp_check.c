@@ -13,7 +13,7 @@ static struct blkif_response rsp(u64 id, u8 op, s16 status)
 	return r;
 }
 
-static void answer_to_request_in_flight_is_accepted(void)
+static void answer_to_request_in_flight_is_accepted(struct kunit *test)
 {
 	struct blkfront_slot s = { .op = BLKIF_OP_WRITE, .in_flight = true };
 	struct blkif_response r = rsp(3, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
@@ -23,7 +23,7 @@ static void answer_to_request_in_flight_is_accepted(void)
 	UNIT_EQ(blkfront_check_rsp(&r, 32, &s), 0);
 }
 
-static void id_outside_ring_is_rejected(void)
+static void id_outside_ring_is_rejected(struct kunit *test)
 {
 	struct blkfront_slot s = { .op = BLKIF_OP_READ, .in_flight = true };
 	struct blkif_response r = rsp(32, BLKIF_OP_READ, 0);
@@ -39,7 +39,7 @@ static void id_outside_ring_is_rejected(void)
 	UNIT_EQ(blkfront_check_rsp(&r, 32, &s), 0);
 }
 
-static void answer_for_free_slot_is_rejected(void)
+static void answer_for_free_slot_is_rejected(struct kunit *test)
 {
 	struct blkfront_slot s = { .op = BLKIF_OP_READ, .in_flight = false };
 	struct blkif_response r = rsp(0, BLKIF_OP_READ, 0);
@@ -48,7 +48,7 @@ static void answer_for_free_slot_is_rejected(void)
 	UNIT_EQ(blkfront_check_rsp(&r, 32, &s), -ENOENT);
 }
 
-static void operation_must_echo_request(void)
+static void operation_must_echo_request(struct kunit *test)
 {
 	struct blkfront_slot s = { .op = BLKIF_OP_READ, .in_flight = true };
 	struct blkif_response r = rsp(5, BLKIF_OP_WRITE, 0);
@@ -62,7 +62,7 @@ static void operation_must_echo_request(void)
 	UNIT_EQ(blkfront_check_rsp(&r, 64, &s), 0);
 }
 
-static void rsp_prod_within_outstanding_requests(void)
+static void rsp_prod_within_outstanding_requests(struct kunit *test)
 {
 	/* nothing outstanding: no response may appear */
 	UNIT_EQ(blkfront_check_rsp_prod(10, 10, 10, 32), 0);
@@ -77,7 +77,7 @@ static void rsp_prod_within_outstanding_requests(void)
 	UNIT_EQ(blkfront_check_rsp_prod(42, 10, 42, 32), 0);
 }
 
-static void rsp_prod_across_index_wrap(void)
+static void rsp_prod_across_index_wrap(struct kunit *test)
 {
 	RING_IDX cons = 0xfffffffeU;
 
@@ -86,13 +86,14 @@ static void rsp_prod_across_index_wrap(void)
 	UNIT_EQ(blkfront_check_rsp_prod(cons + 33, cons, cons + 33, 32), -EPROTO);
 }
 
-int main(void)
-{
-	UNIT_RUN(answer_to_request_in_flight_is_accepted);
-	UNIT_RUN(id_outside_ring_is_rejected);
-	UNIT_RUN(answer_for_free_slot_is_rejected);
-	UNIT_RUN(operation_must_echo_request);
-	UNIT_RUN(rsp_prod_within_outstanding_requests);
-	UNIT_RUN(rsp_prod_across_index_wrap);
-	return unit_summary("test_blkfront_rsp_check");
-}
+static struct kunit_case blkfront_rsp_check_cases[] = {
+	KUNIT_CASE(answer_to_request_in_flight_is_accepted),
+	KUNIT_CASE(id_outside_ring_is_rejected),
+	KUNIT_CASE(answer_for_free_slot_is_rejected),
+	KUNIT_CASE(operation_must_echo_request),
+	KUNIT_CASE(rsp_prod_within_outstanding_requests),
+	KUNIT_CASE(rsp_prod_across_index_wrap),
+	{}
+};
+
+UNIT_SUITE(blkfront_rsp_check, blkfront_rsp_check_cases);

@@ -6,7 +6,7 @@
 #include "../../drivers/block/xen-blkfront/validate.c"
 #include "unit.h"
 
-static void whole_page_is_sectors_0_to_7(void)
+static void whole_page_is_sectors_0_to_7(struct kunit *test)
 {
 	struct blkif_request_segment seg;
 
@@ -15,7 +15,7 @@ static void whole_page_is_sectors_0_to_7(void)
 	UNIT_EQ(seg.last_sect, 7);
 }
 
-static void partial_pages_for_512_byte_sectors(void)
+static void partial_pages_for_512_byte_sectors(struct kunit *test)
 {
 	struct blkif_request_segment seg;
 
@@ -33,7 +33,7 @@ static void partial_pages_for_512_byte_sectors(void)
 	UNIT_EQ(seg.last_sect, 1);
 }
 
-static void bad_spans_are_refused(void)
+static void bad_spans_are_refused(struct kunit *test)
 {
 	struct blkif_request_segment seg;
 
@@ -45,7 +45,7 @@ static void bad_spans_are_refused(void)
 	UNIT_EQ(blkfront_seg_span(512, 0xfffffe00U, &seg), -EINVAL); /* wraps */
 }
 
-static void indirect_pages_per_request(void)
+static void indirect_pages_per_request(struct kunit *test)
 {
 	UNIT_EQ(blkfront_indirect_pages(1), 1);
 	UNIT_EQ(blkfront_indirect_pages(32), 1);
@@ -54,7 +54,7 @@ static void indirect_pages_per_request(void)
 	UNIT_EQ(blkfront_indirect_pages(4096), 8);
 }
 
-static void indirect_negotiation(void)
+static void indirect_negotiation(struct kunit *test)
 {
 	/* backend without indirect: none */
 	UNIT_EQ(blkfront_negotiate_indirect(32, 0), 0);
@@ -70,7 +70,7 @@ static void indirect_negotiation(void)
 	UNIT_EQ(blkfront_max_segments(256), 256);
 }
 
-static void ring_negotiation(void)
+static void ring_negotiation(struct kunit *test)
 {
 	UNIT_EQ(blkfront_negotiate_rings(4, 0, 2), 1);	/* key absent */
 	UNIT_EQ(blkfront_negotiate_rings(4, 1, 2), 1);
@@ -85,13 +85,14 @@ static void ring_negotiation(void)
 	UNIT_EQ(BLKIF_RING_SIZE(blkfront_negotiate_order(2, 4)), 128);
 }
 
-int main(void)
-{
-	UNIT_RUN(whole_page_is_sectors_0_to_7);
-	UNIT_RUN(partial_pages_for_512_byte_sectors);
-	UNIT_RUN(bad_spans_are_refused);
-	UNIT_RUN(indirect_pages_per_request);
-	UNIT_RUN(indirect_negotiation);
-	UNIT_RUN(ring_negotiation);
-	return unit_summary("test_blkfront_segments");
-}
+static struct kunit_case blkfront_segments_cases[] = {
+	KUNIT_CASE(whole_page_is_sectors_0_to_7),
+	KUNIT_CASE(partial_pages_for_512_byte_sectors),
+	KUNIT_CASE(bad_spans_are_refused),
+	KUNIT_CASE(indirect_pages_per_request),
+	KUNIT_CASE(indirect_negotiation),
+	KUNIT_CASE(ring_negotiation),
+	{}
+};
+
+UNIT_SUITE(blkfront_segments, blkfront_segments_cases);

@@ -3,7 +3,6 @@
  * xen-blkfront: virtual-device numbers to xvd names and minors, the same
  * namespace as the in-tree driver (drivers/block/xen-blkfront/validate.c).
  */
-#include <string.h>
 #include "../../drivers/block/xen-blkfront/validate.c"
 #include "unit.h"
 
@@ -20,7 +19,7 @@ static const char *name_of(u32 vdevice, struct blkfront_vdev *v)
 
 #define UNIT_STREQ(a, b) UNIT_CHECK(strcmp((a), (b)) == 0)
 
-static void xvd_major_whole_disks(void)
+static void xvd_major_whole_disks(struct kunit *test)
 {
 	struct blkfront_vdev v;
 
@@ -32,7 +31,7 @@ static void xvd_major_whole_disks(void)
 	UNIT_STREQ(name_of(202 << 8 | 240, &v), "xvdp");
 }
 
-static void xvd_major_partition(void)
+static void xvd_major_partition(struct kunit *test)
 {
 	struct blkfront_vdev v;
 
@@ -41,7 +40,7 @@ static void xvd_major_partition(void)
 	UNIT_EQ(v.nr_minors, 1);
 }
 
-static void emulated_ide_and_scsi_majors(void)
+static void emulated_ide_and_scsi_majors(struct kunit *test)
 {
 	struct blkfront_vdev v;
 
@@ -60,7 +59,7 @@ static void emulated_ide_and_scsi_majors(void)
 	UNIT_EQ(v.minor, 128 * 16);
 }
 
-static void extended_numbering(void)
+static void extended_numbering(struct kunit *test)
 {
 	struct blkfront_vdev v;
 
@@ -73,7 +72,7 @@ static void extended_numbering(void)
 	UNIT_STREQ(name_of(1U << 28 | 702 << 8, &v), "xvdaaa");
 }
 
-static void invalid_numbers_are_refused(void)
+static void invalid_numbers_are_refused(struct kunit *test)
 {
 	struct blkfront_vdev v;
 
@@ -82,7 +81,7 @@ static void invalid_numbers_are_refused(void)
 	UNIT_EQ(blkfront_vdev_decode(1U << 28 | 0xfffffff, &v), -ENODEV);
 }
 
-static void name_buffer_too_small(void)
+static void name_buffer_too_small(struct kunit *test)
 {
 	struct blkfront_vdev v = { .index = 26, .nr_minors = 1, .part = 123 };
 	char buf[8];
@@ -93,13 +92,14 @@ static void name_buffer_too_small(void)
 	UNIT_STREQ(buf, "xvdaa1");
 }
 
-int main(void)
-{
-	UNIT_RUN(xvd_major_whole_disks);
-	UNIT_RUN(xvd_major_partition);
-	UNIT_RUN(emulated_ide_and_scsi_majors);
-	UNIT_RUN(extended_numbering);
-	UNIT_RUN(invalid_numbers_are_refused);
-	UNIT_RUN(name_buffer_too_small);
-	return unit_summary("test_blkfront_vdev_names");
-}
+static struct kunit_case blkfront_vdev_names_cases[] = {
+	KUNIT_CASE(xvd_major_whole_disks),
+	KUNIT_CASE(xvd_major_partition),
+	KUNIT_CASE(emulated_ide_and_scsi_majors),
+	KUNIT_CASE(extended_numbering),
+	KUNIT_CASE(invalid_numbers_are_refused),
+	KUNIT_CASE(name_buffer_too_small),
+	{}
+};
+
+UNIT_SUITE(blkfront_vdev_names, blkfront_vdev_names_cases);

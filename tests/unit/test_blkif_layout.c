@@ -8,7 +8,7 @@
 #include <xen/interface/io/blkif.h>
 #include "unit.h"
 
-static void native_request_is_x86_64_layout(void)
+static void native_request_is_x86_64_layout(struct kunit *test)
 {
 	UNIT_EQ(sizeof(struct blkif_request), 112);
 	UNIT_EQ(offsetof(struct blkif_request, u.rw.id), 8);
@@ -24,7 +24,7 @@ static void native_request_is_x86_64_layout(void)
 	UNIT_EQ(sizeof(struct blkif_response), 16);
 }
 
-static void x86_32_request_packs_id_at_4(void)
+static void x86_32_request_packs_id_at_4(struct kunit *test)
 {
 	UNIT_EQ(offsetof(struct blkif_x86_32_request, u.rw.id), 4);
 	UNIT_EQ(offsetof(struct blkif_x86_32_request, u.rw.sector_number), 12);
@@ -33,7 +33,7 @@ static void x86_32_request_packs_id_at_4(void)
 	UNIT_EQ(sizeof(struct blkif_x86_32_response), 12);
 }
 
-static void ring_capacity_per_order(void)
+static void ring_capacity_per_order(struct kunit *test)
 {
 	/* 32 slots per page, doubling with each order, for both ABIs */
 	UNIT_EQ(BLKIF_RING_SIZE(0), 32);
@@ -44,7 +44,7 @@ static void ring_capacity_per_order(void)
 	UNIT_EQ(__CONST_RING_SIZE(blkif_x86_64, 4096 << 4), 512);
 }
 
-static void indirect_page_math(void)
+static void indirect_page_math(struct kunit *test)
 {
 	/* 512 segments per indirect page; 8 pages cover 4096 segments */
 	UNIT_EQ(BLKIF_SEGS_PER_INDIRECT_PAGE, 512);
@@ -52,11 +52,12 @@ static void indirect_page_math(void)
 	UNIT_EQ(BLKIF_SECTORS_PER_GRANT_PAGE, 8);
 }
 
-int main(void)
-{
-	UNIT_RUN(native_request_is_x86_64_layout);
-	UNIT_RUN(x86_32_request_packs_id_at_4);
-	UNIT_RUN(ring_capacity_per_order);
-	UNIT_RUN(indirect_page_math);
-	return unit_summary("blkif_layout");
-}
+static struct kunit_case blkif_layout_cases[] = {
+	KUNIT_CASE(native_request_is_x86_64_layout),
+	KUNIT_CASE(x86_32_request_packs_id_at_4),
+	KUNIT_CASE(ring_capacity_per_order),
+	KUNIT_CASE(indirect_page_math),
+	{}
+};
+
+UNIT_SUITE(blkif_layout, blkif_layout_cases);

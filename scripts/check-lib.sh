@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by scripts/check.sh (make check) and scripts/check-debug.sh (make
+# check-debug), sourced after `cd` to the tree: the tally of tests, steps
+# with logs, and the lab boots of a plan file (tests/lab/*.plan).  Every
+# check counts as one test; finish prints "N passed, N failed" last.
+passed=0
+failed=0
+failures=
+LOGS=results/${CHECK_NAME:-check}-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$LOGS"
+
+record() { # name status
+	if [ "$2" -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "PASS: $1"
+	else
+		failed=$((failed + 1))
+		failures="$failures\n  $1"
+		echo "FAIL: $1"
+	fi
+}
+
+step() { # name command...: run, keep its log and its time, show the tail when it fails
+	local name=$1 rc t0=$SECONDS
+	shift
+	"$@" > "$LOGS/$name.log" 2>&1
+	rc=$?
+	echo "    ($name: $((SECONDS - t0)) s)"
+	[ $rc -eq 0 ] || tail -n 40 "$LOGS/$name.log" | sed 's/^/    /'
+	record "$name" $rc
+	return $rc
+}
+
+finish() { # the summary; exits non-zero when any test failed
+	echo
+	[ -n "$failures" ] && printf 'failed:%b\n' "$failures"
+	echo "logs: $LOGS"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+plan_kvers() { # plan: the kernel series its boots use
+	grep -v -E '^[[:space:]]*(#|$)' "$1" | awk '{ print $1 }' | sort -u
+}
+
+# run_plan <plan>: each line one boot (format: tests/lab/check.plan), each
+# scenario of it one test.  A boot that hit a kernel oops outside our
+# drivers (LAB-FLAKE) is rerun once and both are reported.
+run_plan() {
+	local plan=$1 n=0 line conf tests kver front back fp bp kv tag out t v ev t0
+	while read -r line; do
+		case "$line" in ''|'#'*) continue ;; esac
+		n=$((n + 1))
+		conf=${line%%:*}
+		tests=${line#*:}
+		set -- $conf
+		kver=$1 front=$2 back=$3
+		shift 3
+		fp= bp=
+		for kv in "$@"; do
+			case "$kv" in
+			FRONT_PARAMS=*) fp=$(echo "${kv#FRONT_PARAMS=}" | tr ',' ' ') ;;
+			BACK_PARAMS=*) bp=$(echo "${kv#BACK_PARAMS=}" | tr ',' ' ') ;;
+			esac
+		done
+		tag="$kver $front/$back${fp:+ front:$fp}${bp:+ back:$bp}"
+		echo "-- boot $n: $tag"
+		t0=$SECONDS
+		out=$(plan_boot "")
+		if echo "$out" | grep -q '^LAB-FLAKE'; then
+			echo "$out" | grep '^LAB-FLAKE' | sed 's/^/    /'
+			echo "    lab flake: rerunning boot $n once"
+			out=$(plan_boot "-rerun")
+		fi
+		echo "    (boot $n: $((SECONDS - t0)) s)"
+		# the boot's own lines; each scenario's evidence comes with its verdict
+		echo "$out" | awk '/^(PASS|FAIL) / { f = 1; next } f && /^    / { next } { f = 0; print }' |
+			sed 's/^/    /'
+		grep -h 'SUMMARY: debug kernel' "$LOGS/boot$n-$kver-$front-$back"/scenarios/*.log \
+			2>/dev/null | sed 's/.*SUMMARY: /    /'
+		for t in $tests; do
+			v=$(echo "$out" | awk -v t="$t" '($1 == "PASS" || $1 == "FAIL") && $2 == t { print $1; exit }')
+			ev=$(echo "$out" | awk -v t="$t" '$2 == t { print; f = 1; next } f && /^    / { print; next } { f = 0 }' | tail -n +2)
+			[ -n "$ev" ] && echo "$ev"
+			record "lab[$tag] $t" "$([ "$v" = PASS ] && echo 0 || echo 1)"
+		done
+	done < "$plan"
+}
+
+plan_boot() { # suffix: one boot of run_plan's current line
+	LAB_QUICK=${LAB_QUICK:-1} KVER=$kver FRONT=$front BACK=$back FRONT_PARAMS="$fp" \
+		BACK_PARAMS="$bp" TESTS="$tests" RESULTS="$LOGS/boot$n$1-$kver-$front-$back" \
+		scripts/lab/boot.sh 2>&1 < /dev/null
+}
