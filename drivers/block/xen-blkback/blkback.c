@@ -252,6 +252,14 @@ static void blkback_req_release(struct blkback_ring *ring,
 	}
 }
 
+/* A slot given back by a request that never reached the device. */
+static void blkback_req_drop(struct blkback_ring *ring, struct blkback_req *r)
+{
+	spin_lock_irq(&ring->done_lock);
+	blkback_req_release(ring, r);
+	spin_unlock_irq(&ring->done_lock);
+}
+
 /* ------------------------------------------------------------------ */
 /* Completion                                                          */
 /* ------------------------------------------------------------------ */
@@ -522,36 +530,72 @@ static void blkback_count_req(struct blkback_ring *ring,
 	}
 }
 
-/* Serve one request, from its private copy. */
-static void blkback_dispatch(struct blkback_ring *ring,
+/*
+ * Mapping a request's grants ran out of memory in dom0: leave the request
+ * on the ring and take it again a little later.  Only a shortage that lasts
+ * BLKBACK_NOMEM_GIVEUP_MS fails it.  Returns true to retry.
+ */
+static bool blkback_nomem_retry(struct blkback_ring *ring)
+{
+	if (!ring->nomem_since)
+		ring->nomem_since = jiffies ?: 1;
+	else if (time_after(jiffies, ring->nomem_since +
+			    msecs_to_jiffies(BLKBACK_NOMEM_GIVEUP_MS)))
+		return false;
+	ring->nomem_until = jiffies + msecs_to_jiffies(BLKBACK_NOMEM_RETRY_MS);
+	ring->nomem_wait = true;
+	blkback_count(&ring->stats, BLKBACK_ST_NOMEM_RETRY, 1);
+	return true;
+}
+
+/* Waiting out a memory shortage before the next try. */
+static bool blkback_nomem_waiting(struct blkback_ring *ring)
+{
+	if (!ring->nomem_wait)
+		return false;
+	if (time_before(jiffies, ring->nomem_until))
+		return true;
+	ring->nomem_wait = false;
+	return false;
+}
+
+/*
+ * Serve one request, from its private copy.  Returns false when dom0 had no
+ * memory to map its grants: the request stays on the ring, untouched and
+ * unanswered, for blkback_nomem_waiting() to hold off the next try.
+ */
+static bool blkback_dispatch(struct blkback_ring *ring,
 			     const struct blkif_request *req)
 {
 	struct blkback_limits lim = blkback_limits(ring->be);
 	struct blkback_req_info info;
 	struct blkback_req *r;
 	enum blkback_err err;
+	int ret;
 
-	blkback_count(&ring->stats, BLKBACK_ST_REQ, 1);
 	err = blkback_check_header(req, &lim, &info);
 	if (err) {
 		blkback_refuse(ring, &info, err);
-		return;
+		return true;
 	}
 	if (info.kind == BLKBACK_KIND_DISCARD) {
 		blkback_discard(ring, &info);
-		return;
+		return true;
 	}
 	if (info.kind == BLKBACK_KIND_FLUSH && lim.readonly) {
 		/* nothing was written through us: nothing to flush */
 		blkback_count_req(ring, &info);
 		blkback_answer(ring, info.id, info.op, BLKIF_RSP_OKAY);
-		return;
+		return true;
 	}
 
 	r = blkback_req_get(ring);
 	r->info = info;
 	if (info.indirect) {
-		if (blkback_read_indirect(ring, r, req)) {
+		ret = blkback_read_indirect(ring, r, req);
+		if (ret == -ENOMEM && blkback_nomem_retry(ring))
+			goto retry;
+		if (ret) {
 			err = BLKBACK_ERR_MAP;
 			goto refuse;
 		}
@@ -574,21 +618,28 @@ static void blkback_dispatch(struct blkback_ring *ring,
 		goto refuse;
 	}
 
-	if (blkback_map_grants(ring, r->grants, info.nseg,
-			       info.kind != BLKBACK_KIND_READ)) {
+	ret = blkback_map_grants(ring, r->grants, info.nseg,
+				 info.kind != BLKBACK_KIND_READ);
+	if (ret) {
 		blkback_unmap_grants(ring, r->grants, info.nseg);
+		if (ret == -ENOMEM && blkback_nomem_retry(ring))
+			goto retry;
 		err = BLKBACK_ERR_MAP;
 		goto refuse;
 	}
+	ring->nomem_since = 0;
 	blkback_count_req(ring, &r->info);
 	blkback_submit(ring, r);
-	return;
+	return true;
 
 refuse:
+	ring->nomem_since = 0;
 	blkback_refuse(ring, &r->info, err);
-	spin_lock_irq(&ring->done_lock);
-	blkback_req_release(ring, r);
-	spin_unlock_irq(&ring->done_lock);
+	blkback_req_drop(ring, r);
+	return true;
+retry:
+	blkback_req_drop(ring, r);
+	return false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -659,7 +710,8 @@ static int blkback_take_requests(struct blkback_ring *ring,
 		if (RING_REQUEST_CONS_OVERFLOW(cr, rc))
 			return 1;
 		*eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS;
-		if (kthread_should_stop() || blkback_paced(ring))
+		if (kthread_should_stop() || blkback_paced(ring) ||
+		    blkback_nomem_waiting(ring))
 			return 1;
 		if (blkback_no_free_slot(ring)) {
 			blkback_count(&ring->stats, BLKBACK_ST_OO_REQ, 1);
@@ -670,7 +722,12 @@ static int blkback_take_requests(struct blkback_ring *ring,
 		/* from here on only the private copy is looked at */
 		barrier();
 		ring->last_req = jiffies;
-		blkback_dispatch(ring, &req);
+		if (!blkback_dispatch(ring, &req)) {
+			/* nothing done with it: take it again later */
+			cr->req_cons = --rc;
+			return 1;
+		}
+		blkback_count(&ring->stats, BLKBACK_ST_REQ, 1);
 		cond_resched();
 	}
 	return 0;
@@ -701,7 +758,8 @@ static int blkback_serve_ring(struct blkback_ring *ring,
 static bool blkback_may_serve(struct blkback_ring *ring)
 {
 	return READ_ONCE(ring->notified) && READ_ONCE(ring->nr_free) &&
-	       !READ_ONCE(ring->broken) && !blkback_paced(ring);
+	       !READ_ONCE(ring->broken) && !blkback_paced(ring) &&
+	       !blkback_nomem_waiting(ring);
 }
 
 static bool blkback_has_work(struct blkback_ring *ring)
@@ -746,6 +804,16 @@ static void blkback_housekeeping(struct blkback_ring *ring)
 	}
 }
 
+/* Sleep until the next upkeep, or the next try after a memory shortage. */
+static long blkback_wait_jiffies(struct blkback_ring *ring)
+{
+	long t = msecs_to_jiffies(BLKBACK_MAINT_INTERVAL_MS);
+
+	if (ring->nomem_wait)
+		t = clamp_t(long, (long)(ring->nomem_until - jiffies), 1, t);
+	return t;
+}
+
 /**
  * blkback_ring_thread() - the thread serving one ring
  * @arg: the ring
@@ -767,7 +835,7 @@ int blkback_ring_thread(void *arg)
 	ring->next_log = jiffies + BLKBACK_LOG_STATS_SECS * HZ;
 	while (!kthread_should_stop()) {
 		wait_event_freezable_timeout(ring->wq, blkback_has_work(ring),
-					     msecs_to_jiffies(BLKBACK_MAINT_INTERVAL_MS));
+					     blkback_wait_jiffies(ring));
 		blkback_complete(ring);
 
 		if (blkback_may_serve(ring)) {

@@ -37,6 +37,14 @@
 /* How long memory pressure keeps the page pools empty (ms). */
 #define BLKBACK_SQUEEZE_MS		1000
 
+/*
+ * dom0 out of memory while mapping a request's grants: the request is
+ * tried again after BLKBACK_NOMEM_RETRY_MS, and fails only when every try
+ * for BLKBACK_NOMEM_GIVEUP_MS did (ms).
+ */
+#define BLKBACK_NOMEM_RETRY_MS		10
+#define BLKBACK_NOMEM_GIVEUP_MS		10000
+
 /* Module parameters (main.c), read at the moment they matter. */
 extern unsigned int blkback_max_queues;
 extern unsigned int blkback_max_ring_page_order;
@@ -68,6 +76,7 @@ enum blkback_stat {
 	BLKBACK_ST_MAP_OPS,	/* grant map operations */
 	BLKBACK_ST_UNMAP_OPS,	/* grant unmap operations */
 	BLKBACK_ST_LRU_PURGED,	/* persistent grants given back */
+	BLKBACK_ST_NOMEM_RETRY,	/* request left on the ring: dom0 out of memory */
 	BLKBACK_NR_STATS
 };
 
@@ -223,6 +232,9 @@ struct blkback_ring {
 	unsigned long refuse_window;	/* jiffies: start of the window */
 	unsigned int refuse_window_ms;	/* its length */
 	unsigned int refused;		/* requests refused in it */
+	bool nomem_wait;		/* hold off until @nomem_until */
+	unsigned long nomem_until;	/* jiffies: next try after a shortage */
+	unsigned long nomem_since;	/* jiffies: first try that ran short, or 0 */
 
 	/* grants (grants.c) */
 	struct rb_root pgrants;

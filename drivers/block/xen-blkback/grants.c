@@ -102,7 +102,11 @@ static void blkback_pgrant_adopt(struct blkback_ring *ring,
 	g->handle = BLKBACK_NO_HANDLE;
 }
 
-/* Issue the queued map operations; returns 0 or -EIO if one failed. */
+/*
+ * Issue the queued map operations.  Returns 0, -EIO if a grant could not be
+ * mapped (the frontend's doing), or -ENOMEM if dom0 lacked the memory to
+ * track the mappings (the batch as a whole failed).
+ */
 static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap)
 {
 	unsigned int i, mapped = 0;
@@ -110,13 +114,16 @@ static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap)
 
 	ret = gnttab_map_refs(ring->map_ops, NULL, ring->map_pages, nmap);
 	blkback_count(&ring->stats, BLKBACK_ST_MAP_OPS, nmap);
+	if (ret)
+		err = ret == -ENOMEM ? -ENOMEM : -EIO;
 	for (i = 0; i < nmap; i++) {
 		struct blkback_grant *g = ring->map_slots[i];
 
 		if (ret || ring->map_ops[i].status != GNTST_okay) {
 			gnttab_page_cache_put(&ring->pool, &g->page, 1);
 			g->page = NULL;
-			err = -EIO;
+			if (!ret)
+				err = -EIO;
 			continue;
 		}
 		mapped++;
@@ -132,6 +139,12 @@ static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap)
 	return err;
 }
 
+/* A bad grant outweighs a shortage: the request could never succeed. */
+static int blkback_map_err(int err, int more)
+{
+	return err == -EIO || more == -EIO ? -EIO : err ?: more;
+}
+
 /**
  * blkback_map_grants() - map the grants of a request
  * @ring: the ring the request came from
@@ -143,7 +156,9 @@ static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap)
  * in batches.  On failure some grants may be mapped: the caller unmaps all
  * @n with blkback_unmap_grants(), which copes with partial maps.
  *
- * Return: 0, -ENOMEM (no page for a mapping) or -EIO (a map failed).
+ * Return: 0, -ENOMEM (dom0 short of memory: no page for a mapping, or
+ * none to track it; the request may be tried again) or -EIO (a grant could
+ * not be mapped; -EIO wins when both happen).
  */
 int blkback_map_grants(struct blkback_ring *ring, struct blkback_grant *g,
 		       unsigned int n, bool readonly)
@@ -190,12 +205,12 @@ int blkback_map_grants(struct blkback_ring *ring, struct blkback_grant *g,
 		ring->map_pages[nmap] = g[i].page;
 		ring->map_slots[nmap] = &g[i];
 		if (++nmap == BLKBACK_MAP_BATCH) {
-			err = blkback_map_flush(ring, nmap) ?: err;
+			err = blkback_map_err(err, blkback_map_flush(ring, nmap));
 			nmap = 0;
 		}
 	}
 	if (nmap)
-		err = blkback_map_flush(ring, nmap) ?: err;
+		err = blkback_map_err(err, blkback_map_flush(ring, nmap));
 	return err;
 }
 

@@ -123,6 +123,7 @@ BLKBACK_ATTR(pgrant_misses, BLKBACK_ATTR_STAT, BLKBACK_ST_PGNT_MISS);
 BLKBACK_ATTR(map_ops, BLKBACK_ATTR_STAT, BLKBACK_ST_MAP_OPS);
 BLKBACK_ATTR(unmap_ops, BLKBACK_ATTR_STAT, BLKBACK_ST_UNMAP_OPS);
 BLKBACK_ATTR(lru_purged, BLKBACK_ATTR_STAT, BLKBACK_ST_LRU_PURGED);
+BLKBACK_ATTR(nomem_retries, BLKBACK_ATTR_STAT, BLKBACK_ST_NOMEM_RETRY);
 BLKBACK_ATTR(persistent_grants, BLKBACK_ATTR_PGRANTS, 0);
 BLKBACK_ATTR(pool_pages, BLKBACK_ATTR_POOL, 0);
 BLKBACK_ATTR(inflight, BLKBACK_ATTR_INFLIGHT, 0);
@@ -153,6 +154,7 @@ static struct attribute *blkback_stat_attrs[] = {
 	&blkback_attr_map_ops.attr.attr,
 	&blkback_attr_unmap_ops.attr.attr,
 	&blkback_attr_lru_purged.attr.attr,
+	&blkback_attr_nomem_retries.attr.attr,
 	&blkback_attr_persistent_grants.attr.attr,
 	&blkback_attr_pool_pages.attr.attr,
 	&blkback_attr_inflight.attr.attr,
