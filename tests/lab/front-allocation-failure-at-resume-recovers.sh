@@ -1,15 +1,18 @@
-# On the lab's debug kernel (KVER=6.12-debug), FRONT=ours: one slab
-# allocation made from xen-blkfront's code in the guest fails while the
-# guest is restored under fio verify (xl save, xl restore; failslab, stack
-# filter on the module, armed just before the save: the frontend allocates
-# nothing while it serves I/O, so the allocations it counts are the
-# resume's), a little later in the resume each round.  Each round the disk
-# either comes back and no fio run fails, or the failure is reported (the
-# frontend's XenStore error node, or Closing/Closed) and fio sees I/O
-# errors, never data that verified wrong; nothing hangs; after a failure
-# the next connection (detach and attach) serves verified I/O.  Rounds end
-# when the fault no longer fires (every allocation of the resume came
-# before it).
+# On the lab's debug kernel (KVER=6.12-debug), FRONT=ours: while the guest
+# is restored under fio verify (xl save, xl restore), slab allocations
+# fail under blkfront_talk_to_backend(), where the resume sets up its new
+# rings and announces them (failslab, stack filter on that function, armed
+# just before the save): every one of them once <space> bytes went
+# through, a larger <space> each round, so that the resume fails at a
+# different step each time (XenStore reads, ring setup, the transaction).
+# Each round the disk either comes back and no fio run fails, or the
+# failure is reported (the frontend's XenStore error node, or
+# Closing/Closed), the I/O held across the resume and after it fails with
+# EIO, never with data that verified wrong, and the disk goes when
+# detached; nothing hangs; after a failure the next connection (detach and
+# attach) serves verified I/O.  Rounds end when nothing was injected (the
+# resume got through before <space> bytes).  At least one resume must
+# have failed.
 . /lab/attach-fault.sh
 af_require front
 
@@ -42,17 +45,19 @@ for space in 0 256 1024 4096 16384 65536; do
 	rounds=$((rounds + 1))
 	fio_loop_start $v 8M
 	sleep 4
-	af_lab_fault guest arm failslab xen_blkfront $space 1 || { fail "arm failslab in the guest"; break; }
+	af_lab_fault guest arm failslab fn:blkfront_talk_to_backend $space 1000000 ||
+		{ fail "arm failslab in the guest"; break; }
 	xl save $DOMU /tmp/domu.save > /tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; fail "xl save"; break; }
 	xl restore /tmp/domu.save > /tmp/xl-restore.log 2>&1 || { cat /tmp/xl-restore.log; fail "xl restore"; break; }
 	rm -f /tmp/domu.save
 	guest_domid > $LAB_RUN/domid
 	efront=/local/domain/$(cat $LAB_RUN/domid)/error/device/vbd/$devid/error
 	outcome=$(resume_outcome $v $efront)
-	fired=no
-	af_lab_fault guest fired failslab && fired=yes
+	injected=$(af_lab_fault guest injected failslab)
 	af_lab_fault guest disarm failslab
-	note "space=$space: fault fired=$fired, outcome=$outcome ($(xenstore-read $efront 2>/dev/null))"
+	fired=no
+	[ "${injected:-0}" -gt 0 ] && fired=yes
+	note "space=$space: $injected allocations failed, outcome=$outcome ($(xenstore-read $efront 2>/dev/null))"
 	case "$outcome" in
 	resumed)
 		fio_loop_stop ;;
