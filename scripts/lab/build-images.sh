@@ -169,9 +169,12 @@ build_base() {
 	rm -rf "$U" "$D"
 }
 
-# The base is rebuilt when this script, the unpacked images or the host
-# binaries it copies change.
-stamp=$( { cat "$0"; cat "$K.stamp" "$XS.stamp"; ls -l /bin/busybox "$(command -v fio)"; } | md5sum | cut -d' ' -f1)
+# The base is rebuilt when the code that builds it (the functions above and
+# the module lists), the unpacked images or the host binaries it copies
+# change; an edit to the overlay below keeps it.
+stamp=$( { declare -f copybin bbroot mkcpio mkcpio_raw modpath addmod modlists guest_vmlinux build_base
+	echo "$DOM0_MODS" "$DOMU_MODS"; cat "$K.stamp" "$XS.stamp"
+	ls -l /bin/busybox "$(command -v fio)"; } | md5sum | cut -d' ' -f1)
 if [ "$(cat "$BASE/stamp" 2>/dev/null)" != "$stamp" ] || [ ! -s "$BASE/dom0-base.cpio.gz" ]; then
 	build_base
 	echo "$stamp" > "$BASE/stamp"
