@@ -531,16 +531,13 @@ static void blkback_count_req(struct blkback_ring *ring,
 }
 
 /*
- * Mapping a request's grants ran out of memory in dom0: leave the request
- * on the ring and take it again a little later.  Only a shortage that lasts
- * BLKBACK_NOMEM_GIVEUP_MS fails it.  Returns true to retry.
+ * Mapping a request's grants ran short of dom0 memory: leave the request on
+ * the ring and take it again a little later.  Only BLKBACK_NOMEM_TRIES
+ * tries in a row that all ran short fail it.  Returns true to retry.
  */
 static bool blkback_nomem_retry(struct blkback_ring *ring)
 {
-	if (!ring->nomem_since)
-		ring->nomem_since = jiffies ?: 1;
-	else if (time_after(jiffies, ring->nomem_since +
-			    msecs_to_jiffies(BLKBACK_NOMEM_GIVEUP_MS)))
+	if (++ring->nomem_tries >= BLKBACK_NOMEM_TRIES)
 		return false;
 	ring->nomem_until = jiffies + msecs_to_jiffies(BLKBACK_NOMEM_RETRY_MS);
 	ring->nomem_wait = true;
@@ -627,13 +624,11 @@ static bool blkback_dispatch(struct blkback_ring *ring,
 		err = BLKBACK_ERR_MAP;
 		goto refuse;
 	}
-	ring->nomem_since = 0;
 	blkback_count_req(ring, &r->info);
 	blkback_submit(ring, r);
 	return true;
 
 refuse:
-	ring->nomem_since = 0;
 	blkback_refuse(ring, &r->info, err);
 	blkback_req_drop(ring, r);
 	return true;
@@ -727,6 +722,7 @@ static int blkback_take_requests(struct blkback_ring *ring,
 			cr->req_cons = --rc;
 			return 1;
 		}
+		ring->nomem_tries = 0;
 		blkback_count(&ring->stats, BLKBACK_ST_REQ, 1);
 		cond_resched();
 	}
@@ -790,10 +786,12 @@ static void blkback_print_stats(struct blkback_ring *ring)
 /* Cache upkeep and statistics, between batches of requests. */
 static void blkback_housekeeping(struct blkback_ring *ring)
 {
-	bool idle = (!atomic_read(&ring->inflight) &&
-		     time_after(jiffies, ring->last_req +
-				msecs_to_jiffies(BLKBACK_POOL_IDLE_MS))) ||
-		    time_before(jiffies, READ_ONCE(ring->be->squeeze_until));
+	/* a request waiting for memory keeps the pages its last try got */
+	bool idle = !ring->nomem_tries &&
+		    ((!atomic_read(&ring->inflight) &&
+		      time_after(jiffies, ring->last_req +
+				 msecs_to_jiffies(BLKBACK_POOL_IDLE_MS))) ||
+		     time_before(jiffies, READ_ONCE(ring->be->squeeze_until)));
 
 	blkback_grants_maintain(ring, idle);
 	if (!ring->idx)

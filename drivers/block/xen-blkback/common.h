@@ -38,12 +38,15 @@
 #define BLKBACK_SQUEEZE_MS		1000
 
 /*
- * dom0 out of memory while mapping a request's grants: the request is
- * tried again after BLKBACK_NOMEM_RETRY_MS, and fails only when every try
- * for BLKBACK_NOMEM_GIVEUP_MS did (ms).
+ * dom0 short of memory while mapping a request's grants: the request is
+ * tried again after BLKBACK_NOMEM_RETRY_MS (ms), and fails only when
+ * BLKBACK_NOMEM_TRIES tries in a row ran short (10 s at least).
  */
 #define BLKBACK_NOMEM_RETRY_MS		10
-#define BLKBACK_NOMEM_GIVEUP_MS		10000
+#define BLKBACK_NOMEM_TRIES		1000
+
+/* In a map operation's handle until Xen answers it (not a valid handle). */
+#define BLKBACK_MAP_PRESET_HANDLE	0xfffffffeU
 
 /* Module parameters (main.c), read at the moment they matter. */
 extern unsigned int blkback_max_queues;
@@ -234,7 +237,7 @@ struct blkback_ring {
 	unsigned int refused;		/* requests refused in it */
 	bool nomem_wait;		/* hold off until @nomem_until */
 	unsigned long nomem_until;	/* jiffies: next try after a shortage */
-	unsigned long nomem_since;	/* jiffies: first try that ran short, or 0 */
+	unsigned int nomem_tries;	/* tries of the first request, short of memory */
 
 	/* grants (grants.c) */
 	struct rb_root pgrants;

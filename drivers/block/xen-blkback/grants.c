@@ -102,28 +102,51 @@ static void blkback_pgrant_adopt(struct blkback_ring *ring,
 	g->handle = BLKBACK_NO_HANDLE;
 }
 
+/* A bad grant outweighs a shortage: the request could never succeed. */
+static int blkback_map_err(int err, int more)
+{
+	return err == -EIO || more == -EIO ? -EIO : err ?: more;
+}
+
+/*
+ * A map operation that failed for want of dom0 resources, not because of
+ * the grant: Xen's maptrack table was full, or (PV dom0) Linux had no
+ * memory for the p2m entry and undid the mapping, which it marks with an
+ * invalid handle where Xen leaves the one we preset.
+ */
+static bool blkback_map_short(const struct gnttab_map_grant_ref *op)
+{
+	return op->status == GNTST_no_device_space ||
+	       (op->status == GNTST_general_error &&
+		op->handle == INVALID_GRANT_HANDLE);
+}
+
 /*
  * Issue the queued map operations.  Returns 0, -EIO if a grant could not be
- * mapped (the frontend's doing), or -ENOMEM if dom0 lacked the memory to
- * track the mappings (the batch as a whole failed).
+ * mapped (the frontend's doing, or the hypercall failed), or -ENOMEM if
+ * only dom0's resources ran short.  Each operation Xen did is kept, even
+ * when the hypercall failed part-way, so that its handle gets unmapped.
  */
 static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap)
 {
 	unsigned int i, mapped = 0;
 	int ret, err = 0;
 
+	for (i = 0; i < nmap; i++)
+		ring->map_ops[i].handle = BLKBACK_MAP_PRESET_HANDLE;
 	ret = gnttab_map_refs(ring->map_ops, NULL, ring->map_pages, nmap);
 	blkback_count(&ring->stats, BLKBACK_ST_MAP_OPS, nmap);
 	if (ret)
-		err = ret == -ENOMEM ? -ENOMEM : -EIO;
+		err = -EIO;
 	for (i = 0; i < nmap; i++) {
 		struct blkback_grant *g = ring->map_slots[i];
 
-		if (ret || ring->map_ops[i].status != GNTST_okay) {
+		/* an operation Xen never reached keeps its preset status 1 */
+		if (ring->map_ops[i].status != GNTST_okay) {
 			gnttab_page_cache_put(&ring->pool, &g->page, 1);
 			g->page = NULL;
-			if (!ret)
-				err = -EIO;
+			err = blkback_map_err(err, blkback_map_short(&ring->map_ops[i]) ?
+						   -ENOMEM : -EIO);
 			continue;
 		}
 		mapped++;
@@ -135,14 +158,8 @@ static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap)
 	if (err)
 		dev_warn_ratelimited(&ring->be->xdev->dev,
 				     "ring %u: mapping grants of domain %u failed (%d)\n",
-				     ring->idx, ring->be->domid, ret);
+				     ring->idx, ring->be->domid, err);
 	return err;
-}
-
-/* A bad grant outweighs a shortage: the request could never succeed. */
-static int blkback_map_err(int err, int more)
-{
-	return err == -EIO || more == -EIO ? -EIO : err ?: more;
 }
 
 /**
