@@ -6,20 +6,25 @@
 # through, a larger <space> each round, so that the resume fails at a
 # different step each time (XenStore reads, ring setup, the transaction).
 # Each round the disk either comes back and no fio run fails, or the
-# failure is reported (the frontend's XenStore error node, or
-# Closing/Closed), the I/O held across the resume and after it fails with
-# EIO, never with data that verified wrong, and the disk goes when
-# detached; nothing hangs; after a failure the next connection (detach and
+# failure is reported (the frontend's XenStore error node, Closing/Closed,
+# or, when the injection also failed XenStore's report, the frontend's log
+# line), the I/O held across the resume and after it fails with EIO, never
+# with data that verified wrong, and the disk goes when detached; nothing
+# hangs; after a failure the next connection (detach and
 # attach) serves verified I/O.  Rounds end when nothing was injected (the
 # resume got through before <space> bytes).  At least one resume must
 # have failed.
 . /lab/attach-fault.sh
 af_require front
 
-resume_outcome() { # vdev errnode: resumed, failed or hung, within 60 s
+# the frontend's log line for a resume that found no memory for its rings
+NORINGS='resume: no rings for the new backend'
+
+resume_outcome() { # vdev errnode logged-before: resumed, failed or hung, within 60 s
 	local i=0 st fst
 	while [ $i -lt 120 ]; do
 		xenstore-exists "$2" 2>/dev/null && { echo failed; return; }
+		[ "$(g "dmesg | grep -c '$NORINGS'")" -gt "$3" ] && { echo failed; return; }
 		st=$(xs_back "$1" state)
 		fst=$(xs_front "$1" state)
 		case "$st/$fst" in
@@ -43,6 +48,7 @@ for space in 0 256 1024 4096 16384 65536; do
 	# stop in time to judge the last round within the scenario timeout
 	[ "$(echo "$(up) $t0" | awk '{print int($1 - $2)}')" -lt 480 ] || break
 	rounds=$((rounds + 1))
+	logged=$(g "dmesg | grep -c '$NORINGS'")
 	fio_loop_start $v 8M
 	sleep 4
 	af_lab_fault guest arm failslab fn:blkfront_talk_to_backend $space 1000000 ||
@@ -52,7 +58,7 @@ for space in 0 256 1024 4096 16384 65536; do
 	rm -f /tmp/domu.save
 	guest_domid > $LAB_RUN/domid
 	efront=/local/domain/$(cat $LAB_RUN/domid)/error/device/vbd/$devid/error
-	outcome=$(resume_outcome $v $efront)
+	outcome=$(resume_outcome $v $efront "$logged")
 	injected=$(af_lab_fault guest injected failslab)
 	af_lab_fault guest disarm failslab
 	fired=no
