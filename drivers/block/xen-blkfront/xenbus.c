@@ -103,16 +103,20 @@ static int blkfront_ring_setup(struct blkfront_info *info,
 /* The rings array: sized once, for the hardware queues of the disk. */
 static int blkfront_rinfo_alloc(struct blkfront_info *info, unsigned int n)
 {
+	struct blkfront_ring_info *rinfo;
 	unsigned int r;
 
 	if (info->rinfo && n <= info->nr_rinfo)
 		return 0;
-	kfree(info->rinfo);
-	info->rinfo = kcalloc(n, sizeof(*info->rinfo), GFP_KERNEL);
-	if (!info->rinfo) {
-		info->nr_rinfo = 0;
+	/*
+	 * On failure the old array stays: once the disk exists, its queues
+	 * find a ring entry there even when no ring is set up.
+	 */
+	rinfo = kcalloc(n, sizeof(*rinfo), GFP_KERNEL);
+	if (!rinfo)
 		return -ENOMEM;
-	}
+	kfree(info->rinfo);
+	info->rinfo = rinfo;
 	info->nr_rinfo = n;
 	for (r = 0; r < n; r++) {
 		spin_lock_init(&info->rinfo[r].lock);
@@ -767,6 +771,21 @@ static int blkfront_resume(struct xenbus_device *dev)
 	noio = memalloc_noio_save();
 	err = blkfront_talk_to_backend(info);
 	memalloc_noio_restore(noio);
+	if (err) {
+		/*
+		 * No ring for the new backend (reported, and the device is
+		 * Closing): fail what was set aside and what comes, instead
+		 * of holding it in a quiesced queue.  Success goes back to
+		 * xenbus, which only watches the backend after a resume that
+		 * succeeded: the backend's Closed must still reach us, or the
+		 * disk could never be detached.
+		 */
+		WRITE_ONCE(info->connected, BLKFRONT_ERROR);
+		blkfront_unquiesce(info);
+		blkfront_resubmit_fail(info);
+		blkfront_kick_queues(info);
+		err = 0;
+	}
 	mutex_unlock(&info->mutex);
 	return err;
 }
