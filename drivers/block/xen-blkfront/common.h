@@ -196,6 +196,8 @@ struct blkfront_ring_info {
  * @requeue: requests to send again after a resume
  * @requeue_bios: bios to submit again after a resume
  * @quiesced: the queue is quiesced (between resume and reconnect)
+ * @resume_failed: the last resume could not set up rings (BLKFRONT_ERROR);
+ *	rings set up later, when the backend changes state, recover the disk
  * @close_pending: a close the backend asked for waits for the disk's release
  * @close_work: polls until the disk is released, then finishes the close
  * @error_work: fails the requests in flight once the device is stopped
@@ -237,6 +239,7 @@ struct blkfront_info {
 	struct list_head requeue;
 	struct bio_list requeue_bios;
 	bool quiesced;
+	bool resume_failed;
 	bool close_pending;
 	struct delayed_work close_work;
 	struct work_struct error_work;

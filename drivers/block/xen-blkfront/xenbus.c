@@ -457,6 +457,15 @@ static void blkfront_connect(struct blkfront_info *info)
 	case BLKFRONT_SUSPENDED:
 		blkfront_recover(info);
 		return;
+	case BLKFRONT_ERROR:
+		/* rings set up since the resume that failed to: recover */
+		if (!info->resume_failed || !info->nr_rings)
+			return;
+		info->resume_failed = false;
+		blkfront_quiesce(info);
+		WRITE_ONCE(info->connected, BLKFRONT_SUSPENDED);
+		blkfront_recover(info);
+		return;
 	case BLKFRONT_DISCONNECTED:
 		if (info->nr_rings)
 			break;
@@ -743,6 +752,26 @@ static void blkfront_remove(struct xenbus_device *dev)
 	kfree(info);
 }
 
+/*
+ * No ring for the new backend (reported in XenStore if XenStore could take
+ * it): fail what the resume set aside and what comes, instead of holding
+ * it in a quiesced queue for a backend that may never connect.
+ */
+static void blkfront_resume_failed(struct blkfront_info *info, int err)
+{
+	dev_err(&info->xbdev->dev,
+		"resume: no rings for the new backend (%d); I/O fails until it connects\n",
+		err);
+	/* a disk not yet created had nothing set aside */
+	if (info->connected != BLKFRONT_SUSPENDED)
+		return;
+	info->resume_failed = true;
+	WRITE_ONCE(info->connected, BLKFRONT_ERROR);
+	blkfront_unquiesce(info);
+	blkfront_resubmit_fail(info);
+	blkfront_kick_queues(info);
+}
+
 /* xl restore / migration: the old backend is gone; start over with a new one. */
 static int blkfront_resume(struct xenbus_device *dev)
 {
@@ -752,6 +781,7 @@ static int blkfront_resume(struct xenbus_device *dev)
 
 	mutex_lock(&info->mutex);
 	blkfront_quiesce(info);
+	info->resume_failed = false;
 	/* a new backend gets a fresh start, even after the old one broke */
 	if (info->connected == BLKFRONT_CONNECTED ||
 	    info->connected == BLKFRONT_ERROR) {
@@ -771,23 +801,15 @@ static int blkfront_resume(struct xenbus_device *dev)
 	noio = memalloc_noio_save();
 	err = blkfront_talk_to_backend(info);
 	memalloc_noio_restore(noio);
-	if (err) {
-		/*
-		 * No ring for the new backend (reported, and the device is
-		 * Closing): fail what was set aside and what comes, instead
-		 * of holding it in a quiesced queue.  Success goes back to
-		 * xenbus, which only watches the backend after a resume that
-		 * succeeded: the backend's Closed must still reach us, or the
-		 * disk could never be detached.
-		 */
-		WRITE_ONCE(info->connected, BLKFRONT_ERROR);
-		blkfront_unquiesce(info);
-		blkfront_resubmit_fail(info);
-		blkfront_kick_queues(info);
-		err = 0;
-	}
+	if (err)
+		blkfront_resume_failed(info, err);
 	mutex_unlock(&info->mutex);
-	return err;
+	/*
+	 * Success even so: xenbus watches the backend only after a resume
+	 * that succeeded, and its Closed must still reach us, or the disk
+	 * could never be detached.
+	 */
+	return 0;
 }
 
 static int blkfront_is_ready(struct xenbus_device *dev)
