@@ -8,11 +8,7 @@
 # the end the backend holds no grant.  kmemleak at the end of the boot
 # (debug-checkers-find-nothing-in-blkif-drivers) checks that nothing leaked.
 . /lab/attach-fault.sh
-case "$(uname -r)" in
-*-debug) ;;
-*) fail "not the debug kernel: $(uname -r) (run with KVER=6.12-debug)"; exit 1 ;;
-esac
-[ "$(cat $LAB_RUN/back)" = ours ] || { fail "needs BACK=ours"; exit 1; }
+af_require back
 dev=$(disk_loop 16) || { fail "no loop device"; exit 1; }
 attach_fault_rounds dom0 xen_blkback "$dev"
 D=/sys/bus/xen-backend/drivers/vbd

@@ -8,11 +8,7 @@
 # serves verified I/O.  kmemleak at the end of the boot
 # (debug-checkers-find-nothing-in-blkif-drivers) checks that nothing leaked.
 . /lab/attach-fault.sh
-case "$(uname -r)" in
-*-debug) ;;
-*) fail "not the debug kernel: $(uname -r) (run with KVER=6.12-debug)"; exit 1 ;;
-esac
-[ "$(cat $LAB_RUN/front)" = ours ] || { fail "needs FRONT=ours"; exit 1; }
+af_require front
 dev=$(disk_loop 16) || { fail "no loop device"; exit 1; }
 attach_fault_rounds guest xen_blkfront "$dev"
 check_ge "rounds whose attach failed (and recovered)" "$AF_FAILED" 1
