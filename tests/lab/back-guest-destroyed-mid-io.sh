@@ -38,9 +38,7 @@ done
 left=$(ls -d /sys/bus/xen-backend/devices/vbd-$domid-* 2>/dev/null | wc -l)
 check_eq "backend devices left after destroy" "$left" 0
 if [ "$ours" = ours ]; then
-	D=/sys/bus/xen-backend/drivers/vbd
-	check_eq "grants still mapped by the backend" "$(cat $D/grants_mapped)" 0
-	check_eq "pages lost to failed unmaps" "$(cat $D/pages_leaked)" 0
+	bk_released
 fi
 check "the backend module unloads" back_unload
 check "and loads again" back_load "$ours" $bparams

@@ -368,6 +368,18 @@ xs_front() { xenstore-read "$(fe_path "$1")/$2" 2>/dev/null; }
 bk_dir() { echo "/sys/bus/xen-backend/devices/vbd-$(cat $LAB_RUN/domid)-$(vdev_devid "$1")"; }
 bk_stat() { cat "$(bk_dir "$1")/statistics/$2" 2>/dev/null; }
 
+# bk_released [seconds]: our backend holds no grant of any guest (after
+# waiting up to <seconds> for its unmaps, default none) and lost no page
+bk_released() {
+	local d=/sys/bus/xen-backend/drivers/vbd i=0
+	while [ "$(cat $d/grants_mapped)" != 0 ] && [ $i -lt $((${1:-0} * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check_eq "grants still mapped by the backend" "$(cat $d/grants_mapped)" 0
+	check_eq "pages lost to failed unmaps" "$(cat $d/pages_leaked)" 0
+}
+
 # negotiated <vdev>: one line of what the two ends agreed on
 negotiated() {
 	local v=$1 q
