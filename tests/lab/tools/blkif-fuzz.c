@@ -32,14 +32,13 @@ uint64_t fz_mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+/* The state is four outputs of splitmix64 started at @seed. */
 void fz_rng_seed(struct fz_rng *r, uint64_t seed)
 {
 	unsigned int i;
 
-	for (i = 0; i < 4; i++) {
-		seed += 0x9e3779b97f4a7c15ULL;
-		r->s[i] = fz_mix64(seed);
-	}
+	for (i = 0; i < 4; i++)
+		r->s[i] = fz_mix64(seed + i * 0x9e3779b97f4a7c15ULL);
 }
 
 static uint64_t fz_rotl(uint64_t x, int k)
@@ -178,9 +177,6 @@ static uint16_t fz_new_page(struct fz_req *rq)
 {
 	return rq->nr_pages++;
 }
-
-/* Distinct data pages a generated request uses at most; beyond, reuse. */
-#define FZ_GEN_DISTINCT_PAGES	512
 
 /* A valid span in one page, aligned to the logical block size. */
 static void fz_valid_span(struct fz_rng *r, const struct fz_conn *c,

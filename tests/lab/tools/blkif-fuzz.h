@@ -141,6 +141,15 @@ struct fz_seg {
 /* Most distinct request pages: data pages plus indirect pages. */
 #define FZ_MAX_PAGES		(FZ_MAX_ENTRIES + FZ_MAX_INDIRECT_PAGES)
 
+/*
+ * A generated request uses at most FZ_GEN_DISTINCT_PAGES data pages (the
+ * entries of a longer one, refused anyway, reuse them) and so at most
+ * FZ_GEN_MAX_PAGES request pages with its indirect pages: what the lab
+ * tool must be able to grant for one request.
+ */
+#define FZ_GEN_DISTINCT_PAGES	512
+#define FZ_GEN_MAX_PAGES	(FZ_GEN_DISTINCT_PAGES + 2 * FZ_MAX_INDIRECT_PAGES)
+
 /* What the lab tool does with the ring besides writing the request. */
 enum fz_ring_action {
 	FZ_RING_NONE,
