@@ -455,12 +455,12 @@ static void fz_gen_sect_edge(struct fz_rng *r, const struct fz_conn *c,
 		s->first_sect = fz_range(r, 1, 7);
 		s->last_sect = fz_below(r, s->first_sect);
 		break;
-	case 1:		/* last beyond the page */
+	case 1:		/* last beyond the page, often just */
 		s->first_sect = fz_below(r, 8);
-		s->last_sect = fz_range(r, 8, 255);
+		s->last_sect = fz_chance(r, 1, 2) ? 8 : fz_range(r, 8, 255);
 		break;
 	case 2:		/* both beyond the page */
-		s->first_sect = fz_range(r, 8, 255);
+		s->first_sect = fz_chance(r, 1, 2) ? 8 : fz_range(r, 8, 255);
 		s->last_sect = fz_range(r, s->first_sect, 255);
 		break;
 	case 3:		/* not 4 KiB aligned (fine on a 512-byte disk) */
