@@ -410,8 +410,10 @@ static void fz_gen_indirect_pages(struct fz_rng *r, const struct fz_conn *c,
 		break;
 	case 1:		/* fewer grefs than it needs: the rest are 0 */
 		rq->nr_ind = need - 1;
-		if (!rq->nr_ind)
-			rq->ind[0].kind = FZ_PAGE_BAD, rq->nr_ind = 1;
+		if (!rq->nr_ind) {	/* one needed: make it no grant */
+			rq->ind[0].kind = FZ_PAGE_BAD;
+			rq->nr_ind = 1;
+		}
 		break;
 	default:	/* more than it needs: the backend must ignore them */
 		for (i = need; i < FZ_MAX_INDIRECT_PAGES; i++) {
@@ -742,6 +744,121 @@ void fz_gen_next(struct fz_gen *g, struct fz_req *rq)
 {
 	fz_gen_at(g, g->next_seq++, rq);
 	g->count[rq->cat]++;
+}
+
+/* ------------------------------------------------------------------ */
+/* Ring bytes                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The two layouts differ only by 4 bytes of padding before the id on
+ * x86_64 (include/xen/interface/io/blkif.h): every field from the id on
+ * sits 4 bytes further.
+ */
+#define FZ_REQ_ID_32		4
+#define FZ_REQ_ID_64		8
+#define FZ_SEG_SIZE		8
+
+size_t fz_req_slot_size(enum fz_abi abi)
+{
+	return abi == FZ_ABI_X86_32 ? 108 : 112;
+}
+
+size_t fz_rsp_slot_size(enum fz_abi abi)
+{
+	return abi == FZ_ABI_X86_32 ? 12 : 16;
+}
+
+static void fz_put(uint8_t *p, size_t off, uint64_t v, unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++)	/* little-endian, as both ABIs */
+		p[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t fz_get(const uint8_t *p, size_t off, unsigned int len)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		v |= (uint64_t)p[off + i] << (8 * i);
+	return v;
+}
+
+static uint32_t fz_gref(const struct fz_pageref *ref, const struct fz_grefs *g)
+{
+	switch (ref->kind) {
+	case FZ_PAGE_RING:
+		return g->ring;
+	case FZ_PAGE_BAD:
+		return g->bad;
+	default:
+		return g->page[ref->page];
+	}
+}
+
+static void fz_put_seg(uint8_t *p, size_t off, const struct fz_seg *s,
+		       const struct fz_grefs *g)
+{
+	fz_put(p, off, fz_gref(&s->ref, g), 4);
+	p[off + 4] = s->first_sect;
+	p[off + 5] = s->last_sect;
+}
+
+void fz_encode_req(enum fz_abi abi, const struct fz_req *rq,
+		   const struct fz_grefs *g, uint8_t pad_byte, void *slot)
+{
+	size_t id = abi == FZ_ABI_X86_32 ? FZ_REQ_ID_32 : FZ_REQ_ID_64;
+	uint8_t *p = slot;
+	unsigned int i;
+
+	memset(p, pad_byte, fz_req_slot_size(abi));
+	p[0] = rq->op;
+	fz_put(p, id, rq->id, 8);
+	fz_put(p, id + 8, rq->sector, 8);
+	switch (rq->op) {
+	case FZ_OP_DISCARD:
+		p[1] = rq->discard_flag;
+		fz_put(p, id + 16, rq->nr_sectors, 8);
+		break;
+	case FZ_OP_INDIRECT:
+		p[1] = rq->indirect_op;
+		fz_put(p, 2, rq->nr_segments, 2);
+		fz_put(p, id + 16, rq->handle, 2);
+		for (i = 0; i < FZ_MAX_INDIRECT_PAGES; i++)
+			fz_put(p, id + 20 + 4 * i, i < rq->nr_ind ?
+			       fz_gref(&rq->ind[i], g) : 0, 4);
+		break;
+	default:	/* read, write, flush, barrier, and unknown ones */
+		p[1] = (uint8_t)rq->nr_segments;
+		fz_put(p, 2, rq->handle, 2);
+		for (i = 0; i < rq->nr_entries && i < FZ_MAX_DIRECT_SEGS; i++)
+			fz_put_seg(p, id + 16 + FZ_SEG_SIZE * i, &rq->seg[i], g);
+		break;
+	}
+}
+
+void fz_encode_indirect_page(const struct fz_req *rq, unsigned int i,
+			     const struct fz_grefs *g, void *page)
+{
+	unsigned int k, first = i * FZ_SEGS_PER_PAGE;
+
+	memset(page, 0, FZ_PAGE_SIZE);
+	for (k = 0; k < FZ_SEGS_PER_PAGE && first + k < rq->nr_entries; k++)
+		fz_put_seg(page, FZ_SEG_SIZE * k, &rq->seg[first + k], g);
+}
+
+void fz_decode_rsp(enum fz_abi abi, const void *slot, uint64_t *id,
+		   uint8_t *op, int16_t *status)
+{
+	const uint8_t *p = slot;
+
+	*id = fz_get(p, 0, 8);
+	*op = p[8];
+	*status = (int16_t)fz_get(p, 10, 2);
+	(void)abi;	/* same offsets; only the slot size differs */
 }
 
 /* ------------------------------------------------------------------ */

@@ -204,6 +204,33 @@ void fz_gen_at(const struct fz_gen *g, uint64_t seq, struct fz_req *rq);
 void fz_gen_next(struct fz_gen *g, struct fz_req *rq);
 
 /* ------------------------------------------------------------------ */
+/* Ring bytes                                                          */
+/* ------------------------------------------------------------------ */
+
+/* The grant references the lab tool made for a request. */
+struct fz_grefs {
+	const uint32_t *page;	/* of request page i, i < rq->nr_pages */
+	uint32_t ring;		/* of the ring's first page */
+	uint32_t bad;		/* one never granted */
+};
+
+/* Bytes of a request slot (108, 112) and of a response slot (12, 16). */
+size_t fz_req_slot_size(enum fz_abi abi);
+size_t fz_rsp_slot_size(enum fz_abi abi);
+/*
+ * @rq in @abi's layout (include/xen/interface/io/blkif.h) into a ring
+ * slot of fz_req_slot_size() bytes; padding and unused entries get
+ * @pad_byte (0 for a tidy frontend; anything: the backend must ignore it).
+ */
+void fz_encode_req(enum fz_abi abi, const struct fz_req *rq,
+		   const struct fz_grefs *g, uint8_t pad_byte, void *slot);
+/* Entries of indirect page @i of @rq (512 a page) into @page (4 KiB). */
+void fz_encode_indirect_page(const struct fz_req *rq, unsigned int i,
+			     const struct fz_grefs *g, void *page);
+void fz_decode_rsp(enum fz_abi abi, const void *slot, uint64_t *id,
+		   uint8_t *op, int16_t *status);
+
+/* ------------------------------------------------------------------ */
 /* The oracle                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -274,7 +301,7 @@ struct fz_model {
 };
 
 /* Largest disk the model takes (32 bytes a sector: 512 MiB of model). */
-#define FZ_MODEL_MAX_SECTORS	(1ULL << 24)
+#define FZ_MODEL_MAX_SECTORS	0x1000000ULL	/* 2^24: 8 GiB of disk */
 
 /* @zeroed: the disk starts as zeroes; else each sector is learnt. */
 int fz_model_init(struct fz_model *m, uint64_t nr_sectors, bool zeroed);

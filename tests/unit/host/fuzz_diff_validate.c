@@ -21,40 +21,40 @@
 #include "../../../drivers/block/xen-blkback/validate.c"
 #include "blkif-fuzz.h"
 
-/* The native request validate.c checks, from a description. */
-static void encode(const struct fz_req *rq, struct blkif_request *req)
+/* Grant references: page i is 1000 + i; the ring 7, a bad one 0xfffff. */
+static u32 page_grefs[FZ_GEN_MAX_PAGES];
+static u8 page_kind[FZ_GEN_MAX_PAGES];	/* how page i is granted */
+static const struct fz_grefs grefs = {
+	.page = page_grefs, .ring = 7, .bad = 0xfffff,
+};
+
+/*
+ * The request as the backend's private copy holds it: ring bytes in the
+ * connection's ABI (fz_encode_req()), copied out as blkback_copy_req_*()
+ * does; the segments of an indirect request out of its indirect pages
+ * (fz_encode_indirect_page()).
+ */
+static void ring_round_trip(const struct fz_conn *c, const struct fz_req *rq,
+			    u8 pad, struct blkif_request *req,
+			    struct blkif_request_segment *segs)
 {
+	static u8 page[FZ_PAGE_SIZE];
+	u8 slot[112];
 	unsigned int i;
 
-	memset(req, 0, sizeof(*req));
-	req->operation = rq->op;
-	switch (rq->op) {
-	case BLKIF_OP_DISCARD:
-		req->u.discard.flag = rq->discard_flag;
-		req->u.discard.id = rq->id;
-		req->u.discard.sector_number = rq->sector;
-		req->u.discard.nr_sectors = rq->nr_sectors;
-		break;
-	case BLKIF_OP_INDIRECT:
-		req->u.indirect.indirect_op = rq->indirect_op;
-		req->u.indirect.nr_segments = rq->nr_segments;
-		req->u.indirect.id = rq->id;
-		req->u.indirect.sector_number = rq->sector;
-		req->u.indirect.handle = rq->handle;
-		for (i = 0; i < rq->nr_ind; i++)
-			req->u.indirect.indirect_grefs[i] = 100 + i;
-		break;
-	default:
-		req->u.rw.nr_segments = (u8)rq->nr_segments;
-		req->u.rw.handle = rq->handle;
-		req->u.rw.id = rq->id;
-		req->u.rw.sector_number = rq->sector;
-		for (i = 0; i < rq->nr_entries && i < 11; i++) {
-			req->u.rw.seg[i].gref = 1000 + rq->seg[i].ref.page;
-			req->u.rw.seg[i].first_sect = rq->seg[i].first_sect;
-			req->u.rw.seg[i].last_sect = rq->seg[i].last_sect;
-		}
-		break;
+	fz_encode_req(c->abi, rq, &grefs, pad, slot);
+	if (c->abi == FZ_ABI_X86_32)
+		blkback_copy_req_x86_32(req, (void *)slot);
+	else
+		blkback_copy_req_x86_64(req, (void *)slot);
+	if (rq->op != FZ_OP_INDIRECT) {
+		if (rq->op <= FZ_OP_FLUSH_DISKCACHE)
+			memcpy(segs, req->u.rw.seg, sizeof(req->u.rw.seg));
+		return;
+	}
+	for (i = 0; i < rq->nr_ind; i++) {
+		fz_encode_indirect_page(rq, i, &grefs, page);
+		memcpy(segs + i * FZ_SEGS_PER_PAGE, page, sizeof(page));
 	}
 }
 
@@ -66,7 +66,7 @@ static void encode(const struct fz_req *rq, struct blkif_request *req)
  * (writable for a read, and for anything with persistent grants).
  */
 static s16 backend_status(const struct fz_conn *c, const struct fz_req *rq,
-			  const char **why, u8 *rsp_op)
+			  u8 pad, const char **why, u8 *rsp_op, u64 *id)
 {
 	static struct blkif_request_segment segs[FZ_MAX_ENTRIES];
 	struct blkback_limits lim = {
@@ -83,9 +83,10 @@ static s16 backend_status(const struct fz_conn *c, const struct fz_req *rq,
 	unsigned int i;
 	bool write;
 
-	encode(rq, &req);
+	ring_round_trip(c, rq, pad, &req, segs);
 	err = blkback_check_header(&req, &lim, &info);
 	*rsp_op = info.op;
+	*id = info.id;
 	*why = blkback_err_name(err);
 	if (err)
 		return blkback_err_status(err);
@@ -104,11 +105,6 @@ static s16 backend_status(const struct fz_conn *c, const struct fz_req *rq,
 			}
 		}
 	}
-	for (i = 0; i < info.nseg; i++) {
-		segs[i].gref = 1000 + rq->seg[i].ref.page;
-		segs[i].first_sect = rq->seg[i].first_sect;
-		segs[i].last_sect = rq->seg[i].last_sect;
-	}
 	if (info.nseg) {
 		err = blkback_check_segments(segs, &lim, &info);
 		*why = blkback_err_name(err);
@@ -117,16 +113,30 @@ static s16 backend_status(const struct fz_conn *c, const struct fz_req *rq,
 	}
 	write = info.kind != BLKBACK_KIND_READ;
 	for (i = 0; i < info.nseg; i++) {
-		u8 kind = rq->seg[i].ref.kind;
+		u32 gref = segs[i].gref;
+		bool ro = gref >= 1000 && gref < 1000 + rq->nr_pages &&
+			  page_kind[gref - 1000] == FZ_PAGE_RO;
 
-		if (kind == FZ_PAGE_BAD ||
-		    (kind == FZ_PAGE_RO && (!write || c->persistent))) {
+		if (gref == grefs.bad || (ro && (!write || c->persistent))) {
 			*why = "grant_map";
 			return BLKIF_RSP_ERROR;
 		}
 	}
 	*why = "ok";
 	return BLKIF_RSP_OKAY;
+}
+
+static void note_page_kinds(const struct fz_req *rq)
+{
+	unsigned int i;
+
+	memset(page_kind, FZ_PAGE_DATA, sizeof(page_kind));
+	for (i = 0; i < rq->nr_entries; i++)
+		if (rq->seg[i].ref.kind == FZ_PAGE_RO)
+			page_kind[rq->seg[i].ref.page] = FZ_PAGE_RO;
+	for (i = 0; i < rq->nr_ind; i++)
+		if (rq->ind[i].kind == FZ_PAGE_RO)
+			page_kind[rq->ind[i].page] = FZ_PAGE_RO;
 }
 
 struct tally {
@@ -174,16 +184,21 @@ int main(int argc, char **argv)
 {
 	const char *cnt = getenv("FUZZ_COUNT"), *sd = getenv("FUZZ_SEED");
 	unsigned long n = cnt ? strtoul(cnt, NULL, 0) : 20000, total = 0;
-	uint64_t seed = sd ? strtoull(sd, NULL, 0) : 1;
+	u64 seed = sd ? strtoull(sd, NULL, 0) : 1;
 	static const unsigned int indirect[] = { 0, 32, 256, 512 };
 	struct fz_req *rq = calloc(1, sizeof(*rq));
 	unsigned int mask, k, i, nconn = 0;
 	unsigned long j, bad = 0;
 
+	for (i = 0; i < FZ_GEN_MAX_PAGES; i++)
+		page_grefs[i] = 1000 + i;
+
 	for (mask = 0; mask < 64; mask++) {
 		for (k = 0; k < 4; k++) {
 			struct fz_conn c = {
-				.abi = FZ_ABI_X86_64,
+				.abi = (mask ^ k) & 1 ? FZ_ABI_X86_32 :
+							FZ_ABI_X86_64,
+				.ring_order = k,
 				.max_indirect = indirect[k],
 				.nr_sectors = 1 << 18,
 				.sector_size = mask & 1 ? 4096 : 512,
@@ -195,27 +210,33 @@ int main(int argc, char **argv)
 			struct fz_gen g;
 
 			/* what our backend offers: flush only on rw disks */
-			c.flush = c.barrier = !c.readonly && (mask & 32);
+			c.flush = !c.readonly && (mask & 32);
+			c.barrier = c.flush;
 			fz_gen_init(&g, &c, seed + nconn++);
 			for (j = 0; j < n; j++) {
 				char key[160], ex[200];
 				struct fz_expect e;
 				const char *why;
 				u8 rsp_op;
+				u64 id;
 				s16 st;
 
 				fz_gen_next(&g, rq);
 				fz_oracle(&c, rq, &e);
-				st = backend_status(&c, rq, &why, &rsp_op);
+				note_page_kinds(rq);
+				st = backend_status(&c, rq, mask & 2 ? 0xff : 0,
+						    &why, &rsp_op, &id);
 				total++;
-				if (fz_expect_allows(&e, st) && rsp_op == e.rsp_op)
+				if (fz_expect_allows(&e, st) &&
+				    rsp_op == e.rsp_op && id == rq->id)
 					continue;
 				bad++;
 				snprintf(key, sizeof(key),
-					 "oracle %s (%s) / validate %s (%s)%s",
+					 "oracle %s (%s) / validate %s (%s)%s%s",
 					 e.rule, status_name(e.status),
 					 status_name(st), why,
-					 rsp_op == e.rsp_op ? "" : " rsp op");
+					 rsp_op == e.rsp_op ? "" : " rsp op",
+					 id == rq->id ? "" : " id");
 				snprintf(ex, sizeof(ex),
 					 "cat %s op %u/%u nseg %u sector %llu nr %llu flag %u; %s%s%s%s, seed %llu seq %llu",
 					 fz_cat_name(rq->cat), rq->op,

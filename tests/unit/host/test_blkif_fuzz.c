@@ -13,6 +13,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>	/* tests/unit/shim: u8 ... u64 */
 
 #include "blkif-fuzz.h"
 #include "unit.h"
@@ -57,7 +58,7 @@ static struct fz_req *req_alloc(void)
  * a change of the PRNG cannot go unnoticed: it would change every run a
  * seed names.
  */
-static const uint64_t seed0_outputs[] = {
+static const u64 seed0_outputs[] = {
 	0x99ec5f36cb75f2b4ULL, 0xbf6e1f784956452aULL, 0x1a5f849d4933e6e0ULL,
 };
 
@@ -74,7 +75,7 @@ static void rng_same_seed_same_sequence(struct kunit *test)
 	fz_rng_seed(&b, 42);
 	fz_rng_seed(&c, 43);
 	for (i = 0; i < 10000; i++) {
-		uint64_t x = fz_next(&a);
+		u64 x = fz_next(&a);
 
 		UNIT_CHECK(x == fz_next(&b));
 		same_c += x == fz_next(&c);
@@ -100,7 +101,7 @@ static void rng_helpers_stay_in_bounds(struct kunit *test)
 		bad += hist[i] < 9500 || hist[i] > 10500;
 	UNIT_EQ(bad, 0);
 	for (i = 0; i < 10000; i++) {
-		uint64_t x = fz_range(&r, 5, 9);
+		u64 x = fz_range(&r, 5, 9);
 
 		bad += x < 5 || x > 9;
 		bad += fz_range(&r, UINT64_MAX - 1, UINT64_MAX) < UINT64_MAX - 1;
@@ -112,7 +113,7 @@ static void rng_helpers_stay_in_bounds(struct kunit *test)
 	fz_range(&r, 0, UINT64_MAX);	/* the full range does not divide by 0 */
 	/* both ends of a small range come up */
 	for (i = 0, hist[0] = hist[1] = 0; i < 1000; i++) {
-		uint64_t x = fz_range(&r, 1, 3);
+		u64 x = fz_range(&r, 1, 3);
 
 		hist[0] += x == 1;
 		hist[1] += x == 3;
@@ -165,7 +166,7 @@ static void gen_same_seed_same_stream(struct kunit *test)
 static void gen_ids_are_unique(struct kunit *test)
 {
 	struct fz_req *rq = req_alloc();
-	static uint64_t ids[4096];
+	static u64 ids[4096];
 	unsigned int i, j, dup = 0;
 	struct fz_gen g;
 
@@ -182,7 +183,7 @@ static void gen_ids_are_unique(struct kunit *test)
 }
 
 static void check_coverage(struct kunit *test, const struct fz_conn *c,
-			   uint64_t seed, unsigned int n)
+			   u64 seed, unsigned int n)
 {
 	struct fz_req *rq = req_alloc();
 	unsigned int i, missing = 0, wrong = 0;
@@ -242,7 +243,7 @@ static void gen_ring_overflow_only_when_asked(struct kunit *test)
 static unsigned int check_well_formed(const struct fz_conn *c,
 				      const struct fz_req *rq)
 {
-	static uint8_t kind_of[FZ_GEN_MAX_PAGES];
+	static u8 kind_of[FZ_GEN_MAX_PAGES];
 	unsigned int bad = 0, i;
 
 	memset(kind_of, 0xff, sizeof(kind_of));
@@ -364,8 +365,8 @@ static void gen_categories_reach_their_verdicts(struct kunit *test)
 /* ------------------------------------------------------------------ */
 
 /* A direct read or write of @nseg full pages at @sector. */
-static void mk_rw(struct fz_req *rq, uint8_t op, unsigned int nseg,
-		  uint64_t sector)
+static void mk_rw(struct fz_req *rq, u8 op, unsigned int nseg,
+		  u64 sector)
 {
 	unsigned int i;
 
@@ -384,8 +385,8 @@ static void mk_rw(struct fz_req *rq, uint8_t op, unsigned int nseg,
 	rq->nr_pages = rq->nr_entries;
 }
 
-static void mk_indirect(struct fz_req *rq, uint8_t op, unsigned int nseg,
-			uint64_t sector)
+static void mk_indirect(struct fz_req *rq, u8 op, unsigned int nseg,
+			u64 sector)
 {
 	unsigned int i, pages;
 
@@ -401,8 +402,8 @@ static void mk_indirect(struct fz_req *rq, uint8_t op, unsigned int nseg,
 	rq->nr_ind = pages;
 }
 
-static void mk_discard(struct fz_req *rq, uint64_t sector, uint64_t nr,
-		       uint8_t flag)
+static void mk_discard(struct fz_req *rq, u64 sector, u64 nr,
+		       u8 flag)
 {
 	memset(rq, 0, offsetof(struct fz_req, seg));
 	rq->op = FZ_OP_DISCARD;
@@ -412,14 +413,15 @@ static void mk_discard(struct fz_req *rq, uint64_t sector, uint64_t nr,
 }
 
 #define EXPECT(c, rq, want_allow, want_status, want_rule) do {		\
+	const char *_want = (want_rule);				\
 	struct fz_expect _e;						\
 									\
 	fz_oracle(c, rq, &_e);						\
 	UNIT_EQ(_e.allow, want_allow);					\
 	UNIT_EQ(_e.status, want_status);				\
-	if (strcmp(_e.rule, want_rule)) {				\
-		printf("  rule %s, expected %s\n", _e.rule, want_rule);	\
-		UNIT_CHECK(!strcmp(_e.rule, want_rule));		\
+	if (strcmp(_e.rule, _want)) {					\
+		printf("  rule %s, expected %s\n", _e.rule, _want);	\
+		UNIT_CHECK(!strcmp(_e.rule, _want));			\
 	}								\
 } while (0)
 
@@ -452,7 +454,7 @@ static void oracle_reads_and_writes(struct kunit *test)
 
 static void oracle_unknown_ops(struct kunit *test)
 {
-	static const uint8_t ops[] = { 4, 7, 8, 100, 255 };
+	static const u8 ops[] = { 4, 7, 8, 100, 255 };
 	struct fz_req *rq = req_alloc();
 	struct fz_expect e;
 	unsigned int i;
@@ -564,7 +566,7 @@ static void oracle_segment_spans(struct kunit *test)
 
 static void oracle_ranges(struct kunit *test)
 {
-	uint64_t n = conn_full.nr_sectors;
+	u64 n = conn_full.nr_sectors;
 	struct fz_req *rq = req_alloc();
 
 	mk_rw(rq, FZ_OP_WRITE, 2, n - 16);	/* ends on the last sector */
@@ -582,7 +584,7 @@ static void oracle_ranges(struct kunit *test)
 
 static void oracle_discard(struct kunit *test)
 {
-	uint64_t n = conn_full.nr_sectors;
+	u64 n = conn_full.nr_sectors;
 	struct fz_req *rq = req_alloc();
 	struct fz_conn c = conn_full;
 	struct fz_expect e;
@@ -722,13 +724,150 @@ static void oracle_ring_overflow_stops(struct kunit *test)
 }
 
 /* ------------------------------------------------------------------ */
+/* Ring bytes: offsets from include/xen/interface/io/blkif.h            */
+/* ------------------------------------------------------------------ */
+
+static u64 le(const u8 *p, unsigned int len)
+{
+	u64 v = 0;
+
+	while (len--)
+		v = v << 8 | p[len];
+	return v;
+}
+
+static const u32 test_page_grefs[] = { 0x11111111, 0x22222222, 0x333 };
+static const struct fz_grefs test_grefs = {
+	.page = test_page_grefs, .ring = 0x44, .bad = 0xfffff,
+};
+
+static void encode_rw_in_both_abis(struct kunit *test)
+{
+	struct fz_req *rq = req_alloc();
+	u8 slot[112];
+
+	UNIT_EQ(fz_req_slot_size(FZ_ABI_X86_32), 108);
+	UNIT_EQ(fz_req_slot_size(FZ_ABI_X86_64), 112);
+	mk_rw(rq, FZ_OP_WRITE, 2, 0x0102030405060708ULL);
+	rq->id = 0x1122334455667788ULL;
+	rq->handle = 0xabcd;
+	rq->seg[1].first_sect = 3;
+	rq->seg[1].last_sect = 5;
+	rq->seg[1].ref.kind = FZ_PAGE_RING;
+	fz_encode_req(FZ_ABI_X86_64, rq, &test_grefs, 0xee, slot);
+	UNIT_EQ(slot[0], FZ_OP_WRITE);
+	UNIT_EQ(slot[1], 2);
+	UNIT_EQ(le(slot + 2, 2), 0xabcd);
+	UNIT_EQ(le(slot + 4, 4), 0xeeeeeeee);		/* x86_64 padding */
+	UNIT_CHECK(le(slot + 8, 8) == 0x1122334455667788ULL);
+	UNIT_CHECK(le(slot + 16, 8) == 0x0102030405060708ULL);
+	UNIT_EQ(le(slot + 24, 4), 0x11111111);
+	UNIT_EQ(slot[28], 0);
+	UNIT_EQ(slot[29], 7);
+	UNIT_EQ(le(slot + 32, 4), 0x44);		/* the ring's gref */
+	UNIT_EQ(slot[36], 3);
+	UNIT_EQ(slot[37], 5);
+	UNIT_EQ(slot[40], 0xee);			/* unused entries */
+	UNIT_EQ(slot[111], 0xee);
+	fz_encode_req(FZ_ABI_X86_32, rq, &test_grefs, 0, slot);
+	UNIT_CHECK(le(slot + 4, 8) == 0x1122334455667788ULL);
+	UNIT_CHECK(le(slot + 12, 8) == 0x0102030405060708ULL);
+	UNIT_EQ(le(slot + 20, 4), 0x11111111);
+	UNIT_EQ(le(slot + 28, 4), 0x44);
+	UNIT_EQ(slot[32], 3);
+	free(rq);
+}
+
+static void encode_indirect_and_discard(struct kunit *test)
+{
+	struct fz_req *rq = req_alloc();
+	u8 slot[112];
+
+	mk_indirect(rq, FZ_OP_READ, 2, 64);
+	rq->id = 9;
+	rq->handle = 0x1234;
+	rq->ind[1].kind = FZ_PAGE_BAD;
+	rq->nr_ind = 2;
+	fz_encode_req(FZ_ABI_X86_64, rq, &test_grefs, 0, slot);
+	UNIT_EQ(slot[0], FZ_OP_INDIRECT);
+	UNIT_EQ(slot[1], FZ_OP_READ);
+	UNIT_EQ(le(slot + 2, 2), 2);
+	UNIT_EQ(le(slot + 8, 8), 9);
+	UNIT_EQ(le(slot + 16, 8), 64);
+	UNIT_EQ(le(slot + 24, 2), 0x1234);
+	UNIT_EQ(le(slot + 28, 4), 0x333);		/* request page 2 */
+	UNIT_EQ(le(slot + 32, 4), 0xfffff);
+	UNIT_EQ(le(slot + 36, 4), 0);
+	fz_encode_req(FZ_ABI_X86_32, rq, &test_grefs, 0, slot);
+	UNIT_EQ(le(slot + 4, 8), 9);
+	UNIT_EQ(le(slot + 20, 2), 0x1234);
+	UNIT_EQ(le(slot + 24, 4), 0x333);
+	mk_discard(rq, 0x10, 0x20, FZ_DISCARD_SECURE);
+	rq->id = 5;
+	fz_encode_req(FZ_ABI_X86_64, rq, &test_grefs, 0, slot);
+	UNIT_EQ(slot[0], FZ_OP_DISCARD);
+	UNIT_EQ(slot[1], FZ_DISCARD_SECURE);
+	UNIT_EQ(le(slot + 8, 8), 5);
+	UNIT_EQ(le(slot + 16, 8), 0x10);
+	UNIT_EQ(le(slot + 24, 8), 0x20);
+	fz_encode_req(FZ_ABI_X86_32, rq, &test_grefs, 0, slot);
+	UNIT_EQ(le(slot + 12, 8), 0x10);
+	UNIT_EQ(le(slot + 20, 8), 0x20);
+	free(rq);
+}
+
+static void encode_indirect_pages_hold_512_entries(struct kunit *test)
+{
+	static u32 many[1024];	/* mk_indirect: a page per entry */
+	struct fz_grefs g = { .page = many, .ring = 1, .bad = 2 };
+	u8 *page = malloc(FZ_PAGE_SIZE);
+	struct fz_req *rq = req_alloc();
+	unsigned int i;
+
+	for (i = 0; i < 1024; i++)
+		many[i] = 5000 + i;
+	mk_indirect(rq, FZ_OP_WRITE, 600, 0);
+	rq->seg[512].first_sect = 1;
+	rq->seg[512].last_sect = 2;
+	fz_encode_indirect_page(rq, 0, &g, page);
+	UNIT_EQ(le(page, 4), 5000);
+	UNIT_EQ(le(page + 511 * 8, 4), 5511);
+	fz_encode_indirect_page(rq, 1, &g, page);
+	UNIT_EQ(le(page, 4), 5512);
+	UNIT_EQ(page[4], 1);
+	UNIT_EQ(page[5], 2);
+	UNIT_EQ(le(page + 87 * 8, 4), 5599);
+	UNIT_EQ(le(page + 88 * 8, 4), 0);		/* past the last entry */
+	free(page);
+	free(rq);
+}
+
+static void decode_responses(struct kunit *test)
+{
+	u8 rsp[16] = {
+		0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
+		FZ_OP_WRITE, 0, 0xfe, 0xff,
+	};
+	u64 id;
+	s16 st;
+	u8 op;
+
+	UNIT_EQ(fz_rsp_slot_size(FZ_ABI_X86_32), 12);
+	UNIT_EQ(fz_rsp_slot_size(FZ_ABI_X86_64), 16);
+	fz_decode_rsp(FZ_ABI_X86_32, rsp, &id, &op, &st);
+	UNIT_CHECK(id == 0x1122334455667788ULL);
+	UNIT_EQ(op, FZ_OP_WRITE);
+	UNIT_EQ(st, FZ_RSP_EOPNOTSUPP);
+}
+
+/* ------------------------------------------------------------------ */
 /* Sector contents and the model                                       */
 /* ------------------------------------------------------------------ */
 
 static void sectors_name_their_origin(struct kunit *test)
 {
-	uint8_t a[FZ_SECTOR_SIZE], b[FZ_SECTOR_SIZE];
-	uint64_t seed, sector, gen;
+	u8 a[FZ_SECTOR_SIZE], b[FZ_SECTOR_SIZE];
+	u64 seed, sector, gen;
 
 	fz_fill_sector(a, 11, 1234, 5);
 	UNIT_CHECK(fz_decode_sector(a, &seed, &sector, &gen));
@@ -746,7 +885,7 @@ static void sectors_name_their_origin(struct kunit *test)
 
 static void model_returns_what_was_written(struct kunit *test)
 {
-	uint8_t buf[FZ_SECTOR_SIZE], zero[FZ_SECTOR_SIZE] = { 0 };
+	u8 buf[FZ_SECTOR_SIZE], zero[FZ_SECTOR_SIZE] = { 0 };
 	struct fz_mismatch mm;
 	struct fz_model m;
 
@@ -780,8 +919,8 @@ static void model_returns_what_was_written(struct kunit *test)
 
 static void model_discard_is_zero_or_old(struct kunit *test)
 {
-	uint8_t old[FZ_SECTOR_SIZE], other[FZ_SECTOR_SIZE];
-	uint8_t zero[FZ_SECTOR_SIZE] = { 0 };
+	u8 old[FZ_SECTOR_SIZE], other[FZ_SECTOR_SIZE];
+	u8 zero[FZ_SECTOR_SIZE] = { 0 };
 	struct fz_mismatch mm;
 	struct fz_model m;
 
@@ -805,7 +944,7 @@ static void model_discard_is_zero_or_old(struct kunit *test)
 
 static void model_learns_unknown_sectors_once(struct kunit *test)
 {
-	uint8_t a[FZ_SECTOR_SIZE], b[FZ_SECTOR_SIZE];
+	u8 a[FZ_SECTOR_SIZE], b[FZ_SECTOR_SIZE];
 	struct fz_mismatch mm;
 	struct fz_model m;
 
@@ -833,8 +972,8 @@ enum sim_lie {
 
 struct sim {
 	struct fz_conn conn;
-	uint8_t *disk;
-	uint8_t ring[FZ_PAGE_SIZE];
+	u8 *disk;
+	u8 ring[FZ_PAGE_SIZE];
 	void *pages[FZ_GEN_MAX_PAGES];
 	enum sim_lie lie;
 	unsigned int lied;
@@ -863,7 +1002,7 @@ static void sim_free(struct sim *s)
 		free(s->pages[i]);
 }
 
-static uint8_t *sim_page(struct sim *s, const struct fz_pageref *p)
+static u8 *sim_page(struct sim *s, const struct fz_pageref *p)
 {
 	return p->kind == FZ_PAGE_RING ? s->ring : s->pages[p->page];
 }
@@ -872,13 +1011,13 @@ static uint8_t *sim_page(struct sim *s, const struct fz_pageref *p)
  * A backend that does what the oracle's verdict says, with its own hands
  * on a disk in memory (or lies as told).  Returns the status.
  */
-static int16_t sim_serve(struct sim *s, const struct fz_req *rq,
-			 const struct fz_expect *e)
+static s16 sim_serve(struct sim *s, const struct fz_req *rq,
+		     const struct fz_expect *e)
 {
 	unsigned int nseg = rq->nr_segments < rq->nr_entries ?
 			    rq->nr_segments : rq->nr_entries, i, k;
 	bool okay = e->status == FZ_RSP_OKAY;
-	uint64_t d = rq->sector;
+	u64 d = rq->sector;
 
 	if (s->lie == SIM_OKAY_ALWAYS && !okay) {
 		s->lied++;
@@ -899,10 +1038,10 @@ static int16_t sim_serve(struct sim *s, const struct fz_req *rq,
 	}
 	for (i = 0; i < nseg; i++) {
 		const struct fz_seg *sg = &rq->seg[i];
-		uint8_t *pg = sim_page(s, &sg->ref);
+		u8 *pg = sim_page(s, &sg->ref);
 
 		for (k = sg->first_sect; k <= sg->last_sect; k++, d++) {
-			uint64_t from = d;
+			u64 from = d;
 
 			if (e->reads && s->lie == SIM_SHIFTED_READ &&
 			    d + 1 < s->conn.nr_sectors) {
@@ -923,7 +1062,7 @@ static int16_t sim_serve(struct sim *s, const struct fz_req *rq,
 
 /* Run @n requests through a simulated backend; the findings it caused. */
 static unsigned int sim_run(const struct fz_conn *c, enum sim_lie lie,
-			    uint64_t seed, unsigned int n,
+			    u64 seed, unsigned int n,
 			    unsigned int *lied, unsigned int *checked)
 {
 	struct fz_req *rq = req_alloc();
@@ -940,7 +1079,7 @@ static unsigned int sim_run(const struct fz_conn *c, enum sim_lie lie,
 	fz_gen_init(&g, c, seed);
 	*checked = 0;
 	for (i = 0; i < n; i++) {
-		int16_t status;
+		s16 status;
 
 		fz_gen_next(&g, rq);
 		fz_oracle(c, rq, &e);
@@ -1046,7 +1185,7 @@ static void settle_checks_id_op_and_status(struct kunit *test)
  */
 static void settle_failed_writes(struct kunit *test)
 {
-	uint8_t *page = malloc(FZ_PAGE_SIZE), buf[FZ_SECTOR_SIZE];
+	u8 *page = malloc(FZ_PAGE_SIZE), buf[FZ_SECTOR_SIZE];
 	struct fz_req *rq = req_alloc();
 	void *pages[1] = { page };
 	struct fz_mismatch mm;
@@ -1107,6 +1246,10 @@ static struct kunit_case blkif_fuzz_cases[] = {
 	KUNIT_CASE(oracle_flush_and_barrier),
 	KUNIT_CASE(oracle_grants),
 	KUNIT_CASE(oracle_ring_overflow_stops),
+	KUNIT_CASE(encode_rw_in_both_abis),
+	KUNIT_CASE(encode_indirect_and_discard),
+	KUNIT_CASE(encode_indirect_pages_hold_512_entries),
+	KUNIT_CASE(decode_responses),
 	KUNIT_CASE(sectors_name_their_origin),
 	KUNIT_CASE(model_returns_what_was_written),
 	KUNIT_CASE(model_discard_is_zero_or_old),
