@@ -1125,14 +1125,15 @@ static void fz_put_word(void *buf, unsigned int i, uint64_t w)
 	memcpy((uint8_t *)buf + 8 * i, &w, 8);
 }
 
-static uint64_t fz_fill_word(uint64_t seed, uint64_t sector, uint64_t gen,
-			     unsigned int i)
+/* The rest of a sector follows from seed, sector and generation. */
+static uint64_t fz_fill_key(uint64_t seed, uint64_t sector, uint64_t gen)
 {
-	return fz_mix64(seed ^ fz_mix64(sector ^ fz_mix64(gen + i)));
+	return fz_mix64(seed ^ fz_mix64(sector ^ fz_mix64(gen)));
 }
 
 void fz_fill_sector(void *buf, uint64_t seed, uint64_t sector, uint64_t gen)
 {
+	uint64_t key = fz_fill_key(seed, sector, gen);
 	unsigned int i;
 
 	fz_put_word(buf, 0, FZ_MAGIC);
@@ -1140,19 +1141,20 @@ void fz_fill_sector(void *buf, uint64_t seed, uint64_t sector, uint64_t gen)
 	fz_put_word(buf, 2, sector);
 	fz_put_word(buf, 3, gen);
 	for (i = 4; i < FZ_WORDS; i++)
-		fz_put_word(buf, i, fz_fill_word(seed, sector, gen, i));
+		fz_put_word(buf, i, fz_mix64(key + i));
 }
 
 bool fz_decode_sector(const void *buf, uint64_t *seed, uint64_t *sector,
 		      uint64_t *gen)
 {
 	uint64_t s = fz_word(buf, 1), sec = fz_word(buf, 2), g = fz_word(buf, 3);
+	uint64_t key = fz_fill_key(s, sec, g);
 	unsigned int i;
 
 	if (fz_word(buf, 0) != FZ_MAGIC)
 		return false;
 	for (i = 4; i < FZ_WORDS; i++)
-		if (fz_word(buf, i) != fz_fill_word(s, sec, g, i))
+		if (fz_word(buf, i) != fz_mix64(key + i))
 			return false;
 	*seed = s;
 	*sector = sec;
@@ -1199,30 +1201,49 @@ static bool fz_span_ok(const struct fz_seg *s)
 	       s->last_sect < FZ_SECTORS_PER_PAGE;
 }
 
-void fz_req_fill_page(const struct fz_req *rq, uint64_t seed,
-		      unsigned int page, void *buf)
+/* Fill request page @page, or every page (@page < 0) into @pages[]. */
+static void fz_fill(const struct fz_req *rq, uint64_t seed, int page,
+		    void *const *pages)
 {
 	uint64_t d = rq->sector;
 	unsigned int i, k;
 
-	memset(buf, FZ_POISON, FZ_PAGE_SIZE);
-	if (!fz_req_writes(rq))
-		return;
 	for (i = 0; i < rq->nr_entries; i++) {
 		const struct fz_seg *s = &rq->seg[i];
+		uint8_t *buf;
 
 		if (!fz_span_ok(s))
 			continue;
 		if ((s->ref.kind == FZ_PAGE_DATA || s->ref.kind == FZ_PAGE_RO) &&
-		    s->ref.page == page) {
+		    s->ref.page < rq->nr_pages &&
+		    (page < 0 || s->ref.page == page)) {
+			buf = pages[page < 0 ? s->ref.page : 0];
 			for (k = s->first_sect; k <= s->last_sect; k++)
-				fz_fill_sector((uint8_t *)buf +
-					       k * FZ_SECTOR_SIZE, seed,
+				fz_fill_sector(buf + k * FZ_SECTOR_SIZE, seed,
 					       d + k - s->first_sect,
 					       rq->seq + 1);
 		}
 		d += s->last_sect + 1 - s->first_sect;
 	}
+}
+
+void fz_req_fill_page(const struct fz_req *rq, uint64_t seed,
+		      unsigned int page, void *buf)
+{
+	memset(buf, FZ_POISON, FZ_PAGE_SIZE);
+	if (fz_req_writes(rq))
+		fz_fill(rq, seed, page, &buf);
+}
+
+void fz_req_fill_pages(const struct fz_req *rq, uint64_t seed,
+		       void *const *pages)
+{
+	unsigned int p;
+
+	for (p = 0; p < rq->nr_pages; p++)
+		memset(pages[p], FZ_POISON, FZ_PAGE_SIZE);
+	if (fz_req_writes(rq))
+		fz_fill(rq, seed, -1, pages);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1353,47 +1374,57 @@ bool fz_req_span(const struct fz_conn *c, const struct fz_req *rq,
 	return true;
 }
 
-/*
- * Whether sector @k of request page @page is the target of more than one
- * read segment: then which one the page holds is not defined.
- */
-static bool fz_read_overlaps(const struct fz_req *rq, unsigned int nseg,
-			     uint16_t page, unsigned int k)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < nseg; i++) {
-		const struct fz_seg *s = &rq->seg[i];
-
-		if (s->ref.kind == FZ_PAGE_DATA && s->ref.page == page &&
-		    s->first_sect <= k && k <= s->last_sect)
-			n++;
-	}
-	return n > 1;
-}
-
 static unsigned int fz_req_nseg(const struct fz_req *rq)
 {
 	return rq->nr_segments < rq->nr_entries ? rq->nr_segments :
 						  rq->nr_entries;
 }
 
+/*
+ * How many read segments target each sector of each request page: where
+ * more than one does, which of them the page holds is not defined.
+ */
+static uint8_t (*fz_read_cover(const struct fz_req *rq,
+			       unsigned int nseg))[FZ_SECTORS_PER_PAGE]
+{
+	uint8_t (*cover)[FZ_SECTORS_PER_PAGE];
+	unsigned int i, k;
+
+	cover = calloc(rq->nr_pages ? rq->nr_pages : 1, sizeof(*cover));
+	if (!cover)
+		return NULL;
+	for (i = 0; i < nseg; i++) {
+		const struct fz_seg *s = &rq->seg[i];
+
+		if (s->ref.kind != FZ_PAGE_DATA || s->ref.page >= rq->nr_pages)
+			continue;
+		for (k = s->first_sect; k <= s->last_sect; k++)
+			if (cover[s->ref.page][k] < 2)
+				cover[s->ref.page][k]++;
+	}
+	return cover;
+}
+
 static void fz_settle_read(struct fz_model *m, const struct fz_req *rq,
 			   void *const *pages, struct fz_result *res)
 {
+	uint8_t (*cover)[FZ_SECTORS_PER_PAGE] = NULL;
 	unsigned int nseg = fz_req_nseg(rq), i, k;
 	uint64_t d = rq->sector;
 	struct fz_mismatch mm;
 
+	if (pages)
+		cover = fz_read_cover(rq, nseg);
 	for (i = 0; i < nseg; i++) {
 		const struct fz_seg *s = &rq->seg[i];
 
 		for (k = s->first_sect; k <= s->last_sect; k++, d++) {
 			const uint8_t *buf;
 
-			if (s->ref.kind != FZ_PAGE_DATA || !pages ||
+			if (s->ref.kind != FZ_PAGE_DATA || !cover ||
+			    s->ref.page >= rq->nr_pages ||
 			    !pages[s->ref.page] ||
-			    fz_read_overlaps(rq, nseg, s->ref.page, k)) {
+			    cover[s->ref.page][k] > 1) {
 				res->unchecked++;
 				continue;
 			}
@@ -1406,6 +1437,7 @@ static void fz_settle_read(struct fz_model *m, const struct fz_req *rq,
 			res->bad_sectors++;
 		}
 	}
+	free(cover);
 }
 
 static void fz_settle_write(struct fz_model *m, const struct fz_req *rq,

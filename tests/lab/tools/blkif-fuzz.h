@@ -282,6 +282,9 @@ uint64_t fz_hash_sector(const void *buf);
  */
 void fz_req_fill_page(const struct fz_req *rq, uint64_t seed,
 		      unsigned int page, void *buf);
+/* The same for pages 0 .. rq->nr_pages - 1 at once (@pages[i], 4 KiB). */
+void fz_req_fill_pages(const struct fz_req *rq, uint64_t seed,
+		       void *const *pages);
 
 enum fz_sector_state {
 	FZ_SEC_UNKNOWN,		/* not known: the next read teaches it */

@@ -1083,8 +1083,12 @@ static unsigned int sim_run(const struct fz_conn *c, enum sim_lie lie,
 
 		fz_gen_next(&g, rq);
 		fz_oracle(c, rq, &e);
-		for (p = 0; p < rq->nr_pages; p++)
-			fz_req_fill_page(rq, seed, p, s->pages[p]);
+		if (i % 8) {	/* both ways of filling pages */
+			fz_req_fill_pages(rq, seed, s->pages);
+		} else {
+			for (p = 0; p < rq->nr_pages; p++)
+				fz_req_fill_page(rq, seed, p, s->pages[p]);
+		}
 		status = sim_serve(s, rq, &e);
 		fz_settle(&m, c, rq, &e, rq->id, e.rsp_op, status, s->pages,
 			  &res);
