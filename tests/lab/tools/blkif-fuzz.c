@@ -115,7 +115,7 @@ static const char *const fz_cat_names[FZ_NR_CAT] = {
 	[FZ_CAT_READONLY] = "read-only-writes",
 	[FZ_CAT_ALIAS] = "grant-alias",
 	[FZ_CAT_BAD_GRANT] = "bad-grant",
-	[FZ_CAT_RING_OVERFLOW] = "ring-overflow",
+	[FZ_CAT_RING_BREAK] = "ring-break",
 };
 
 const char *fz_cat_name(enum fz_cat cat)
@@ -157,7 +157,7 @@ void fz_gen_init(struct fz_gen *g, const struct fz_conn *c, uint64_t seed)
 	g->weight[FZ_CAT_VALID_RW] = 30;
 	if (c->max_indirect)
 		g->weight[FZ_CAT_VALID_INDIRECT] = 20;
-	g->weight[FZ_CAT_RING_OVERFLOW] = 0;
+	g->weight[FZ_CAT_RING_BREAK] = 0;
 }
 
 void fz_gen_set_weight(struct fz_gen *g, enum fz_cat cat, uint32_t weight)
@@ -653,7 +653,8 @@ static void fz_gen_bad_grant(struct fz_rng *r, const struct fz_conn *c,
 	uint8_t op = fz_rw_op(r, c);
 	struct fz_seg *s;
 
-	if (v == 1 || v == 3)	/* from the ring page; from a read-only page */
+	/* from the ring page, from a read-only page (into the ring: ring-break) */
+	if (v == 1 || v == 3)
 		op = FZ_OP_WRITE;
 	else if (v == 2)	/* into a read-only page */
 		op = FZ_OP_READ;
@@ -680,12 +681,17 @@ static void fz_gen_bad_grant(struct fz_rng *r, const struct fz_conn *c,
 	}
 }
 
-static void fz_gen_ring_overflow(struct fz_rng *r, const struct fz_conn *c,
-				 struct fz_req *rq)
+static void fz_gen_ring_break(struct fz_rng *r, const struct fz_conn *c,
+			      struct fz_req *rq)
 {
 	fz_make_rw(r, c, rq, FZ_OP_READ, false, fz_direct_nseg(r));
-	rq->ring_action = FZ_RING_PROD_OVERFLOW;
-	rq->prod_excess = fz_range(r, 1, 255);
+	if (fz_chance(r, 1, 2)) {
+		rq->ring_action = FZ_RING_PROD_OVERFLOW;
+		rq->prod_excess = fz_range(r, 1, 255);
+	} else {	/* the disk's data lands on the ring's header */
+		rq->seg[0].ref.kind = FZ_PAGE_RING;
+		rq->seg[0].first_sect = 0;
+	}
 }
 
 typedef void (*fz_gen_fn)(struct fz_rng *r, const struct fz_conn *c,
@@ -706,7 +712,7 @@ static const fz_gen_fn fz_gens[FZ_NR_CAT] = {
 	[FZ_CAT_READONLY] = fz_gen_readonly,
 	[FZ_CAT_ALIAS] = fz_gen_alias,
 	[FZ_CAT_BAD_GRANT] = fz_gen_bad_grant,
-	[FZ_CAT_RING_OVERFLOW] = fz_gen_ring_overflow,
+	[FZ_CAT_RING_BREAK] = fz_gen_ring_break,
 };
 
 /* Only what the request uses is reset: seg[] beyond nr_entries is stale. */

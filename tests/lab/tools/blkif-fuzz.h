@@ -91,7 +91,7 @@ enum fz_cat {
 	FZ_CAT_READONLY,	/* every kind of write on a read-only disk */
 	FZ_CAT_ALIAS,		/* one page twice, indirect page = data page */
 	FZ_CAT_BAD_GRANT,	/* never granted, the ring's gref, read-only */
-	FZ_CAT_RING_OVERFLOW,	/* req_prod beyond the ring: ring stopped */
+	FZ_CAT_RING_BREAK,	/* req_prod beyond the ring, a read into it */
 	FZ_NR_CAT
 };
 
@@ -194,7 +194,8 @@ struct fz_gen {
 
 /*
  * Default weights: every category that applies to @c, except
- * FZ_CAT_RING_OVERFLOW (it ends the ring; set its weight to ask for it).
+ * FZ_CAT_RING_BREAK (the frontend breaks its own ring, which may stop
+ * it: set its weight to ask for it).
  */
 void fz_gen_init(struct fz_gen *g, const struct fz_conn *c, uint64_t seed);
 void fz_gen_set_weight(struct fz_gen *g, enum fz_cat cat, uint32_t weight);

@@ -190,7 +190,7 @@ static void check_coverage(struct kunit *test, const struct fz_conn *c,
 	struct fz_gen g;
 
 	fz_gen_init(&g, c, seed);
-	fz_gen_set_weight(&g, FZ_CAT_RING_OVERFLOW, 1);
+	fz_gen_set_weight(&g, FZ_CAT_RING_BREAK, 1);
 	for (i = 0; i < n; i++)
 		fz_gen_next(&g, rq);
 	for (i = 0; i < FZ_NR_CAT; i++) {
@@ -223,19 +223,33 @@ static void gen_covers_every_category(struct kunit *test)
 	UNIT_CHECK(fz_cat_applies(&conn_ro4k, FZ_CAT_READONLY));
 }
 
-static void gen_ring_overflow_only_when_asked(struct kunit *test)
+static void gen_ring_break_only_when_asked(struct kunit *test)
 {
 	struct fz_req *rq = req_alloc();
 	unsigned int i, stops = 0;
+	struct fz_expect e;
 	struct fz_gen g;
 
 	fz_gen_init(&g, &conn_full, 9);
 	for (i = 0; i < 3000; i++) {
 		fz_gen_next(&g, rq);
-		stops += rq->ring_action != FZ_RING_NONE;
+		fz_oracle(&conn_full, rq, &e);
+		stops += rq->ring_action != FZ_RING_NONE ||
+			 (e.allow & FZ_ALLOW_STOP);
 	}
 	UNIT_EQ(stops, 0);
-	UNIT_EQ(g.count[FZ_CAT_RING_OVERFLOW], 0);
+	UNIT_EQ(g.count[FZ_CAT_RING_BREAK], 0);
+	/* asked for: both ways of breaking the ring */
+	fz_gen_set_weight(&g, FZ_CAT_RING_BREAK, 1000);
+	for (i = 0, stops = 0; i < 100; i++) {
+		fz_gen_next(&g, rq);
+		fz_oracle(&conn_full, rq, &e);
+		if (rq->ring_action == FZ_RING_PROD_OVERFLOW)
+			stops |= 1;
+		else if (e.allow & FZ_ALLOW_STOP)
+			stops |= 2;
+	}
+	UNIT_EQ(stops, 3);
 	free(rq);
 }
 
@@ -287,7 +301,7 @@ static void gen_requests_are_well_formed(struct kunit *test)
 
 	for (k = 0; k < 2; k++) {
 		fz_gen_init(&g, conns[k], 100 + k);
-		fz_gen_set_weight(&g, FZ_CAT_RING_OVERFLOW, 1);
+		fz_gen_set_weight(&g, FZ_CAT_RING_BREAK, 1);
 		for (i = 0; i < 20000; i++) {
 			fz_gen_next(&g, rq);
 			bad += check_well_formed(conns[k], rq);
@@ -662,6 +676,18 @@ static void oracle_flush_and_barrier(struct kunit *test)
 	free(rq);
 }
 
+static void oracle_flush_on_readonly_disk(struct kunit *test)
+{
+	struct fz_req *rq = req_alloc();
+	struct fz_conn c = conn_full;
+
+	/* offered on a read-only disk (ours never does): nothing to flush */
+	c.readonly = true;
+	mk_rw(rq, FZ_OP_FLUSH_DISKCACHE, 0, 12345);
+	EXPECT(&c, rq, OK | NOTSUP, FZ_RSP_OKAY, "flush-readonly");
+	free(rq);
+}
+
 static void oracle_grants(struct kunit *test)
 {
 	struct fz_req *rq = req_alloc();
@@ -720,6 +746,67 @@ static void oracle_ring_overflow_stops(struct kunit *test)
 	UNIT_CHECK(!fz_expect_allows(&e, FZ_RSP_OKAY));
 	UNIT_CHECK(!fz_expect_allows(&e, FZ_RSP_ERROR));
 	UNIT_CHECK(!fz_expect_allows(&e, 5));	/* no such status */
+	free(rq);
+}
+
+/*
+ * Every rule the oracle applies to generated requests has its hand-written
+ * case above: a new rule without one fails here.
+ */
+static void oracle_every_rule_has_a_case(struct kunit *test)
+{
+	static const char *const tested[] = {
+		"read", "write", "readonly", "unknown-op", "nseg",
+		"indirect-not-offered", "indirect-op", "indirect-grant",
+		"bad-segment", "misaligned", "out-of-range", "discard",
+		"discard-not-offered", "secure-not-offered", "discard-empty",
+		"flush", "flush-not-offered", "flush-readonly", "grant",
+		"grant-ro", "grant-ro-persistent", "read-into-ring",
+		"ring-overflow",
+	};
+	const unsigned int nt = sizeof(tested) / sizeof(tested[0]);
+	bool seen[sizeof(tested) / sizeof(tested[0])] = { false };
+	struct fz_req *rq = req_alloc();
+	unsigned int mask, i, k, unknown = 0, unseen = 0;
+	struct fz_expect e;
+	struct fz_gen g;
+
+	for (mask = 0; mask < 32; mask++) {
+		struct fz_conn c = conn_full;
+
+		c.sector_size = mask & 4 ? 4096 : 512;
+		c.readonly = mask & 1;
+		c.persistent = mask & 2;
+		c.max_indirect = mask & 4 ? 0 : 64;
+		c.flush = mask & 8;
+		c.barrier = c.flush;
+		c.discard = mask & 16;
+		c.discard_secure = c.discard && (mask & 1);
+		fz_gen_init(&g, &c, mask);
+		fz_gen_set_weight(&g, FZ_CAT_RING_BREAK, 1);
+		for (i = 0; i < 3000; i++) {
+			fz_gen_next(&g, rq);
+			fz_oracle(&c, rq, &e);
+			for (k = 0; k < nt; k++)
+				if (!strcmp(e.rule, tested[k]))
+					break;
+			if (k == nt) {
+				printf("  rule %s has no case\n", e.rule);
+				unknown++;
+			} else {
+				seen[k] = true;
+			}
+		}
+	}
+	for (k = 0; k < nt; k++) {
+		if (!seen[k]) {
+			printf("  rule %s never applied by the generator\n",
+			       tested[k]);
+			unseen++;
+		}
+	}
+	UNIT_EQ(unknown, 0);
+	UNIT_EQ(unseen, 0);
 	free(rq);
 }
 
@@ -1236,7 +1323,7 @@ static struct kunit_case blkif_fuzz_cases[] = {
 	KUNIT_CASE(gen_same_seed_same_stream),
 	KUNIT_CASE(gen_ids_are_unique),
 	KUNIT_CASE(gen_covers_every_category),
-	KUNIT_CASE(gen_ring_overflow_only_when_asked),
+	KUNIT_CASE(gen_ring_break_only_when_asked),
 	KUNIT_CASE(gen_requests_are_well_formed),
 	KUNIT_CASE(gen_valid_requests_are_valid),
 	KUNIT_CASE(gen_categories_reach_their_verdicts),
@@ -1248,8 +1335,10 @@ static struct kunit_case blkif_fuzz_cases[] = {
 	KUNIT_CASE(oracle_ranges),
 	KUNIT_CASE(oracle_discard),
 	KUNIT_CASE(oracle_flush_and_barrier),
+	KUNIT_CASE(oracle_flush_on_readonly_disk),
 	KUNIT_CASE(oracle_grants),
 	KUNIT_CASE(oracle_ring_overflow_stops),
+	KUNIT_CASE(oracle_every_rule_has_a_case),
 	KUNIT_CASE(encode_rw_in_both_abis),
 	KUNIT_CASE(encode_indirect_and_discard),
 	KUNIT_CASE(encode_indirect_pages_hold_512_entries),
