@@ -764,8 +764,8 @@ static void oracle_every_rule_has_a_case(struct kunit *test)
 		"grant-ro", "grant-ro-persistent", "read-into-ring",
 		"ring-overflow",
 	};
-	const unsigned int nt = sizeof(tested) / sizeof(tested[0]);
-	bool seen[sizeof(tested) / sizeof(tested[0])] = { false };
+	const unsigned int nt = ARRAY_SIZE(tested);
+	bool seen[ARRAY_SIZE(tested)] = { false };
 	struct fz_req *rq = req_alloc();
 	unsigned int mask, i, k, unknown = 0, unseen = 0;
 	struct fz_expect e;
