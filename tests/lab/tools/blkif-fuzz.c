@@ -10,6 +10,9 @@
  * Where the documents leave a choice open, the oracle allows each answer
  * they permit and names the one they prefer (struct fz_expect).
  */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +179,13 @@ static unsigned int fz_lbs(const struct fz_conn *c)
 static uint16_t fz_new_page(struct fz_req *rq)
 {
 	return rq->nr_pages++;
+}
+
+/* The ring's grant or one never made: no request page behind it. */
+static void fz_set_special(struct fz_pageref *ref, enum fz_page_kind kind)
+{
+	ref->kind = kind;
+	ref->page = 0;
 }
 
 /* A valid span in one page, aligned to the logical block size. */
@@ -406,20 +416,23 @@ static void fz_gen_indirect_pages(struct fz_rng *r, const struct fz_conn *c,
 	need = rq->nr_ind;
 	switch (fz_below(r, 3)) {
 	case 0:		/* a page it needs is no grant at all */
-		rq->ind[fz_below(r, need)].kind = FZ_PAGE_BAD;
+		fz_set_special(&rq->ind[fz_below(r, need)], FZ_PAGE_BAD);
 		break;
 	case 1:		/* fewer grefs than it needs: the rest are 0 */
 		rq->nr_ind = need - 1;
 		if (!rq->nr_ind) {	/* one needed: make it no grant */
-			rq->ind[0].kind = FZ_PAGE_BAD;
+			fz_set_special(&rq->ind[0], FZ_PAGE_BAD);
 			rq->nr_ind = 1;
 		}
 		break;
 	default:	/* more than it needs: the backend must ignore them */
 		for (i = need; i < FZ_MAX_INDIRECT_PAGES; i++) {
-			rq->ind[i].kind = fz_chance(r, 1, 2) ? FZ_PAGE_BAD :
-							       FZ_PAGE_DATA;
-			rq->ind[i].page = fz_new_page(rq);
+			if (fz_chance(r, 1, 2)) {
+				fz_set_special(&rq->ind[i], FZ_PAGE_BAD);
+			} else {
+				rq->ind[i].kind = FZ_PAGE_DATA;
+				rq->ind[i].page = fz_new_page(rq);
+			}
 		}
 		rq->nr_ind = FZ_MAX_INDIRECT_PAGES;
 		break;
@@ -663,10 +676,10 @@ static void fz_gen_bad_grant(struct fz_rng *r, const struct fz_conn *c,
 	s = &rq->seg[fz_below(r, rq->nr_entries)];
 	switch (v) {
 	case 0:
-		s->ref.kind = FZ_PAGE_BAD;
+		fz_set_special(&s->ref, FZ_PAGE_BAD);
 		break;
 	case 1:
-		s->ref.kind = FZ_PAGE_RING;
+		fz_set_special(&s->ref, FZ_PAGE_RING);
 		break;
 	case 2:
 	case 3:
@@ -689,7 +702,7 @@ static void fz_gen_ring_break(struct fz_rng *r, const struct fz_conn *c,
 		rq->ring_action = FZ_RING_PROD_OVERFLOW;
 		rq->prod_excess = fz_range(r, 1, 255);
 	} else {	/* the disk's data lands on the ring's header */
-		rq->seg[0].ref.kind = FZ_PAGE_RING;
+		fz_set_special(&rq->seg[0].ref, FZ_PAGE_RING);
 		rq->seg[0].first_sect = 0;
 	}
 }
@@ -865,6 +878,320 @@ void fz_decode_rsp(enum fz_abi abi, const void *slot, uint64_t *id,
 	*op = p[8];
 	*status = (int16_t)fz_get(p, 10, 2);
 	(void)abi;	/* same offsets; only the slot size differs */
+}
+
+/* ------------------------------------------------------------------ */
+/* Corpus lines                                                        */
+/* ------------------------------------------------------------------ */
+
+/* Text built piece by piece, counted as snprintf() counts it. */
+struct fz_out {
+	char *buf;
+	size_t len;
+	size_t off;
+};
+
+static void fz_printf(struct fz_out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(o->off < o->len ? o->buf + o->off : NULL,
+		      o->off < o->len ? o->len - o->off : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->off += n;
+}
+
+int fz_conn_format(const struct fz_conn *c, char *buf, size_t len)
+{
+	struct fz_out o = { .buf = buf, .len = len };
+
+	if (len)
+		buf[0] = '\0';
+	fz_printf(&o, "conn abi=%s order=%u indirect=%u persistent=%d",
+		  c->abi == FZ_ABI_X86_32 ? "x86_32" : "x86_64",
+		  c->ring_order, c->max_indirect, c->persistent);
+	fz_printf(&o, " sectors=%llu sector-size=%u ro=%d",
+		  (unsigned long long)c->nr_sectors, c->sector_size,
+		  c->readonly);
+	fz_printf(&o, " flush=%d barrier=%d discard=%d secure=%d", c->flush,
+		  c->barrier, c->discard, c->discard_secure);
+	return (int)o.off;
+}
+
+/* Position after "@key=" at the start of @p, or NULL. */
+static const char *fz_key(const char *p, const char *key)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(p, key, n) || p[n] != '=')
+		return NULL;
+	return p + n + 1;
+}
+
+/* A number up to @max ending at a space, a NUL or one of @stops. */
+static int fz_num(const char **pp, uint64_t max, const char *stops,
+		  uint64_t *v)
+{
+	const char *p = *pp;
+	char *end;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(p, &end, 0);
+	if (errno || *v > max ||
+	    (*end && *end != ' ' && !strchr(stops, *end)))
+		return -1;
+	*pp = end;
+	return 0;
+}
+
+/* The next "key=" after spaces; NULL at the end of the line. */
+static const char *fz_skip(const char *p)
+{
+	while (*p == ' ')
+		p++;
+	return *p ? p : NULL;
+}
+
+int fz_conn_parse(const char *line, struct fz_conn *c)
+{
+	static const char *const keys[] = {
+		"order", "indirect", "persistent", "sectors", "sector-size",
+		"ro", "flush", "barrier", "discard", "secure",
+	};
+	static const uint64_t max[] = {
+		4, 65535, 1, UINT64_MAX, 65536, 1, 1, 1, 1, 1,
+	};
+	uint64_t v[10] = { 0 };
+	const char *p, *q;
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	if (strncmp(line, "conn ", 5))
+		return -1;
+	for (p = fz_skip(line + 5); p; p = fz_skip(p)) {
+		q = fz_key(p, "abi");
+		if (q) {
+			if (!strncmp(q, "x86_32", 6))
+				c->abi = FZ_ABI_X86_32;
+			else if (!strncmp(q, "x86_64", 6))
+				c->abi = FZ_ABI_X86_64;
+			else
+				return -1;
+			p = q + 6;
+			if (*p && *p != ' ')
+				return -1;
+			continue;
+		}
+		for (i = 0; i < 10; i++) {
+			q = fz_key(p, keys[i]);
+			if (q)
+				break;
+		}
+		if (i == 10 || fz_num(&q, max[i], "", &v[i]))
+			return -1;
+		p = q;
+	}
+	c->ring_order = v[0];
+	c->max_indirect = v[1];
+	c->persistent = v[2];
+	c->nr_sectors = v[3];
+	c->sector_size = v[4];
+	c->readonly = v[5];
+	c->flush = v[6];
+	c->barrier = v[7];
+	c->discard = v[8];
+	c->discard_secure = v[9];
+	return 0;
+}
+
+static void fz_ref_format(struct fz_out *o, const struct fz_pageref *r)
+{
+	switch (r->kind) {
+	case FZ_PAGE_RING:
+		fz_printf(o, "R");
+		break;
+	case FZ_PAGE_BAD:
+		fz_printf(o, "B");
+		break;
+	default:
+		fz_printf(o, "%c%u", r->kind == FZ_PAGE_RO ? 'O' : 'D',
+			  r->page);
+		break;
+	}
+}
+
+int fz_req_format(const struct fz_req *rq, char *buf, size_t len)
+{
+	struct fz_out o = { .buf = buf, .len = len };
+	unsigned int i;
+
+	if (len)
+		buf[0] = '\0';
+	fz_printf(&o, "req seq=%llu id=0x%llx cat=%s",
+		  (unsigned long long)rq->seq, (unsigned long long)rq->id,
+		  fz_cat_name(rq->cat));
+	fz_printf(&o, " op=%u iop=%u nseg=%u handle=%u", rq->op,
+		  rq->indirect_op, rq->nr_segments, rq->handle);
+	fz_printf(&o, " sector=%llu nr=%llu flag=%u",
+		  (unsigned long long)rq->sector,
+		  (unsigned long long)rq->nr_sectors, rq->discard_flag);
+	fz_printf(&o, " action=%u excess=%u pages=%u ind=", rq->ring_action,
+		  rq->prod_excess, rq->nr_pages);
+	for (i = 0; i < rq->nr_ind; i++) {
+		if (i)
+			fz_printf(&o, ",");
+		fz_ref_format(&o, &rq->ind[i]);
+	}
+	fz_printf(&o, " seg=");
+	for (i = 0; i < rq->nr_entries; i++) {
+		if (i)
+			fz_printf(&o, ",");
+		fz_ref_format(&o, &rq->seg[i].ref);
+		fz_printf(&o, ":%u-%u", rq->seg[i].first_sect,
+			  rq->seg[i].last_sect);
+	}
+	return (int)o.off;
+}
+
+static int fz_ref_parse(const char **pp, struct fz_pageref *r)
+{
+	const char *p = *pp;
+	uint64_t v;
+
+	memset(r, 0, sizeof(*r));
+	switch (*p) {
+	case 'R':
+		r->kind = FZ_PAGE_RING;
+		*pp = p + 1;
+		return 0;
+	case 'B':
+		r->kind = FZ_PAGE_BAD;
+		*pp = p + 1;
+		return 0;
+	case 'D':
+	case 'O':
+		r->kind = *p == 'O' ? FZ_PAGE_RO : FZ_PAGE_DATA;
+		p++;
+		if (fz_num(&p, UINT16_MAX, ",:", &v))
+			return -1;
+		r->page = v;
+		*pp = p;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* "ref,ref,..." or "ref:f-l,..." into up to @max entries; count in *@n. */
+static int fz_list_parse(const char **pp, struct fz_req *rq, bool segs,
+			 unsigned int max, unsigned int *n)
+{
+	const char *p = *pp;
+	uint64_t f, l;
+
+	*n = 0;
+	while (*p && *p != ' ') {
+		if (*n == max)
+			return -1;
+		if (segs) {
+			struct fz_seg *s = &rq->seg[*n];
+
+			if (fz_ref_parse(&p, &s->ref) || *p++ != ':' ||
+			    fz_num(&p, 255, "-", &f) || *p++ != '-' ||
+			    fz_num(&p, 255, ",", &l))
+				return -1;
+			s->first_sect = f;
+			s->last_sect = l;
+		} else if (fz_ref_parse(&p, &rq->ind[*n])) {
+			return -1;
+		}
+		(*n)++;
+		if (*p == ',')
+			p++;
+	}
+	*pp = p;
+	return 0;
+}
+
+int fz_req_parse(const char *line, struct fz_req *rq)
+{
+	static const char *const keys[] = {
+		"seq", "id", "op", "iop", "nseg", "handle", "sector", "nr",
+		"flag", "action", "excess", "pages",
+	};
+	static const uint64_t max[] = {
+		UINT64_MAX, UINT64_MAX, 255, 255, 65535, 65535, UINT64_MAX,
+		UINT64_MAX, 255, FZ_RING_PROD_OVERFLOW, 255, FZ_MAX_PAGES,
+	};
+	uint64_t v[12] = { 0 };
+	const char *p, *q;
+	unsigned int i, n;
+
+	memset(rq, 0, offsetof(struct fz_req, seg));
+	if (strncmp(line, "req ", 4))
+		return -1;
+	for (p = fz_skip(line + 4); p; p = fz_skip(p)) {
+		q = fz_key(p, "cat");
+		if (q) {
+			for (i = 0; i < FZ_NR_CAT; i++) {
+				n = strlen(fz_cat_names[i]);
+				if (!strncmp(q, fz_cat_names[i], n) &&
+				    (!q[n] || q[n] == ' '))
+					break;
+			}
+			if (i == FZ_NR_CAT)
+				return -1;
+			rq->cat = i;
+			p = q + n;
+			continue;
+		}
+		q = fz_key(p, "ind");
+		if (q) {
+			if (fz_list_parse(&q, rq, false, FZ_MAX_INDIRECT_PAGES,
+					  &n))
+				return -1;
+			rq->nr_ind = n;
+			p = q;
+			continue;
+		}
+		q = fz_key(p, "seg");
+		if (q) {
+			if (fz_list_parse(&q, rq, true, FZ_MAX_ENTRIES, &n))
+				return -1;
+			rq->nr_entries = n;
+			p = q;
+			continue;
+		}
+		for (i = 0; i < 12; i++) {
+			q = fz_key(p, keys[i]);
+			if (q)
+				break;
+		}
+		if (i == 12 || fz_num(&q, max[i], "", &v[i]))
+			return -1;
+		p = q;
+	}
+	rq->seq = v[0];
+	rq->id = v[1];
+	rq->op = v[2];
+	rq->indirect_op = v[3];
+	rq->nr_segments = v[4];
+	rq->handle = v[5];
+	rq->sector = v[6];
+	rq->nr_sectors = v[7];
+	rq->discard_flag = v[8];
+	rq->ring_action = v[9];
+	rq->prod_excess = v[10];
+	rq->nr_pages = v[11];
+	for (i = 0; i < rq->nr_entries; i++)
+		if (rq->seg[i].ref.page >= FZ_MAX_PAGES)
+			return -1;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -232,6 +232,32 @@ void fz_decode_rsp(enum fz_abi abi, const void *slot, uint64_t *id,
 		   uint8_t *op, int16_t *status);
 
 /* ------------------------------------------------------------------ */
+/* Corpus lines                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A finding is kept as two lines of text that replay it whatever the
+ * generator becomes: the connection and the request itself, e.g.
+ *
+ *   conn abi=x86_64 order=0 indirect=32 persistent=0 sectors=2048
+ *        sector-size=512 ro=0 flush=1 barrier=1 discard=1 secure=0
+ *   req seq=7 id=0x2a cat=grant-alias op=1 iop=0 nseg=2 handle=0
+ *        sector=16 nr=0 flag=0 action=0 excess=0 pages=1 ind=
+ *        seg=D0:0-3,D0:4-7
+ *
+ * (each on one line).  Page references: D<n> request page n, O<n> the
+ * same granted read-only, R the ring's grant, B a grant never made.
+ * format returns what snprintf() would; parse returns 0, or -1 for a line
+ * that is not one (unknown key, value out of range, too many entries).
+ */
+#define FZ_REQ_TEXT_MAX		(256 + 16 * FZ_MAX_ENTRIES)
+
+int fz_conn_format(const struct fz_conn *c, char *buf, size_t len);
+int fz_conn_parse(const char *line, struct fz_conn *c);
+int fz_req_format(const struct fz_req *rq, char *buf, size_t len);
+int fz_req_parse(const char *line, struct fz_req *rq);
+
+/* ------------------------------------------------------------------ */
 /* The oracle                                                          */
 /* ------------------------------------------------------------------ */
 

@@ -948,6 +948,101 @@ static void decode_responses(struct kunit *test)
 }
 
 /* ------------------------------------------------------------------ */
+/* Corpus lines                                                        */
+/* ------------------------------------------------------------------ */
+
+static void corpus_lines_round_trip(struct kunit *test)
+{
+	const struct fz_conn *conns[] = { &conn_full, &conn_ro4k };
+	char *line = malloc(FZ_REQ_TEXT_MAX);
+	struct fz_req *rq = req_alloc(), *back = req_alloc();
+	unsigned int i, k, bad = 0, too_long = 0;
+	struct fz_conn c;
+	struct fz_gen g;
+	int n;
+
+	for (k = 0; k < 2; k++) {
+		n = fz_conn_format(conns[k], line, FZ_REQ_TEXT_MAX);
+		UNIT_CHECK(n > 0 && n < FZ_REQ_TEXT_MAX);
+		UNIT_EQ(fz_conn_parse(line, &c), 0);
+		UNIT_CHECK(!memcmp(&c, conns[k], sizeof(c)));
+		fz_gen_init(&g, conns[k], 500 + k);
+		fz_gen_set_weight(&g, FZ_CAT_RING_BREAK, 5);
+		for (i = 0; i < 10000; i++) {
+			fz_gen_next(&g, rq);
+			n = fz_req_format(rq, line, FZ_REQ_TEXT_MAX);
+			too_long += n >= FZ_REQ_TEXT_MAX;
+			memset(back, 0xa5, offsetof(struct fz_req, seg));
+			bad += fz_req_parse(line, back) || !req_equal(rq, back);
+		}
+	}
+	UNIT_EQ(too_long, 0);
+	UNIT_EQ(bad, 0);
+	/* a short buffer: cut, terminated, and the length it needed */
+	mk_rw(rq, FZ_OP_WRITE, 2, 8);
+	n = fz_req_format(rq, line, FZ_REQ_TEXT_MAX);
+	UNIT_EQ(fz_req_format(rq, line, 10), n);
+	UNIT_EQ(strlen(line), 9);
+	free(line);
+	free(rq);
+	free(back);
+}
+
+static void corpus_rejects_what_it_cannot_replay(struct kunit *test)
+{
+	static const char *const bad_reqs[] = {
+		"conn order=0",
+		"req seq=1 bogus=2",
+		"req op=256",
+		"req op=-1",
+		"req op=1x",
+		"req cat=no-such-category",
+		"req seg=D1:0-256",
+		"req seg=X1:0-7",
+		"req seg=D1:0",
+		"req seg=D70000:0-7",
+		"req ind=D0,D1,D2,D3,D4,D5,D6,D7,D8",
+		"req action=2",
+		"req sector=99999999999999999999999",
+	};
+	static const char *const bad_conns[] = {
+		"req seq=1",
+		"conn abi=arm",
+		"conn abi=x86_64x",
+		"conn order=5",
+		"conn ro=2",
+		"conn sectors=",
+	};
+	static const char case_line[] =
+		"req id=0x2a cat=grant-alias op=1 nseg=2 sector=16 pages=1 seg=D0:0-3,D0:4-7";
+	struct fz_req *rq = req_alloc();
+	struct fz_conn c;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_reqs); i++) {
+		if (!fz_req_parse(bad_reqs[i], rq)) {
+			printf("  accepted: %s\n", bad_reqs[i]);
+			UNIT_CHECK(false);
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(bad_conns); i++) {
+		if (!fz_conn_parse(bad_conns[i], &c)) {
+			printf("  accepted: %s\n", bad_conns[i]);
+			UNIT_CHECK(false);
+		}
+	}
+	/* a hand-written case, as a corpus file would hold it */
+	UNIT_EQ(fz_req_parse(case_line, rq), 0);
+	UNIT_EQ(rq->cat, FZ_CAT_ALIAS);
+	UNIT_EQ(rq->id, 42);
+	UNIT_EQ(rq->nr_entries, 2);
+	UNIT_EQ(rq->seg[1].first_sect, 4);
+	UNIT_EQ(rq->seg[1].ref.page, 0);
+	EXPECT(&conn_full, rq, OK, FZ_RSP_OKAY, "write");
+	free(rq);
+}
+
+/* ------------------------------------------------------------------ */
 /* Sector contents and the model                                       */
 /* ------------------------------------------------------------------ */
 
@@ -1343,6 +1438,8 @@ static struct kunit_case blkif_fuzz_cases[] = {
 	KUNIT_CASE(encode_indirect_and_discard),
 	KUNIT_CASE(encode_indirect_pages_hold_512_entries),
 	KUNIT_CASE(decode_responses),
+	KUNIT_CASE(corpus_lines_round_trip),
+	KUNIT_CASE(corpus_rejects_what_it_cannot_replay),
 	KUNIT_CASE(sectors_name_their_origin),
 	KUNIT_CASE(model_returns_what_was_written),
 	KUNIT_CASE(model_discard_is_zero_or_old),
