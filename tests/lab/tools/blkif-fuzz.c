@@ -1198,22 +1198,27 @@ int fz_req_parse(const char *line, struct fz_req *rq)
 /* Oracle                                                              */
 /* ------------------------------------------------------------------ */
 
-static void fz_verdict(struct fz_expect *e, unsigned int allow, int16_t status,
+/*
+ * The verdict helpers and the rules below return true, "decided", so that
+ * a rule reads "return fz_refuse(e, why);".
+ */
+static bool fz_verdict(struct fz_expect *e, unsigned int allow, int16_t status,
 		       const char *rule)
 {
 	e->allow = allow;
 	e->status = status;
 	e->rule = rule;
+	return true;
 }
 
-static void fz_refuse(struct fz_expect *e, const char *rule)
+static bool fz_refuse(struct fz_expect *e, const char *rule)
 {
-	fz_verdict(e, FZ_ALLOW_ERROR, FZ_RSP_ERROR, rule);
+	return fz_verdict(e, FZ_ALLOW_ERROR, FZ_RSP_ERROR, rule);
 }
 
-static void fz_unsupported(struct fz_expect *e, const char *rule)
+static bool fz_unsupported(struct fz_expect *e, const char *rule)
 {
-	fz_verdict(e, FZ_ALLOW_EOPNOTSUPP, FZ_RSP_EOPNOTSUPP, rule);
+	return fz_verdict(e, FZ_ALLOW_EOPNOTSUPP, FZ_RSP_EOPNOTSUPP, rule);
 }
 
 /*
@@ -1223,7 +1228,7 @@ static void fz_unsupported(struct fz_expect *e, const char *rule)
  * the grants.  Every violation is BLKIF_RSP_ERROR ("invalid requests get
  * BLKIF_RSP_ERROR", Documentation/xen-blkback.rst, Log lines).
  */
-static void fz_oracle_data(const struct fz_conn *c, const struct fz_req *rq,
+static bool fz_oracle_data(const struct fz_conn *c, const struct fz_req *rq,
 			   bool write, unsigned int nseg, struct fz_expect *e)
 {
 	uint64_t lbs = fz_lbs(c), total = 0;
@@ -1292,15 +1297,16 @@ static void fz_oracle_data(const struct fz_conn *c, const struct fz_req *rq,
 	e->writes = write;
 	e->sector = rq->sector;
 	e->nr_sectors = total;
+	return true;
 }
 
 /* Direct READ, WRITE, and the data of FLUSH_DISKCACHE / WRITE_BARRIER. */
-static void fz_oracle_direct(const struct fz_conn *c, const struct fz_req *rq,
+static bool fz_oracle_direct(const struct fz_conn *c, const struct fz_req *rq,
 			     bool write, struct fz_expect *e)
 {
 	if (!rq->nr_segments || rq->nr_segments > FZ_MAX_DIRECT_SEGS)
 		return fz_refuse(e, "nseg");
-	fz_oracle_data(c, rq, write, rq->nr_segments, e);
+	return fz_oracle_data(c, rq, write, rq->nr_segments, e);
 }
 
 /*
@@ -1312,7 +1318,7 @@ static void fz_oracle_direct(const struct fz_conn *c, const struct fz_req *rq,
  * nothing to flush), so the oracle allows that too.  Where the feature is
  * offered io/blkif.h lets the device fail it with EOPNOTSUPP at any time.
  */
-static void fz_oracle_flush(const struct fz_conn *c, const struct fz_req *rq,
+static bool fz_oracle_flush(const struct fz_conn *c, const struct fz_req *rq,
 			    struct fz_expect *e)
 {
 	bool offered = rq->op == FZ_OP_WRITE_BARRIER ? c->barrier : c->flush;
@@ -1333,6 +1339,7 @@ static void fz_oracle_flush(const struct fz_conn *c, const struct fz_req *rq,
 	} else if (e->allow & FZ_ALLOW_OKAY) {
 		e->allow |= FZ_ALLOW_EOPNOTSUPP;
 	}
+	return true;
 }
 
 /*
@@ -1341,7 +1348,7 @@ static void fz_oracle_flush(const struct fz_conn *c, const struct fz_req *rq,
  * then the rules of any write.  Flag bits other than SECURE mean nothing.
  * An empty range is not described anywhere: OKAY or ERROR.
  */
-static void fz_oracle_discard(const struct fz_conn *c, const struct fz_req *rq,
+static bool fz_oracle_discard(const struct fz_conn *c, const struct fz_req *rq,
 			      struct fz_expect *e)
 {
 	uint64_t lbs = fz_lbs(c);
@@ -1364,9 +1371,10 @@ static void fz_oracle_discard(const struct fz_conn *c, const struct fz_req *rq,
 	e->discards = true;
 	e->sector = rq->sector;
 	e->nr_sectors = rq->nr_sectors;
+	return true;
 }
 
-static void fz_oracle_indirect(const struct fz_conn *c, const struct fz_req *rq,
+static bool fz_oracle_indirect(const struct fz_conn *c, const struct fz_req *rq,
 			       struct fz_expect *e)
 {
 	unsigned int nseg = rq->nr_segments, need, i;
@@ -1383,7 +1391,7 @@ static void fz_oracle_indirect(const struct fz_conn *c, const struct fz_req *rq,
 	for (i = 0; i < need; i++)
 		if (i >= rq->nr_ind || rq->ind[i].kind == FZ_PAGE_BAD)
 			return fz_refuse(e, "indirect-grant");
-	fz_oracle_data(c, rq, rq->indirect_op == FZ_OP_WRITE, nseg, e);
+	return fz_oracle_data(c, rq, rq->indirect_op == FZ_OP_WRITE, nseg, e);
 }
 
 void fz_oracle(const struct fz_conn *c, const struct fz_req *rq,
