@@ -550,8 +550,8 @@ static void fz_gen_discard(struct fz_rng *r, const struct fz_conn *c,
 		rq->nr_sectors = 0;
 		rq->sector = nr;
 		break;
-	case 2:		/* wraps 2^64 through the length */
-		rq->nr_sectors = (0 - rq->sector - fz_range(r, 0, 64)) / lbs * lbs;
+	case 2:		/* wraps 2^64 through the length: the end looks small */
+		rq->nr_sectors = 0 - rq->sector + fz_range(r, 0, 64) * lbs;
 		break;
 	case 3:		/* wraps 2^64 through the start */
 		rq->sector = (0 - fz_range(r, 1, len)) / lbs * lbs;
