@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * blkif-fuzz: the host-testable core of the hostile-frontend fuzzer (issue
+ * 11).  Pure logic, no Xen: the lab tool in the guest supplies grants, the
+ * ring and the event channel, and asks this core
+ *
+ *  - what to send: a seeded, deterministic stream of request descriptions
+ *    (fz_gen_at(): request n of seed S is the same on every run and does not
+ *    depend on the requests before it), each tagged with its category;
+ *  - what the backend must answer: the oracle (fz_oracle()), written from
+ *    Xen's io/blkif.h and our Documentation/xen-blkback.rst, not from the
+ *    backend's code, so that it can disagree with it;
+ *  - what the disk holds: a model with one content hash per 512-byte
+ *    sector (fz_model_*), updated by what the backend acknowledged and
+ *    checked against every read (fz_settle()).
+ *
+ * A request names its pages by index into the request's own pages (0 ..
+ * nr_pages - 1), which the lab tool grants (read-only for FZ_PAGE_RO) and
+ * turns into grant references; FZ_PAGE_RING and FZ_PAGE_BAD stand for the
+ * ring's own grant and for a grant reference never granted.  Indirect pages
+ * are request pages too: an indirect page that is also a data page is an
+ * alias the generator made on purpose.
+ *
+ * Userspace, C11, no allocation but the model's.
+ */
+#ifndef BLKIF_FUZZ_H
+#define BLKIF_FUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ */
+/* Deterministic PRNG: xoshiro256** seeded through splitmix64           */
+/* ------------------------------------------------------------------ */
+
+struct fz_rng {
+	uint64_t s[4];
+};
+
+uint64_t fz_mix64(uint64_t x);
+void fz_rng_seed(struct fz_rng *r, uint64_t seed);
+uint64_t fz_next(struct fz_rng *r);
+uint64_t fz_below(struct fz_rng *r, uint64_t n);	/* [0, n), 0 if n == 0 */
+uint64_t fz_range(struct fz_rng *r, uint64_t lo, uint64_t hi); /* [lo, hi] */
+bool fz_chance(struct fz_rng *r, unsigned int num, unsigned int den);
+
+/* ------------------------------------------------------------------ */
+/* The connection the requests are generated for                       */
+/* ------------------------------------------------------------------ */
+
+enum fz_abi {
+	FZ_ABI_X86_32,
+	FZ_ABI_X86_64,
+};
+
+/* What the backend offered (and the frontend took) on this connection. */
+struct fz_conn {
+	enum fz_abi abi;
+	unsigned int ring_order;	/* 0..4 */
+	unsigned int max_indirect;	/* feature-max-indirect-segments, 0: none */
+	bool persistent;		/* feature-persistent on both sides */
+	uint64_t nr_sectors;		/* disk size in 512-byte sectors */
+	unsigned int sector_size;	/* logical block size: 512 or 4096 */
+	bool readonly;			/* mode r (info has VDISK_READONLY) */
+	bool flush;			/* feature-flush-cache */
+	bool barrier;			/* feature-barrier */
+	bool discard;			/* feature-discard */
+	bool discard_secure;		/* discard-secure */
+};
+
+/* Requests one ring of this connection holds (either ABI: 32 a page). */
+unsigned int fz_ring_slots(const struct fz_conn *c);
+
+/* ------------------------------------------------------------------ */
+/* Request descriptions                                                */
+/* ------------------------------------------------------------------ */
+
+enum fz_cat {
+	FZ_CAT_VALID_RW,	/* honest direct read or write */
+	FZ_CAT_VALID_INDIRECT,	/* honest indirect read or write */
+	FZ_CAT_UNKNOWN_OP,	/* operation 4, 7, 255 or another unknown */
+	FZ_CAT_NSEG_DIRECT,	/* nr_segments 0, 10, 11, 12, 255 ... */
+	FZ_CAT_NSEG_INDIRECT,	/* 0, offer - 1, offer, offer + 1, 65535 ... */
+	FZ_CAT_INDIRECT_PAGES,	/* indirect page grefs missing or extra */
+	FZ_CAT_INDIRECT_OP,	/* indirect_op not read/write, or not offered */
+	FZ_CAT_SECT_EDGE,	/* first > last, last > 7, 4 KiB misalignment */
+	FZ_CAT_RANGE,		/* at, past the end, wrapping 2^64 */
+	FZ_CAT_DISCARD,		/* zero, wrapping, misaligned, secure ... */
+	FZ_CAT_FLUSH,		/* flush and barrier, with and without data */
+	FZ_CAT_READONLY,	/* every kind of write on a read-only disk */
+	FZ_CAT_ALIAS,		/* one page twice, indirect page = data page */
+	FZ_CAT_BAD_GRANT,	/* never granted, the ring's gref, read-only */
+	FZ_CAT_RING_BREAK,	/* req_prod beyond the ring, a read into it */
+	FZ_NR_CAT
+};
+
+const char *fz_cat_name(enum fz_cat cat);
+/* Whether @cat means something on this connection (READONLY: ro disks). */
+bool fz_cat_applies(const struct fz_conn *c, enum fz_cat cat);
+
+enum fz_page_kind {
+	FZ_PAGE_DATA,		/* request page .page, granted read-write */
+	FZ_PAGE_RO,		/* request page .page, granted read-only */
+	FZ_PAGE_RING,		/* the ring's own grant (its first page) */
+	FZ_PAGE_BAD,		/* a grant reference nobody granted */
+};
+
+struct fz_pageref {
+	uint8_t kind;		/* enum fz_page_kind */
+	uint16_t page;		/* FZ_PAGE_DATA, FZ_PAGE_RO: request page */
+};
+
+struct fz_seg {
+	struct fz_pageref ref;
+	uint8_t first_sect;
+	uint8_t last_sect;
+};
+
+/* wire values (include/xen/interface/io/blkif.h) */
+#define FZ_OP_READ		0
+#define FZ_OP_WRITE		1
+#define FZ_OP_WRITE_BARRIER	2
+#define FZ_OP_FLUSH_DISKCACHE	3
+#define FZ_OP_RESERVED_1	4
+#define FZ_OP_DISCARD		5
+#define FZ_OP_INDIRECT		6
+#define FZ_DISCARD_SECURE	0x1
+#define FZ_RSP_OKAY		0
+#define FZ_RSP_ERROR		(-1)
+#define FZ_RSP_EOPNOTSUPP	(-2)
+#define FZ_MAX_DIRECT_SEGS	11
+#define FZ_MAX_INDIRECT_PAGES	8
+#define FZ_SEGS_PER_PAGE	512
+#define FZ_SECTOR_SIZE		512
+#define FZ_PAGE_SIZE		4096
+#define FZ_SECTORS_PER_PAGE	8
+
+/* Most segment entries a request can carry (8 full indirect pages). */
+#define FZ_MAX_ENTRIES		(FZ_MAX_INDIRECT_PAGES * FZ_SEGS_PER_PAGE)
+/* Most distinct request pages: data pages plus indirect pages. */
+#define FZ_MAX_PAGES		(FZ_MAX_ENTRIES + FZ_MAX_INDIRECT_PAGES)
+
+/*
+ * A generated request uses at most FZ_GEN_DISTINCT_PAGES data pages (the
+ * entries of a longer one, refused anyway, reuse them) and so at most
+ * FZ_GEN_MAX_PAGES request pages with its indirect pages: what the lab
+ * tool must be able to grant for one request.
+ */
+#define FZ_GEN_DISTINCT_PAGES	512
+#define FZ_GEN_MAX_PAGES	(FZ_GEN_DISTINCT_PAGES + 2 * FZ_MAX_INDIRECT_PAGES)
+
+/* What the lab tool does with the ring besides writing the request. */
+enum fz_ring_action {
+	FZ_RING_NONE,
+	/* publish req_prod = the backend's rsp_prod + ring slots + prod_excess */
+	FZ_RING_PROD_OVERFLOW,
+};
+
+/*
+ * One request, as the lab tool will lay it out in a slot of the
+ * connection's ABI.  For an indirect request the tool writes entries
+ * seg[0 .. nr_entries - 1] into the indirect pages ind[] in order, 512 a
+ * page, and puts the grants of ind[0 .. nr_ind - 1] in indirect_grefs[]
+ * (0 in the others).
+ */
+struct fz_req {
+	uint64_t seq;		/* position in the stream */
+	uint64_t id;		/* echoed in the response; unique per seq */
+	enum fz_cat cat;
+	uint8_t op;
+	uint8_t indirect_op;	/* op == FZ_OP_INDIRECT */
+	uint16_t nr_segments;	/* as written: u8 for direct requests */
+	uint16_t handle;
+	uint64_t sector;	/* sector_number */
+	uint64_t nr_sectors;	/* discard */
+	uint8_t discard_flag;
+	uint8_t nr_ind;		/* indirect grefs written, 0..8 */
+	struct fz_pageref ind[FZ_MAX_INDIRECT_PAGES];
+	uint16_t nr_entries;	/* segment entries written */
+	uint16_t nr_pages;	/* request pages 0 .. nr_pages - 1 in use */
+	uint8_t ring_action;	/* enum fz_ring_action */
+	uint8_t prod_excess;	/* FZ_RING_PROD_OVERFLOW: 1..255 */
+	struct fz_seg seg[FZ_MAX_ENTRIES];
+};
+
+struct fz_gen {
+	struct fz_conn conn;
+	uint64_t seed;
+	uint64_t next_seq;
+	uint32_t weight[FZ_NR_CAT];
+	uint64_t count[FZ_NR_CAT];	/* generated, per category */
+};
+
+/*
+ * Default weights: every category that applies to @c, except
+ * FZ_CAT_RING_BREAK (the frontend breaks its own ring, which may stop
+ * it: set its weight to ask for it).
+ */
+void fz_gen_init(struct fz_gen *g, const struct fz_conn *c, uint64_t seed);
+void fz_gen_set_weight(struct fz_gen *g, enum fz_cat cat, uint32_t weight);
+/* Request @seq of the stream; depends only on the seed, @c and weights. */
+void fz_gen_at(const struct fz_gen *g, uint64_t seq, struct fz_req *rq);
+/* The next request of the stream; counts it in g->count. */
+void fz_gen_next(struct fz_gen *g, struct fz_req *rq);
+
+/* ------------------------------------------------------------------ */
+/* Ring bytes                                                          */
+/* ------------------------------------------------------------------ */
+
+/* The grant references the lab tool made for a request. */
+struct fz_grefs {
+	const uint32_t *page;	/* of request page i, i < rq->nr_pages */
+	uint32_t ring;		/* of the ring's first page */
+	uint32_t bad;		/* one never granted */
+};
+
+/* Bytes of a request slot (108, 112) and of a response slot (12, 16). */
+size_t fz_req_slot_size(enum fz_abi abi);
+size_t fz_rsp_slot_size(enum fz_abi abi);
+/*
+ * @rq in @abi's layout (include/xen/interface/io/blkif.h) into a ring
+ * slot of fz_req_slot_size() bytes; padding and unused entries get
+ * @pad_byte (0 for a tidy frontend; anything: the backend must ignore it).
+ */
+void fz_encode_req(enum fz_abi abi, const struct fz_req *rq,
+		   const struct fz_grefs *g, uint8_t pad_byte, void *slot);
+/* Entries of indirect page @i of @rq (512 a page) into @page (4 KiB). */
+void fz_encode_indirect_page(const struct fz_req *rq, unsigned int i,
+			     const struct fz_grefs *g, void *page);
+void fz_decode_rsp(enum fz_abi abi, const void *slot, uint64_t *id,
+		   uint8_t *op, int16_t *status);
+
+/* ------------------------------------------------------------------ */
+/* Corpus lines                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A finding is kept as two lines of text that replay it whatever the
+ * generator becomes: the connection and the request itself, e.g.
+ *
+ *   conn abi=x86_64 order=0 indirect=32 persistent=0 sectors=2048
+ *        sector-size=512 ro=0 flush=1 barrier=1 discard=1 secure=0
+ *   req seq=7 id=0x2a cat=grant-alias op=1 iop=0 nseg=2 handle=0
+ *        sector=16 nr=0 flag=0 action=0 excess=0 pages=1 ind=
+ *        seg=D0:0-3,D0:4-7
+ *
+ * (each on one line).  Page references: D<n> request page n, O<n> the
+ * same granted read-only, R the ring's grant, B a grant never made.
+ * format returns what snprintf() would; parse returns 0, or -1 for a line
+ * that is not one (unknown key, value out of range, too many entries).
+ */
+#define FZ_REQ_TEXT_MAX		(256 + 16 * FZ_MAX_ENTRIES)
+
+int fz_conn_format(const struct fz_conn *c, char *buf, size_t len);
+int fz_conn_parse(const char *line, struct fz_conn *c);
+int fz_req_format(const struct fz_req *rq, char *buf, size_t len);
+int fz_req_parse(const char *line, struct fz_req *rq);
+
+/* ------------------------------------------------------------------ */
+/* The oracle                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Outcomes the oracle allows, as a bit set. */
+#define FZ_ALLOW_OKAY		0x1
+#define FZ_ALLOW_ERROR		0x2
+#define FZ_ALLOW_EOPNOTSUPP	0x4
+#define FZ_ALLOW_STOP		0x8	/* the ring stops, nothing answered */
+
+struct fz_expect {
+	unsigned int allow;	/* FZ_ALLOW_* */
+	int16_t status;		/* the status the documentation names */
+	bool stop;		/* the documented outcome: ring stopped */
+	uint8_t rsp_op;		/* operation the response must echo */
+	const char *rule;	/* which rule decided, for reports and tests */
+	/* when answered OKAY: */
+	bool reads;		/* data went into the request's pages */
+	bool writes;		/* data went to the disk */
+	bool discards;		/* sectors may now read as zeroes */
+	uint64_t sector;	/* first sector touched, 512-byte units */
+	uint64_t nr_sectors;	/* sectors touched */
+};
+
+void fz_oracle(const struct fz_conn *c, const struct fz_req *rq,
+	       struct fz_expect *e);
+unsigned int fz_status_allow_bit(int16_t status);	/* 0: no such status */
+bool fz_expect_allows(const struct fz_expect *e, int16_t status);
+
+/* ------------------------------------------------------------------ */
+/* Page contents and the disk model                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The data a write of generation @gen puts in disk sector @sector: 512
+ * bytes that name seed, sector and generation (so a misplaced or stale
+ * sector says where it came from), and fill the rest from them.
+ */
+void fz_fill_sector(void *buf, uint64_t seed, uint64_t sector, uint64_t gen);
+/* Decode a sector made by fz_fill_sector(); false if it is not one. */
+bool fz_decode_sector(const void *buf, uint64_t *seed, uint64_t *sector,
+		      uint64_t *gen);
+uint64_t fz_hash_sector(const void *buf);
+
+/*
+ * Contents of request page @page before the request is sent: for a write,
+ * the data of every segment entry that uses it (generation rq->seq + 1);
+ * for anything else a poison pattern that no disk sector holds.  The lab
+ * tool then writes the segment entries into the indirect pages.
+ */
+void fz_req_fill_page(const struct fz_req *rq, uint64_t seed,
+		      unsigned int page, void *buf);
+/* The same for pages 0 .. rq->nr_pages - 1 at once (@pages[i], 4 KiB). */
+void fz_req_fill_pages(const struct fz_req *rq, uint64_t seed,
+		       void *const *pages);
+
+enum fz_sector_state {
+	FZ_SEC_UNKNOWN,		/* not known: the next read teaches it */
+	FZ_SEC_EXACT,		/* holds exactly .hash */
+	FZ_SEC_ZERO_OR,		/* discarded: zeroes or .hash */
+};
+
+struct fz_sector {
+	uint64_t hash;
+	uint64_t gen;		/* generation written, 0: initial or unknown */
+	uint8_t state;
+};
+
+struct fz_model {
+	uint64_t nr_sectors;
+	struct fz_sector *sec;
+};
+
+/* Largest disk the model takes (32 bytes a sector: 512 MiB of model). */
+#define FZ_MODEL_MAX_SECTORS	0x1000000ULL	/* 2^24: 8 GiB of disk */
+
+/* @zeroed: the disk starts as zeroes; else each sector is learnt. */
+int fz_model_init(struct fz_model *m, uint64_t nr_sectors, bool zeroed);
+void fz_model_free(struct fz_model *m);
+void fz_model_write(struct fz_model *m, uint64_t sector, const void *buf,
+		    uint64_t gen);
+void fz_model_discard(struct fz_model *m, uint64_t sector, uint64_t nr);
+void fz_model_forget(struct fz_model *m, uint64_t sector, uint64_t nr);
+
+struct fz_mismatch {
+	uint64_t sector;	/* disk sector read */
+	uint64_t want_gen;	/* generation the model holds (0: initial) */
+	bool got_pattern;	/* the data read is some fz_fill_sector() */
+	uint64_t got_sector;	/* ... of this sector */
+	uint64_t got_gen;	/* ... and this generation */
+	bool got_zero;
+};
+
+/* One sector read back; false (and *mm filled) if the model forbids it. */
+bool fz_model_check(struct fz_model *m, uint64_t sector, const void *buf,
+		    struct fz_mismatch *mm);
+
+/* ------------------------------------------------------------------ */
+/* Settling a response                                                 */
+/* ------------------------------------------------------------------ */
+
+struct fz_result {
+	unsigned int findings;	/* 0 when the answer is allowed and data good */
+	bool bad_status;	/* status not in e->allow */
+	bool bad_op;		/* response op is not e->rsp_op */
+	bool bad_id;		/* response id is not rq->id */
+	unsigned int bad_sectors;	/* sectors read that the model forbids */
+	unsigned int unchecked;		/* sectors read that cannot be judged */
+	struct fz_mismatch first;	/* the first of bad_sectors */
+};
+
+/*
+ * A response (@id, @op, @status) arrived for @rq: judge it against @e and
+ * bring the model up to date.  @pages[i] is request page i (the tool's
+ * buffer: as sent for a write, as the backend left it for a read); may be
+ * NULL for a request without pages.
+ */
+void fz_settle(struct fz_model *m, const struct fz_conn *c,
+	       const struct fz_req *rq, const struct fz_expect *e,
+	       uint64_t id, uint8_t op, int16_t status,
+	       void *const *pages, struct fz_result *res);
+/* The ring was stopped with @rq outstanding (no response will come). */
+void fz_settle_stopped(struct fz_model *m, const struct fz_req *rq,
+		       const struct fz_expect *e, struct fz_result *res);
+
+/*
+ * Disk sectors @rq may touch, clamped to the disk; false if none.  The lab
+ * tool keeps requests whose spans overlap from being in flight together
+ * when either writes, so that the model's order is the disk's.
+ */
+bool fz_req_span(const struct fz_conn *c, const struct fz_req *rq,
+		 uint64_t *sector, uint64_t *nr);
+
+#endif /* BLKIF_FUZZ_H */
