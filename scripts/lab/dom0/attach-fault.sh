@@ -28,14 +28,6 @@ af_require() { # front|back: the debug kernel, and our module on that side
 	[ "$(cat $LAB_RUN/$1)" = ours ] || { fail "needs $1=ours"; exit 1; }
 }
 
-af_require() { # front|back: the debug kernel, and our module on that side
-	case "$(uname -r)" in
-	*-debug) ;;
-	*) fail "not the debug kernel: $(uname -r) (run with KVER=6.12-debug)"; exit 1 ;;
-	esac
-	[ "$(cat $LAB_RUN/$1)" = ours ] || { fail "needs $1=ours"; exit 1; }
-}
-
 af_lab_fault() { # where args...: lab-fault in dom0 or in the guest
 	local where=$1
 	shift
