@@ -11,7 +11,9 @@
 #include <linux/log2.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <asm/xen/hypercall.h>
 #include <xen/events.h>
+#include <xen/interface/event_channel.h>
 #include <xen/page.h>
 #include <xen/platform_pci.h>
 #include <xen/xen.h>
@@ -70,6 +72,31 @@ static void blkfront_rings_free(struct blkfront_info *info)
 	info->nr_rings = 0;
 }
 
+/*
+ * Binding the port to an irq failed.  Where the events core got as far as
+ * binding it, it closed the port as it undid the binding; where it failed
+ * before, the port is still open.  A port must not be closed twice: by then
+ * it may be another driver's.  So close it only while it is still an unbound
+ * port for our backend that no irq of this guest is bound to.  (Another
+ * driver could only get that very port for the same domain, and not yet
+ * bind it, between the core's close and this check.)
+ */
+static void blkfront_drop_port(struct blkfront_ring_info *rinfo)
+{
+	struct xenbus_device *dev = rinfo->info->xbdev;
+	struct evtchn_status st = {
+		.dom = DOMID_SELF,
+		.port = rinfo->evtchn,
+	};
+
+	if (!HYPERVISOR_event_channel_op(EVTCHNOP_status, &st) &&
+	    st.status == EVTCHNSTAT_unbound &&
+	    st.u.unbound.dom == dev->otherend_id &&
+	    (int)irq_from_evtchn(rinfo->evtchn) < 0)
+		xenbus_free_evtchn(dev, rinfo->evtchn);
+	rinfo->evtchn = 0;
+}
+
 static int blkfront_ring_setup(struct blkfront_info *info,
 			       struct blkfront_ring_info *rinfo)
 {
@@ -94,6 +121,7 @@ static int blkfront_ring_setup(struct blkfront_info *info,
 						"blkif", rinfo);
 	if (err <= 0) {
 		xenbus_dev_fatal(dev, err, "binding event channel");
+		blkfront_drop_port(rinfo);
 		return err ? err : -EINVAL;
 	}
 	rinfo->irq = err;
