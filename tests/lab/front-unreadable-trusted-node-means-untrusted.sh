@@ -5,12 +5,14 @@
 # filter on that function), and that is the read of "trusted".  Only a
 # missing node means trusted; a frontend that could not read it must not
 # trust the backend with its pages: it bounces data through pages of its
-# own (sysfs trusted=0, bounce=1), and data stays intact.
+# own (sysfs trusted=0, bounce=1; without persistent grants, where only
+# trust decides), and data stays intact.
 . /lab/attach-fault.sh
 af_require front
+fparams=$(cat $LAB_RUN/fparams)
+guest_restart ours feature_persistent=0 || exit 1
 dev=$(disk_loop 16) || { fail "no loop device"; exit 1; }
 v=xvdb
-guest_ensure || exit 1
 fe=/local/domain/$(cat $LAB_RUN/domid)/device/vbd/$(vdev_devid $v)
 af_lab_fault guest arm failslab fn:blkfront_talk_to_backend 0 1 ||
 	{ fail "arm failslab in the guest"; exit 1; }
@@ -35,3 +37,5 @@ check "fio verify through the bounce pages" \
 check_ge "bounce copies counted" "$(g "cat $s/bounce_copies")" 1
 detach $v
 losetup -d "$dev" 2>/dev/null
+# shellcheck disable=SC2086
+guest_restart ours $fparams
