@@ -222,6 +222,28 @@ static int blkfront_write_keys(struct xenbus_transaction xbt,
 			     info->persistent_param ? 1 : 0);
 }
 
+/*
+ * Whether the backend may see guest pages beyond the data (no bounce): only
+ * when the parameter allows it and the toolstack did not say otherwise.  A
+ * missing node means trusted, as everywhere; a node that cannot be read or
+ * parsed means not trusted.
+ */
+static bool blkfront_backend_trusted(struct xenbus_device *dev)
+{
+	unsigned int val;
+	bool trusted;
+	char *str;
+
+	if (!blkfront_param_trusted)
+		return false;
+	str = xenbus_read(XBT_NIL, dev->nodename, BLKIF_KEY_TRUSTED, NULL);
+	if (IS_ERR(str))
+		return PTR_ERR(str) == -ENOENT;
+	trusted = !kstrtouint(str, 10, &val) && val;
+	kfree(str);
+	return trusted;
+}
+
 /* Negotiate rings with the backend and announce them (-> Initialised). */
 static int blkfront_talk_to_backend(struct blkfront_info *info)
 {
@@ -230,8 +252,7 @@ static int blkfront_talk_to_backend(struct blkfront_info *info)
 	unsigned int r, nr, be_order, be_queues;
 	int err;
 
-	info->trusted = blkfront_param_trusted &&
-			xenbus_read_unsigned(dev->nodename, BLKIF_KEY_TRUSTED, 1);
+	info->trusted = blkfront_backend_trusted(dev);
 	info->persistent_param = blkfront_param_feature_persistent;
 	be_order = xenbus_read_unsigned(dev->otherend,
 					BLKIF_KEY_MAX_RING_PAGE_ORDER, 0);
