@@ -45,7 +45,9 @@ attach "$dev" $v w || exit 1
 rounds=0
 failed=0
 t0=$(up)
-for space in 0 256 1024 4096 16384 65536; do
+# (rounds take about 4 minutes on the debug kernel: three fit, and 256
+# bytes failed at the same step as 0 in every run so far)
+for space in 0 1024 4096 16384 65536; do
 	# stop in time to judge the last round within the scenario timeout
 	[ "$(echo "$(up) $t0" | awk '{print int($1 - $2)}')" -lt 480 ] || break
 	rounds=$((rounds + 1))
