@@ -87,9 +87,14 @@ void blkfront_minors_exit(void)
 struct blkfront_ring_info *blkfront_hctx_ring(struct blk_mq_hw_ctx *hctx)
 {
 	struct blkfront_info *info = hctx->queue->queuedata;
+	/*
+	 * No rings while the queue is quiesced or dead, or running after a
+	 * failed resume, when the control plane may set nr_rings meanwhile:
+	 * read it once; any entry will do then.
+	 */
+	unsigned int nr = READ_ONCE(info->nr_rings);
 
-	/* no rings only while the queue is quiesced or dead: any entry will do */
-	return &info->rinfo[info->nr_rings ? hctx->queue_num % info->nr_rings : 0];
+	return &info->rinfo[nr ? hctx->queue_num % nr : 0];
 }
 
 /**

@@ -69,7 +69,7 @@ static void blkfront_rings_free(struct blkfront_info *info)
 					     rinfo->ring_ref);
 		rinfo->ring.sring = NULL;
 	}
-	info->nr_rings = 0;
+	WRITE_ONCE(info->nr_rings, 0);
 }
 
 /*
@@ -79,7 +79,8 @@ static void blkfront_rings_free(struct blkfront_info *info)
  * it may be another driver's.  So close it only while it is still an unbound
  * port for our backend that no irq of this guest is bound to.  (Another
  * driver could only get that very port for the same domain, and not yet
- * bind it, between the core's close and this check.)
+ * bind it, between the core's close and this check: so nothing may sleep
+ * in between.)
  */
 static void blkfront_drop_port(struct blkfront_ring_info *rinfo)
 {
@@ -120,8 +121,9 @@ static int blkfront_ring_setup(struct blkfront_info *info,
 						blkfront_interrupt, 0,
 						"blkif", rinfo);
 	if (err <= 0) {
-		xenbus_dev_fatal(dev, err, "binding event channel");
+		/* before the report's XenStore round trips: see drop_port */
 		blkfront_drop_port(rinfo);
+		xenbus_dev_fatal(dev, err, "binding event channel");
 		return err ? err : -EINVAL;
 	}
 	rinfo->irq = err;
@@ -269,7 +271,7 @@ static int blkfront_talk_to_backend(struct blkfront_info *info)
 	err = blkfront_rinfo_alloc(info, nr);
 	if (err)
 		goto fail;
-	info->nr_rings = nr;
+	WRITE_ONCE(info->nr_rings, nr);
 	for (r = 0; r < nr; r++) {
 		err = blkfront_ring_setup(info, &info->rinfo[r]);
 		if (err)
