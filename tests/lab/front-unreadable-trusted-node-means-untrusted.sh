@@ -9,8 +9,11 @@
 # trust decides), and data stays intact.
 . /lab/attach-fault.sh
 af_require front
-fparams=$(cat $LAB_RUN/fparams)
-guest_restart ours feature_persistent=0 || exit 1
+guest_ensure || exit 1
+P=/sys/module/xen_blkfront/parameters/feature_persistent
+persistent=$(g "cat $P") || { fail "no xen_blkfront in the guest"; exit 1; }
+# read at the next connect
+g "echo 0 > $P" >/dev/null || { fail "feature_persistent=0"; exit 1; }
 dev=$(disk_loop 16) || { fail "no loop device"; exit 1; }
 v=xvdb
 fe=/local/domain/$(cat $LAB_RUN/domid)/device/vbd/$(vdev_devid $v)
@@ -37,5 +40,4 @@ check "fio verify through the bounce pages" \
 check_ge "bounce copies counted" "$(g "cat $s/bounce_copies")" 1
 detach $v
 losetup -d "$dev" 2>/dev/null
-# shellcheck disable=SC2086
-guest_restart ours $fparams
+g "echo $persistent > $P" >/dev/null
