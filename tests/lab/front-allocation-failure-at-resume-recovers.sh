@@ -3,7 +3,7 @@
 # fail under blkfront_talk_to_backend(), where the resume sets up its new
 # rings and announces them (failslab, stack filter on that function, armed
 # just before the save): every one of them once <space> bytes went
-# through, a larger <space> each round, so that the resume fails at a
+# through, another <space> each round, so that the resume fails at a
 # different step each time (XenStore reads, ring setup, the transaction).
 # Each round the disk either comes back and no fio run fails, or the
 # failure is reported (the frontend's XenStore error node, Closing/Closed,
