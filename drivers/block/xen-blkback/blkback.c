@@ -786,7 +786,6 @@ static void blkback_print_stats(struct blkback_ring *ring)
 /* Cache upkeep and statistics, between batches of requests. */
 static void blkback_housekeeping(struct blkback_ring *ring)
 {
-	/* a request waiting for memory keeps the pages its last try got */
 	bool idle = !ring->nomem_tries &&
 		    ((!atomic_read(&ring->inflight) &&
 		      time_after(jiffies, ring->last_req +

@@ -450,8 +450,14 @@ void blkback_grants_maintain(struct blkback_ring *ring, bool idle)
 			msecs_to_jiffies(BLKBACK_MAINT_INTERVAL_MS);
 		ring->next_purge = jiffies + HZ;
 	}
-	gnttab_page_cache_shrink(&ring->pool,
-				 idle ? 0 : READ_ONCE(blkback_max_buffer_pages));
+	/*
+	 * A request waiting for memory keeps the pages its tries got, beyond
+	 * max_buffer_pages too: trimmed between two tries, a request that needs
+	 * more pages than one try can get would never map.
+	 */
+	if (!ring->nomem_tries)
+		gnttab_page_cache_shrink(&ring->pool,
+					 idle ? 0 : READ_ONCE(blkback_max_buffer_pages));
 }
 
 /**
