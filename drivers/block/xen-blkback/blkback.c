@@ -786,11 +786,10 @@ static void blkback_print_stats(struct blkback_ring *ring)
 /* Cache upkeep and statistics, between batches of requests. */
 static void blkback_housekeeping(struct blkback_ring *ring)
 {
-	bool idle = !ring->nomem_tries &&
-		    ((!atomic_read(&ring->inflight) &&
-		      time_after(jiffies, ring->last_req +
-				 msecs_to_jiffies(BLKBACK_POOL_IDLE_MS))) ||
-		     time_before(jiffies, READ_ONCE(ring->be->squeeze_until)));
+	bool idle = (!atomic_read(&ring->inflight) &&
+		     time_after(jiffies, ring->last_req +
+				msecs_to_jiffies(BLKBACK_POOL_IDLE_MS))) ||
+		    time_before(jiffies, READ_ONCE(ring->be->squeeze_until));
 
 	blkback_grants_maintain(ring, idle);
 	if (!ring->idx)
