@@ -40,6 +40,24 @@ finish() { # the summary; exits non-zero when any test failed
 	exit
 }
 
+# debug_kernel_ready: once, for a debug kernel built in the background
+# (debug_pid, debug_t0: scripts/check.sh): wait for it, count it as one
+# test, and build our modules against it with W=1.  Non-zero when it
+# failed.
+debug_kernel_ready() {
+	local rc
+	[ -n "${debug_pid:-}" ] || return 0
+	echo "-- debug kernel: waiting for its build"
+	wait "$debug_pid"
+	rc=$?
+	debug_pid=
+	echo "    (debug-kernel: $((SECONDS - debug_t0)) s since it started, in the background)"
+	[ $rc -eq 0 ] || tail -n 40 "$LOGS/debug-kernel.log" | sed 's/^/    /'
+	record debug-kernel $rc
+	[ $rc -eq 0 ] || return $rc
+	step static-w1-debug-kernel env SERIES=6.12-debug scripts/static-check.sh w1
+}
+
 plan_kvers() { # plan: the kernel series its boots use
 	grep -v -E '^[[:space:]]*(#|$)' "$1" | awk '{ print $1 }' | sort -u
 }
@@ -65,6 +83,8 @@ run_plan() {
 			esac
 		done
 		tag="$kver $front/$back${fp:+ front:$fp}${bp:+ back:$bp}"
+		# a failed build still lets the boot run: its scenarios fail
+		case $kver in *-debug) debug_kernel_ready ;; esac
 		echo "-- boot $n: $tag"
 		t0=$SECONDS
 		out=$(plan_boot "")
