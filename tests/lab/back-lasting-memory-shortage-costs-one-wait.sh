@@ -1,0 +1,58 @@
+# On the lab's debug kernel (KVER=6.12-debug), BACK=ours: dom0 stays short
+# of memory for xen-blkback longer than the backend waits for it: every
+# page and slab allocation made from its code fails (lab-fault, stack
+# filter on the module), without persistent grants and with the page pool
+# trimmed every second, so each request needs new pages to map its grants
+# onto.  The first request that runs short is tried again for about 10 s
+# and then fails with an I/O error; from then on, until a request maps
+# again, a request that runs short fails at once instead of waiting 10 s
+# more: a lasting dom0-wide shortage (Xen's maptrack table filled by
+# another guest, say) must cost a disk one wait, not one per request.  The
+# backend's counters show it: the tries stay within one request's budget
+# (999) while several reads failed.  Once the shortage ends, the disk
+# serves verified I/O.
+. /lab/attach-fault.sh
+af_require back
+P=/sys/module/xen_blkback/parameters
+saved_p=$(cat $P/feature_persistent)
+saved_b=$(cat $P/max_buffer_pages)
+echo 0 > $P/feature_persistent
+echo 0 > $P/max_buffer_pages
+dev=$(disk_loop 16) || { fail "no loop device"; exit 1; }
+attach "$dev" xvdb w || exit 1
+# the partition scan's pages back in the pool, then trimmed (idle ring)
+i=0
+while [ "$(bk_stat xvdb pool_pages)" != 0 ] && [ $i -lt 40 ]; do
+	sleep 0.5
+	i=$((i + 1))
+done
+check_eq "pool pages before the shortage" "$(bk_stat xvdb pool_pages)" 0
+tries0=$(bk_stat xvdb nomem_retries)
+maps0=$(bk_stat xvdb err_grant_map)
+for f in failslab fail_page_alloc; do
+	af_lab_fault dom0 arm $f xen_blkback 0 1000000 1 || fail "arm $f in dom0"
+done
+failed=0
+for i in 1 2 3 4 5; do
+	if g "dd if=/dev/xvdb of=/dev/null bs=4k count=1 skip=$((i * 97)) iflag=direct 2>&1"; then
+		note "read $i succeeded during the shortage"
+	else
+		failed=$((failed + 1))
+	fi
+	note "after read $i: $(bk_stat xvdb nomem_retries) tries, $(bk_stat xvdb err_grant_map) failed maps"
+done
+injected=$(($(af_lab_fault dom0 injected failslab) + $(af_lab_fault dom0 injected fail_page_alloc)))
+for f in failslab fail_page_alloc; do af_lab_fault dom0 disarm $f; done
+tries=$(($(bk_stat xvdb nomem_retries) - tries0))
+check_ge "allocations failed" "$injected" 1
+check_eq "reads failed with an I/O error during the shortage" "$failed" 5
+check_eq "requests failed for want of memory" "$(($(bk_stat xvdb err_grant_map) - maps0))" 5
+check_le "tries during the shortage (one request's budget)" "$tries" 999
+check "verified I/O once the shortage is over" \
+	fio_verify xvdb --rw=randwrite --bsrange=4k-64k --iodepth=8 --size=4M
+summary "xen-blkback, a lasting memory shortage: $failed reads failed, $tries tries"
+detach xvdb
+losetup -d "$dev" 2>/dev/null
+echo "$saved_p" > $P/feature_persistent
+echo "$saved_b" > $P/max_buffer_pages
+bk_released 10
