@@ -533,12 +533,19 @@ static void blkback_count_req(struct blkback_ring *ring,
 /*
  * Mapping a request's grants ran short of dom0 memory: leave the request on
  * the ring and take it again a little later.  Only BLKBACK_NOMEM_TRIES
- * tries in a row that all ran short fail it.  Returns true to retry.
+ * tries in a row that all ran short fail it; from then on, until a request
+ * maps again, a request that runs short fails at once.  A lasting dom0-wide
+ * shortage (Xen's maptrack table filled by another guest, say) thus costs
+ * a disk one wait, not one per request.  Returns true to retry.
  */
 static bool blkback_nomem_retry(struct blkback_ring *ring)
 {
-	if (++ring->nomem_tries >= BLKBACK_NOMEM_TRIES)
+	if (ring->nomem_gave_up)
 		return false;
+	if (++ring->nomem_tries >= BLKBACK_NOMEM_TRIES) {
+		ring->nomem_gave_up = true;
+		return false;
+	}
 	ring->nomem_until = jiffies + msecs_to_jiffies(BLKBACK_NOMEM_RETRY_MS);
 	ring->nomem_wait = true;
 	blkback_count(&ring->stats, BLKBACK_ST_NOMEM_RETRY, 1);
@@ -624,6 +631,8 @@ static bool blkback_dispatch(struct blkback_ring *ring,
 		err = BLKBACK_ERR_MAP;
 		goto refuse;
 	}
+	if (info.nseg)
+		ring->nomem_gave_up = false;
 	blkback_count_req(ring, &r->info);
 	blkback_submit(ring, r);
 	return true;

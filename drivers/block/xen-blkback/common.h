@@ -238,6 +238,7 @@ struct blkback_ring {
 	bool nomem_wait;		/* hold off until @nomem_until */
 	unsigned long nomem_until;	/* jiffies: next try after a shortage */
 	unsigned int nomem_tries;	/* tries of the first request, short of memory */
+	bool nomem_gave_up;		/* a request failed so: fail the next at once */
 
 	/* grants (grants.c) */
 	struct rb_root pgrants;
