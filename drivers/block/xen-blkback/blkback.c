@@ -534,18 +534,22 @@ static void blkback_count_req(struct blkback_ring *ring,
  * Mapping a request's grants ran short of dom0 memory: leave the request on
  * the ring and take it again a little later.  Only BLKBACK_NOMEM_TRIES
  * tries in a row that all ran short fail it; from then on, until a request
- * maps again, a request that runs short fails at once.  A lasting dom0-wide
- * shortage (Xen's maptrack table filled by another guest, say) thus costs
- * a disk one wait, not one per request.  Returns true to retry.
+ * maps again, a request that runs short gets BLKBACK_NOMEM_TRIES_AFTER
+ * tries only.  A lasting dom0-wide shortage (Xen's maptrack table filled
+ * by another guest, say) thus costs a disk one long wait, not one per
+ * request.  Meanwhile the page pool keeps the pages the request maps onto
+ * (see blkback_grants_maintain()).  Returns true to retry.
  */
-static bool blkback_nomem_retry(struct blkback_ring *ring)
+static bool blkback_nomem_retry(struct blkback_ring *ring,
+				const struct blkback_req_info *info)
 {
-	if (ring->nomem_gave_up)
-		return false;
-	if (++ring->nomem_tries >= BLKBACK_NOMEM_TRIES) {
+	if (++ring->nomem_tries >= (ring->nomem_gave_up ?
+				    BLKBACK_NOMEM_TRIES_AFTER :
+				    BLKBACK_NOMEM_TRIES)) {
 		ring->nomem_gave_up = true;
 		return false;
 	}
+	ring->nomem_pages = info->nseg + info->nr_indirect_pages;
 	ring->nomem_until = jiffies + msecs_to_jiffies(BLKBACK_NOMEM_RETRY_MS);
 	ring->nomem_wait = true;
 	blkback_count(&ring->stats, BLKBACK_ST_NOMEM_RETRY, 1);
@@ -561,6 +565,17 @@ static bool blkback_nomem_waiting(struct blkback_ring *ring)
 		return true;
 	ring->nomem_wait = false;
 	return false;
+}
+
+/*
+ * The request that waited for memory is gone: the frontend took it back (or
+ * broke the ring).  Forget it, or its pages would stay in the pool and the
+ * thread would keep waking to try it.
+ */
+static void blkback_nomem_forget(struct blkback_ring *ring)
+{
+	ring->nomem_tries = 0;
+	ring->nomem_wait = false;
 }
 
 /*
@@ -597,7 +612,7 @@ static bool blkback_dispatch(struct blkback_ring *ring,
 	r->info = info;
 	if (info.indirect) {
 		ret = blkback_read_indirect(ring, r, req);
-		if (ret == -ENOMEM && blkback_nomem_retry(ring))
+		if (ret == -ENOMEM && blkback_nomem_retry(ring, &info))
 			goto retry;
 		if (ret) {
 			err = BLKBACK_ERR_MAP;
@@ -626,7 +641,7 @@ static bool blkback_dispatch(struct blkback_ring *ring,
 				 info.kind != BLKBACK_KIND_READ);
 	if (ret) {
 		blkback_unmap_grants(ring, r->grants, info.nseg);
-		if (ret == -ENOMEM && blkback_nomem_retry(ring))
+		if (ret == -ENOMEM && blkback_nomem_retry(ring, &info))
 			goto retry;
 		err = BLKBACK_ERR_MAP;
 		goto refuse;
@@ -701,6 +716,7 @@ static int blkback_take_requests(struct blkback_ring *ring,
 	rmb(); /* read the requests only after their producer index */
 
 	if (RING_REQUEST_PROD_OVERFLOW(cr, rp)) {
+		blkback_nomem_forget(ring);
 		WRITE_ONCE(ring->broken, true);
 		dev_warn_ratelimited(&ring->be->xdev->dev,
 				     "ring %u: frontend of domain %u published %u requests for a ring of %u: ring stopped\n",
@@ -735,6 +751,7 @@ static int blkback_take_requests(struct blkback_ring *ring,
 		blkback_count(&ring->stats, BLKBACK_ST_REQ, 1);
 		cond_resched();
 	}
+	blkback_nomem_forget(ring);
 	return 0;
 }
 

@@ -40,10 +40,13 @@
 /*
  * dom0 short of memory while mapping a request's grants: the request is
  * tried again after BLKBACK_NOMEM_RETRY_MS (ms), and fails only when
- * BLKBACK_NOMEM_TRIES tries in a row ran short (10 s at least).
+ * BLKBACK_NOMEM_TRIES tries in a row ran short (about 10 s).  Once one
+ * failed so, the next ones get BLKBACK_NOMEM_TRIES_AFTER tries (about
+ * 100 ms) until a request maps again.
  */
 #define BLKBACK_NOMEM_RETRY_MS		10
 #define BLKBACK_NOMEM_TRIES		1000
+#define BLKBACK_NOMEM_TRIES_AFTER	10
 
 /* In a map operation's handle until Xen answers it (not a valid handle). */
 #define BLKBACK_MAP_PRESET_HANDLE	0xfffffffeU
@@ -238,7 +241,8 @@ struct blkback_ring {
 	bool nomem_wait;		/* hold off until @nomem_until */
 	unsigned long nomem_until;	/* jiffies: next try after a shortage */
 	unsigned int nomem_tries;	/* tries of the first request, short of memory */
-	bool nomem_gave_up;		/* a request failed so: fail the next at once */
+	unsigned int nomem_pages;	/* pool pages that request maps onto */
+	bool nomem_gave_up;		/* a request failed so: short tries for the next */
 
 	/* grants (grants.c) */
 	struct rb_root pgrants;

@@ -436,28 +436,28 @@ static void blkback_pgrant_purge(struct blkback_ring *ring, unsigned int max)
  */
 void blkback_grants_maintain(struct blkback_ring *ring, bool idle)
 {
-	unsigned int max = READ_ONCE(blkback_max_persistent_grants);
-
-	bool short_of_room = ring->nr_pgrants > max || ring->pgrant_overflow;
+	unsigned int cap = READ_ONCE(blkback_max_persistent_grants), keep;
+	bool short_of_room = ring->nr_pgrants > cap || ring->pgrant_overflow;
 
 	/* a pass walks the whole cache: at most every 100 ms, else once a second */
 	if (ring->nr_pgrants &&
 	    time_after(jiffies, short_of_room ? ring->next_room_purge :
 						ring->next_purge)) {
-		blkback_pgrant_purge(ring, max);
+		blkback_pgrant_purge(ring, cap);
 		ring->pgrant_overflow = false;
 		ring->next_room_purge = jiffies +
 			msecs_to_jiffies(BLKBACK_MAINT_INTERVAL_MS);
 		ring->next_purge = jiffies + HZ;
 	}
+	keep = idle ? 0 : READ_ONCE(blkback_max_buffer_pages);
 	/*
 	 * A request waiting for memory keeps the pages its tries got, beyond
 	 * max_buffer_pages too: trimmed between two tries, a request that needs
 	 * more pages than one try can get would never map.
 	 */
-	if (!ring->nomem_tries)
-		gnttab_page_cache_shrink(&ring->pool,
-					 idle ? 0 : READ_ONCE(blkback_max_buffer_pages));
+	if (ring->nomem_tries)
+		keep = max(keep, ring->nomem_pages);
+	gnttab_page_cache_shrink(&ring->pool, keep);
 }
 
 /**
