@@ -536,7 +536,7 @@ static void blkback_count_req(struct blkback_ring *ring,
  * tries in a row that all ran short fail it; from then on, until a request
  * maps again, a request that runs short gets BLKBACK_NOMEM_TRIES_AFTER
  * tries only.  A lasting dom0-wide shortage (Xen's maptrack table filled
- * by another guest, say) thus costs a disk one long wait, not one per
+ * by another guest, say) thus costs each ring one long wait, not one per
  * request.  Meanwhile the page pool keeps the pages the request maps onto
  * (see blkback_grants_maintain()).  Returns true to retry.
  */
