@@ -50,6 +50,11 @@
  *	close-held	the read of <sector> is never answered; the backend
  *			goes Closing, lets go of the ring and goes Closed
  *			(a backend that disconnects under an open disk)
+ *	early-event	an event on the frontend's channel as soon as it is
+ *			bound, a second before Connected (nothing came to
+ *			answer: a spurious event, which a frontend must
+ *			survive); the frontend may take up to FRONT_SLOW_MS
+ *			to become Initialised
  *	drain-violate	the read of <sector> is held until the device is
  *			closed or removed; then it is answered with id
  *			0xdeadbeef while the frontend waits for it
@@ -62,6 +67,7 @@
  *	WAIT backend=<path>
  *	INITWAIT frontend=<path> sectors=<n>
  *	FRONTEND ring-ref=<ref> ... ring-page-order=<o|none> queues=<n|none>
+ *	EARLY-EVENT port=<ours>			(early-event, before CONNECTED)
  *	CONNECTED ring-ref=<ref> event-channel=<port> port=<ours> protocol=<p>
  *	REQ op=<op> id=<id> sector=<s> nseg=<n>	(each request, until EVIL)
  *	HOLD id=<id> sector=<s>			(dup: the read held)
@@ -109,6 +115,8 @@ typedef uint32_t grant_ref_t;
 
 #define BACKEND_WAIT_MS		60000
 #define FRONTEND_WAIT_MS	30000
+#define FRONT_SLOW_MS		180000
+#define EARLY_EVENT_MS		1000
 #define CLOSE_WAIT_MS		20000
 #define LIFETIME_MS		900000
 #define XS_POLL_MS		300
@@ -133,6 +141,7 @@ enum mode {
 	MODE_NOTSUPP,
 	MODE_CLOSE_HELD,
 	MODE_DRAIN_VIOLATE,
+	MODE_EARLY_EVENT,
 };
 
 static const char *const mode_names[] = {
@@ -150,6 +159,7 @@ static const char *const mode_names[] = {
 	[MODE_NOTSUPP] = "notsupp",
 	[MODE_CLOSE_HELD] = "close-held",
 	[MODE_DRAIN_VIOLATE] = "drain-violate",
+	[MODE_EARLY_EVENT] = "early-event",
 };
 
 
@@ -403,7 +413,9 @@ static void connect_frontend(struct back *b)
 	uint32_t ref;
 	int state, port;
 
-	state = wait_frontend(b, XS_INITIALISED, FRONTEND_WAIT_MS);
+	state = wait_frontend(b, XS_INITIALISED,
+			      b->mode == MODE_EARLY_EVENT ? FRONT_SLOW_MS :
+							    FRONTEND_WAIT_MS);
 	if (state != XS_INITIALISED) {
 		fprintf(stderr, "blkif-evilback: frontend in state %d, not Initialised\n",
 			state);
@@ -442,6 +454,11 @@ static void connect_frontend(struct back *b)
 	/* a fresh ring: the frontend has produced nothing yet */
 	b->req_cons = 0;
 	b->rsp_prod_pvt = 0;
+	if (b->mode == MODE_EARLY_EVENT) {
+		notify(b);
+		printf("EARLY-EVENT port=%u\n", b->port);
+		sleep_ms(EARLY_EVENT_MS);
+	}
 	set_state(b, XS_CONNECTED);
 	printf("CONNECTED ring-ref=%u event-channel=%u port=%u protocol=%s\n",
 	       ref, bind.remote_port, b->port, proto);
@@ -805,7 +822,8 @@ static void misbehave(struct back *b, const struct req_rw *r)
 static int serving_mode(const struct back *b)
 {
 	return b->mode == MODE_FLUSH_ERROR || b->mode == MODE_NOTSUPP ||
-	       b->mode == MODE_SCAN || held_mode(b);
+	       b->mode == MODE_SCAN || b->mode == MODE_EARLY_EVENT ||
+	       held_mode(b);
 }
 
 /* Take every request on the ring. */
