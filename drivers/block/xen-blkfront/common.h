@@ -197,7 +197,8 @@ struct blkfront_ring_info {
  * @requeue_bios: bios to submit again after a resume
  * @quiesced: the queue is quiesced (between resume and reconnect)
  * @resume_failed: the last resume could not set up rings (BLKFRONT_ERROR);
- *	rings set up later, when the backend changes state, recover the disk
+ *	rings set up later, when the backend changes state, recover the disk;
+ *	their events are taken meanwhile (read by the interrupt handler)
  * @close_pending: a close the backend asked for waits for the disk's release
  * @close_work: polls until the disk is released, then finishes the close
  * @error_work: fails the requests in flight once the device is stopped

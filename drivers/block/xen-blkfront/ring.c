@@ -496,6 +496,19 @@ static const char *blkfront_check_name(int err)
 	}
 }
 
+/*
+ * Stopped for a broken backend: its events are no longer taken (no EOI).
+ * A device in error only because a resume could not set up its rings is
+ * not: the rings it sets up since belong to a backend not yet judged,
+ * whose events (a spurious one before it connects, say) must be taken, or
+ * the channel stays masked once the device recovers.
+ */
+static bool blkfront_stopped(const struct blkfront_info *info)
+{
+	return READ_ONCE(info->connected) == BLKFRONT_ERROR &&
+	       !READ_ONCE(info->resume_failed);
+}
+
 /**
  * blkfront_interrupt() - event channel handler: consume responses
  * @irq: our irq
@@ -517,7 +530,7 @@ irqreturn_t blkfront_interrupt(int irq, void *dev_id)
 	if (READ_ONCE(info->connected) != BLKFRONT_CONNECTED) {
 		spin_unlock_irqrestore(&rinfo->lock, flags);
 		/* a stopped device takes no more events from its backend */
-		if (READ_ONCE(info->connected) != BLKFRONT_ERROR)
+		if (!blkfront_stopped(info))
 			xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS);
 		return IRQ_HANDLED;
 	}

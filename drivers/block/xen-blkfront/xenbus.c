@@ -512,9 +512,10 @@ static void blkfront_connect(struct blkfront_info *info)
 		/* rings set up since the resume that failed to: recover */
 		if (!info->resume_failed || !info->nr_rings)
 			return;
-		info->resume_failed = false;
 		blkfront_quiesce(info);
+		/* in this order: the rings' events are taken throughout */
 		WRITE_ONCE(info->connected, BLKFRONT_SUSPENDED);
+		WRITE_ONCE(info->resume_failed, false);
 		blkfront_recover(info);
 		return;
 	case BLKFRONT_DISCONNECTED:
@@ -816,7 +817,7 @@ static void blkfront_resume_failed(struct blkfront_info *info, int err)
 	/* a disk not yet created had nothing set aside */
 	if (info->connected != BLKFRONT_SUSPENDED)
 		return;
-	info->resume_failed = true;
+	WRITE_ONCE(info->resume_failed, true);
 	WRITE_ONCE(info->connected, BLKFRONT_ERROR);
 	blkfront_unquiesce(info);
 	blkfront_resubmit_fail(info);
@@ -832,7 +833,7 @@ static int blkfront_resume(struct xenbus_device *dev)
 
 	mutex_lock(&info->mutex);
 	blkfront_quiesce(info);
-	info->resume_failed = false;
+	WRITE_ONCE(info->resume_failed, false);
 	/* a new backend gets a fresh start, even after the old one broke */
 	if (info->connected == BLKFRONT_CONNECTED ||
 	    info->connected == BLKFRONT_ERROR) {
