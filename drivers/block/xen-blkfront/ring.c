@@ -505,8 +505,14 @@ static const char *blkfront_check_name(int err)
  */
 static bool blkfront_stopped(const struct blkfront_info *info)
 {
-	return READ_ONCE(info->connected) == BLKFRONT_ERROR &&
-	       !READ_ONCE(info->resume_failed);
+	/*
+	 * resume_failed is cleared only after the device left ERROR
+	 * (blkfront_connect()): seen cleared here, the state read after it
+	 * is no longer that ERROR.
+	 */
+	if (smp_load_acquire(&info->resume_failed))
+		return false;
+	return READ_ONCE(info->connected) == BLKFRONT_ERROR;
 }
 
 /**

@@ -513,9 +513,12 @@ static void blkfront_connect(struct blkfront_info *info)
 		if (!info->resume_failed || !info->nr_rings)
 			return;
 		blkfront_quiesce(info);
-		/* in this order: the rings' events are taken throughout */
 		WRITE_ONCE(info->connected, BLKFRONT_SUSPENDED);
-		WRITE_ONCE(info->resume_failed, false);
+		/*
+		 * Only after the state (pairs with blkfront_stopped()): the
+		 * rings' events are taken throughout
+		 */
+		smp_store_release(&info->resume_failed, false);
 		blkfront_recover(info);
 		return;
 	case BLKFRONT_DISCONNECTED:
