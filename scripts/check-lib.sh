@@ -51,7 +51,7 @@ debug_kernel_ready() {
 	wait "$debug_pid"
 	rc=$?
 	debug_pid=
-	echo "    (debug-kernel: $((SECONDS - debug_t0)) s since it started, in the background)"
+	echo "    (debug-kernel: $((SECONDS - debug_t0)) s since it started)"
 	[ $rc -eq 0 ] || tail -n 40 "$LOGS/debug-kernel.log" | sed 's/^/    /'
 	record debug-kernel $rc
 	[ $rc -eq 0 ] || return $rc

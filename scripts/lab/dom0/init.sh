@@ -86,7 +86,7 @@ run_scenario() {
 		bad=$(dmesg_new | grep -E "$BAD")
 		if [ -n "$bad" ]; then
 			echo "FAIL: dom0 kernel log:"
-			dmesg_new | grep -E -A 12 "$BAD" | head -n 60
+			dmesg_new | grep -E -B 8 -A 12 "$BAD" | head -n 80
 			rc=1
 		fi
 		if guest_running; then
