@@ -76,23 +76,6 @@ stats() {
 	done
 }
 
-# active_grants <domid>: entries of the domain's grant table that some
-# domain maps right now, as Xen itself counts them (debug key 'g')
-active_grants() {
-	local i=0
-	xl dmesg -c >/dev/null
-	xl debug-keys g
-	while ! xl dmesg | grep -q 'gnttab_usage_print_all \] done' && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	xl dmesg | awk -v d="remote d$1 " '
-		/grant-table for remote d/ { on = index($0, d) > 0; next }
-		/-------- active|\] done/ { on = 0 }
-		on && /\[0x[0-9a-f]+\]/ { n++ }
-		END { print n + 0 }'
-}
-
 # stopped_lines <domid> <vdev>: dom0 log lines of that disk's stopped ring
 stopped_lines() {
 	dmesg | grep -c "vbd-$1-$(vdev_devid "$2"): ring 0: frontend of domain $1 published .* ring stopped"

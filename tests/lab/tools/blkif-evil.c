@@ -94,25 +94,6 @@ struct evil_case {
 /* XenStore, through the guest's xenstore-read and xenstore-write      */
 /* ------------------------------------------------------------------ */
 
-static void xs_write(const char *dir, const char *key, const char *val)
-{
-	char cmd[256];
-
-	if (snprintf(cmd, sizeof(cmd), "xenstore-write %s/%s %s", dir, key,
-		     val) >= (int)sizeof(cmd))
-		fatal("xenstore path too long");
-	if (system(cmd))
-		fatal(cmd);
-}
-
-static void xs_write_num(const char *dir, const char *key, unsigned long v)
-{
-	char val[24];
-
-	snprintf(val, sizeof(val), "%lu", v);
-	xs_write(dir, key, val);
-}
-
 /* Wait until the backend's state is @want; returns the last state seen. */
 static int wait_backend(struct evil *e, int want, int ms)
 {
@@ -203,16 +184,6 @@ static void wait_event_ms(struct evil *e, int ms)
 /* ------------------------------------------------------------------ */
 /* The ring                                                            */
 /* ------------------------------------------------------------------ */
-
-static uint32_t load_acquire(uint32_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-static void store_release(uint32_t *p, uint32_t v)
-{
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
-}
 
 static uint8_t *next_slot(struct evil *e)
 {

@@ -3,9 +3,10 @@
  * What the lab's hand-played blkif peers share (blkif-evil, a hostile
  * frontend in the guest, and blkif-evilback, a hostile backend in dom0):
  * the x86_64 ring layouts, the protocol's numbers, and small helpers for
- * time and for XenStore through the xenstore-* tools.  Userspace, built
- * with gcc -static; define LAB_PROG (the program's name, for messages)
- * before including it.
+ * time, for XenStore through the xenstore-* tools and for ring indices
+ * (blkif-fuzzfront, the fuzzer's frontend, uses the helpers only).
+ * Userspace, built with gcc -static; define LAB_PROG (the program's name,
+ * for messages) before including it.
  */
 #ifndef BLKIF_LAB_H
 #define BLKIF_LAB_H
@@ -171,6 +172,38 @@ static inline long long xs_read_num(const char *dir, const char *key,
 	if (xs_read(dir, key, buf, sizeof(buf)) || !buf[0])
 		return dflt;
 	return strtoll(buf, NULL, 10);
+}
+
+/* Write @dir/@key = @val (xenstore-write); a failure ends the program. */
+static inline void xs_write(const char *dir, const char *key, const char *val)
+{
+	char cmd[256];
+
+	if (snprintf(cmd, sizeof(cmd), "xenstore-write %s/%s %s", dir, key,
+		     val) >= (int)sizeof(cmd))
+		fatal("xenstore path too long");
+	if (system(cmd))
+		fatal(cmd);
+}
+
+static inline void xs_write_num(const char *dir, const char *key,
+				unsigned long v)
+{
+	char val[24];
+
+	snprintf(val, sizeof(val), "%lu", v);
+	xs_write(dir, key, val);
+}
+
+/* Ring indices in shared memory: the peer reads and writes them too. */
+static inline uint32_t load_acquire(uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void store_release(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
 #endif /* BLKIF_LAB_H */
