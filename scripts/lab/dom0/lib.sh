@@ -236,8 +236,10 @@ g() {
 	done
 	n=$(xenstore-read /local/domain/$d/data/nout 2>/dev/null)
 	i=0
+	# a chunk holds whole lines, its last newline dropped by the agent
 	while [ $i -lt "${n:-0}" ]; do
 		xenstore-read -R /local/domain/$d/data/out/$i
+		echo
 		i=$((i + 1))
 	done
 	return "${rc#* }"

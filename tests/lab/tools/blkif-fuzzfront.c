@@ -32,6 +32,7 @@
  *		unanswered=<n> findings=<n>
  *	KIND <count> cat=<c> rule=<r> what=<w> expected=<e> got=<g>
  *		findings tallied by kind
+ *	TIME <n> requests in <ms> ms
  *	fuzz-backend: <n> requests, <k> findings, seed <s>
  *
  * Exit status: 0 without findings, 1 with findings, 2 when the fuzzer
@@ -136,6 +137,7 @@ struct ff {
 	unsigned long long played;
 	unsigned long long findings;
 	unsigned long long skipped;
+	long ms;		/* time the requests took */
 };
 
 /* ------------------------------------------------------------------ */
@@ -692,6 +694,7 @@ static void ff_run(struct ff *f)
 			       (now_ms() - t0) / 1000);
 	}
 	free(rq);
+	f->ms = now_ms() - t0;
 }
 
 static void ff_print_results(struct ff *f)
@@ -728,6 +731,7 @@ static void ff_print_results(struct ff *f)
 	if (f->skipped)
 		printf("SKIPPED %llu requests the fuzzer has no pages for\n",
 		       f->skipped);
+	printf("TIME %llu requests in %ld ms\n", f->played, f->ms);
 	printf("fuzz-backend: %llu requests, %llu findings, seed %llu\n",
 	       f->played, f->findings, (unsigned long long)f->seed);
 }
