@@ -97,9 +97,14 @@ EOF
 		"$(echo "$out" | sed -n 's/^EXIT=\([01]\)$/ran/p')" ran
 	played=$(echo "$out" | sed -n 's/^fuzz-backend: \([0-9]*\) requests, .*/\1/p')
 	f=$(echo "$out" | sed -n 's/^fuzz-backend: [0-9]* requests, \([0-9]*\) findings.*/\1/p')
-	check_eq "$b $cfg: requests played (the ring never stopped)" "$played" "$n"
+	if [ "$b" = ours ]; then
+		check_eq "$b $cfg: requests played (the ring never stopped)" "$played" "$n"
+	elif [ "$played" != "$n" ]; then
+		summary "REFERENCE $b $cfg: the stream ended after ${played:-?} of $n requests"
+	fi
 	check_eq "$b $cfg: the backend closed with the frontend" \
 		"$(echo "$out" | sed -n 's/^CLOSED //p')" "backend-state=6"
+	echo "$out" | grep '^CAT ' >> $LAB_RUN/fuzz-cat.$b
 	total=$((total + ${played:-0}))
 	findings=$((findings + ${f:-0}))
 	judge "$b" "$cfg" "$out"
@@ -125,6 +130,7 @@ EOF
 fuzz_all() {
 	local b=$1 cfg n first=1 base after
 	base=$(active_grants "$domid")
+	rm -f $LAB_RUN/fuzz-cat.$b
 	total=0
 	findings=0
 	for cfg in $CONFIGS; do
@@ -133,11 +139,29 @@ fuzz_all() {
 		first=
 		fuzz_one "$b" "$cfg" "$n"
 	done
+	# the counts per category, over all connections
+	awk -v b="$b" '{
+		if (!($2 in seen)) { seen[$2] = 1; cats[++nc] = $2 }
+		for (i = 3; i <= NF; i++) {
+			split($i, kv, "=")
+			if (!(kv[1] in known)) { known[kv[1]] = 1; keys[++nk] = kv[1] }
+			sum[$2 "/" kv[1]] += kv[2]
+		}
+	} END {
+		for (j = 1; j <= nc; j++) {
+			line = "CAT-TOTAL " b " " cats[j]
+			for (i = 1; i <= nk; i++)
+				line = line " " keys[i] "=" sum[cats[j] "/" keys[i]]
+			print line
+		}
+	}' $LAB_RUN/fuzz-cat.$b
 	after=$(active_grants "$domid")
 	check_eq "$b: grants of the guest mapped (Xen's count) back to before" "$after" "$base"
 	echo "fuzz-backend: $total requests, $findings findings, seed $seed ($b)"
 	summary "fuzz-backend: $total requests, $findings findings, seed $seed ($b)"
 }
+
+echo "$KNOWN" | sed 's/^/KNOWN disagreement, not a failure: /'
 
 # ---- the guest becomes the fuzzer ----
 guest_hand_frontend

@@ -707,9 +707,11 @@ static void ff_print_results(struct ff *f)
 
 		if (!cc->sent)
 			continue;
-		printf("CAT %s sent=%llu okay=%llu error=%llu eopnotsupp=%llu other=%llu unanswered=%llu findings=%llu\n",
+		printf("CAT %s sent=%llu okay=%llu error=%llu eopnotsupp=%llu",
 		       fz_cat_name(i), cc->sent, cc->okay, cc->error,
-		       cc->eopnotsupp, cc->other, cc->unanswered, cc->findings);
+		       cc->eopnotsupp);
+		printf(" other=%llu unanswered=%llu findings=%llu\n",
+		       cc->other, cc->unanswered, cc->findings);
 	}
 	for (i = 0; i < f->nkinds; i++) {
 		const struct ff_kind *k = &f->kind[i];
