@@ -9,7 +9,7 @@
  * oracle and every read with the disk model:
  *
  *	blkif-fuzzfront [-s seed] [-n count] [-f first] [-a x86_64|x86_32]
- *			[-o ring-order] [-p 0|1] [-z] [-t ms] <devid>
+ *			[-o ring-order] [-p 0|1] [-z] [-t ms] [-r corpus] <devid>
  *
  *	-s  seed of the stream (default 1)
  *	-n  requests to play (default 20000)
@@ -19,6 +19,7 @@
  *	-p  announce feature-persistent (default 0)
  *	-z  the disk holds zeroes at the start (else the model learns it)
  *	-t  time to wait for one response, in ms (default 30000)
+ *	-r  play the "req" corpus lines of this file instead of the stream
  *
  * Output, one line each:
  *	CONNECTED devid=<d> backend=<dir> ...	the connection's facts
@@ -90,6 +91,7 @@ struct ff {
 	uint64_t seed;
 	uint64_t count;
 	uint64_t first;
+	const char *replay;	/* corpus lines to play instead */
 	enum fz_abi abi;
 	unsigned int order;
 	bool want_persistent;
@@ -697,6 +699,46 @@ static void ff_run(struct ff *f)
 	f->ms = now_ms() - t0;
 }
 
+/*
+ * Replay corpus lines (as FINDING printed them, with or without the
+ * "CORPUS " prefix) instead of the stream: each "req" line is played on
+ * this connection; a "conn" line only says whether it is the one the
+ * request was found on.
+ */
+static void ff_replay(struct ff *f)
+{
+	struct fz_req *rq = malloc(sizeof(*rq));
+	char *line = NULL, here[512];
+	size_t cap = 0;
+	ssize_t len;
+	FILE *in;
+
+	in = fopen(f->replay, "r");
+	if (!in || !rq)
+		die(f->replay);
+	fz_conn_format(&f->conn, here, sizeof(here));
+	while ((len = getline(&line, &cap, in)) > 0) {
+		char *p = line;
+
+		if (line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		if (!strncmp(p, "CORPUS ", 7))
+			p += 7;
+		if (!strncmp(p, "conn ", 5)) {
+			printf("REPLAY %s connection\n",
+			       strcmp(p, here) ? "another" : "the same");
+		} else if (!strncmp(p, "req ", 4)) {
+			if (fz_req_parse(p, rq))
+				fatal("not a corpus line");
+			if (!ff_play(f, rq))
+				break;
+		}
+	}
+	free(line);
+	fclose(in);
+	free(rq);
+}
+
 static void ff_print_results(struct ff *f)
 {
 	char want[64], got[32];
@@ -746,7 +788,8 @@ static void ff_usage(void)
 {
 	fprintf(stderr,
 		"usage: " LAB_PROG " [-s seed] [-n count] [-f first] [-a x86_64|x86_32]\n"
-		"                       [-o ring-order] [-p 0|1] [-z] [-t ms] <devid>\n");
+		"                       [-o ring-order] [-p 0|1] [-z] [-t ms] [-r corpus]\n"
+		"                       <devid>\n");
 	exit(2);
 }
 
@@ -770,7 +813,7 @@ static void ff_options(struct ff *f, int argc, char **argv)
 	f->count = 20000;
 	f->abi = FZ_ABI_X86_64;
 	f->rsp_ms = 30000;
-	while ((c = getopt(argc, argv, "s:n:f:a:o:p:zt:")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:f:a:o:p:zt:r:")) != -1) {
 		switch (c) {
 		case 's':
 			f->seed = ff_num(optarg, UINT64_MAX);
@@ -798,6 +841,9 @@ static void ff_options(struct ff *f, int argc, char **argv)
 			break;
 		case 'z':
 			f->zeroed = true;
+			break;
+		case 'r':
+			f->replay = optarg;
 			break;
 		case 't':
 			f->rsp_ms = (int)ff_num(optarg, 3600000);
@@ -833,7 +879,10 @@ int main(int argc, char **argv)
 	       (unsigned long long)f.seed, (unsigned long long)f.first,
 	       (unsigned long long)f.count, f.zeroed);
 
-	ff_run(&f);
+	if (f.replay)
+		ff_replay(&f);
+	else
+		ff_run(&f);
 	ff_print_results(&f);
 	ff_close(&f);
 	fz_model_free(&f.model);
