@@ -2,9 +2,10 @@
 # unloaded, blkif-fuzzfront (tests/lab/tools/blkif-fuzzfront.c, /lab in the
 # guest) is the frontend of a memory-backed disk and plays FUZZ_COUNT
 # requests (default 20000) of the seeded stream FUZZ_SEED (default 1),
-# split over five connections: both guest ABIs, ring orders 0 to 3,
+# split over six connections: both guest ABIs, ring orders 0 to 4,
 # persistent grants on and off, 512-byte and 4 KiB sectors, one read-only
-# disk.  Every answer must be one the oracle allows (blkif-fuzz.c, written
+# disk, and one whose backend keeps at most 64 persistent grants (the
+# fuzzer uses about 550 grants: purges run under I/O).  Every answer must be one the oracle allows (blkif-fuzz.c, written
 # from io/blkif.h and Documentation/xen-blkback.rst) with the request's id
 # and operation, and every read must return what the disk model holds.
 # Afterwards the backend counted every request, holds no grant (its own
@@ -29,8 +30,10 @@ bparams=$(cat $LAB_RUN/bparams)
 KNOWN="ours flush-not-offered status OKAY
 ours discard-not-offered status ERROR"
 
-# <abi>:<ring order>:<persistent>:<sector size>:<mode>
-CONFIGS="x86_64:0:0:512:w x86_32:0:1:512:w x86_64:2:1:4096:w x86_32:3:0:512:w x86_64:1:1:512:r"
+# <abi>:<ring order>:<persistent>:<sector size>:<mode>[:<max_persistent_grants>]
+CONFIGS="x86_64:0:0:512:w x86_32:0:1:512:w x86_64:2:1:4096:w x86_32:3:0:512:w x86_64:1:1:512:r
+x86_64:4:1:512:w:64"
+PGRANTS=/sys/module/xen_blkback/parameters/max_persistent_grants
 nconf=$(echo $CONFIGS | wc -w)
 
 # however this ends, the next scenario gets a guest with its xen-blkfront
@@ -80,10 +83,14 @@ judge() {
 
 # fuzz_one <backend> <config> <requests>: one connection, one disk
 fuzz_one() {
-	local b=$1 cfg=$2 n=$3 v=xvdb abi order p bs mode dev out played f
-	IFS=: read -r abi order p bs mode <<EOF
+	local b=$1 cfg=$2 n=$3 v=xvdb abi order p bs mode cap oldcap= dev out played f
+	IFS=: read -r abi order p bs mode cap <<EOF
 $cfg
 EOF
+	if [ -n "$cap" ]; then
+		oldcap=$(cat $PGRANTS)
+		echo "$cap" > $PGRANTS || { fail "$b: max_persistent_grants=$cap"; return 1; }
+	fi
 	dev=$(disk_null 16 "$bs") || { fail "no null_blk disk"; return 1; }
 	fuzz_attach "$dev" $v "$mode" || return 1
 	# at least 10 requests a second, or the guest is stuck
@@ -114,19 +121,22 @@ EOF
 		check_eq "$cfg: statistics/inflight" "$(bk_stat $v inflight)" 0
 		check_eq "$cfg: statistics/persistent_grants" \
 			"$(bk_stat $v persistent_grants)" 0
+		[ -n "$cap" ] && check_ge "$cfg: persistent grants purged under I/O" \
+			"$(bk_stat $v lru_purged)" 1
 		summary "$cfg: backend errors: $(for s in err_bad_op err_unsupported \
 			err_bad_nseg err_bad_segment err_misaligned err_out_of_range \
 			err_read_only err_grant_map err_io; do
 			printf '%s=%s ' ${s#err_} "$(bk_stat $v $s)"; done)"
 	fi
 	fuzz_detach $v
+	[ -n "$oldcap" ] && echo "$oldcap" > $PGRANTS
 	[ "$b" = ours ] && bk_released 10
 	# the memory-backed disk gives its memory back
 	echo 0 > /sys/kernel/config/nullb/${dev#/dev/}/power
 	rmdir /sys/kernel/config/nullb/${dev#/dev/}
 }
 
-# fuzz_all <backend>: the five connections, FUZZ_COUNT requests in all
+# fuzz_all <backend>: the six connections, FUZZ_COUNT requests in all
 fuzz_all() {
 	local b=$1 cfg n first=1 base after
 	base=$(active_grants "$domid")
