@@ -5,9 +5,10 @@
 # split over six connections: both guest ABIs, ring orders 0 to 4,
 # persistent grants on and off, 512-byte and 4 KiB sectors, one read-only
 # disk, and one whose backend keeps at most 64 persistent grants (the
-# fuzzer uses about 550 grants: purges run under I/O).  Every answer must be one the oracle allows (blkif-fuzz.c, written
-# from io/blkif.h and Documentation/xen-blkback.rst) with the request's id
-# and operation, and every read must return what the disk model holds.
+# fuzzer uses about 550 grants: purges run under I/O).  Every answer must
+# be one the oracle allows (blkif-fuzz.c, written from io/blkif.h and
+# Documentation/xen-blkback.rst) with the request's id and operation, and
+# every read must return what the disk model holds.
 # Afterwards the backend counted every request, holds no grant (its own
 # count and Xen's) and lost no page; it unloads.
 #
@@ -87,12 +88,12 @@ fuzz_one() {
 	IFS=: read -r abi order p bs mode cap <<EOF
 $cfg
 EOF
-	if [ -n "$cap" ]; then
-		oldcap=$(cat $PGRANTS)
-		echo "$cap" > $PGRANTS || { fail "$b: max_persistent_grants=$cap"; return 1; }
-	fi
 	dev=$(disk_null 16 "$bs") || { fail "no null_blk disk"; return 1; }
 	fuzz_attach "$dev" $v "$mode" || return 1
+	if [ -n "$cap" ]; then
+		oldcap=$(cat $PGRANTS)
+		echo "$cap" > $PGRANTS || fail "$b: max_persistent_grants=$cap"
+	fi
 	# at least 10 requests a second, or the guest is stuck
 	out=$(G_TIMEOUT=$((120 + n / 10)) g "blkif-fuzzfront -s $seed -n $n -a $abi -o $order -p $p -z $(vdev_devid $v) >/tmp/fuzz.out 2>&1
 		echo EXIT=\$?
