@@ -8,12 +8,15 @@
 # seed <s>" line per backend and the counts per category; exit status 0 when
 # our backend had no finding beyond the scenario's list of known ones.
 #
-# Knobs: KVER (6.1, 6.12), FUZZ_SEED, FUZZ_COUNT, FUZZ_REFERENCE, and
+# Knobs: KVER (6.1, 6.12; DEBUG=1: 6.12-debug, the lab's debug kernel,
+# which make debug-kernel builds), FUZZ_SEED, FUZZ_COUNT, FUZZ_REFERENCE, and
 # FUZZ_RATE, the fewest requests a second the time limits allow (default 25;
 # the lab plays about 100 a second under TCG).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export KVER=${KVER:-6.1} FRONT=${FRONT:-ours} BACK=${BACK:-ours}
+KVER=${KVER:-6.1}
+[ "${DEBUG:-}" = 1 ] && KVER=6.12-debug
+export KVER FRONT=${FRONT:-ours} BACK=${BACK:-ours}
 export FUZZ_SEED=${FUZZ_SEED:-1} FUZZ_COUNT=${FUZZ_COUNT:-1000000}
 export FUZZ_REFERENCE=${FUZZ_REFERENCE:-1}
 runs=1
