@@ -110,6 +110,11 @@ EOF
 	elif [ "$played" != "$n" ]; then
 		summary "REFERENCE $b $cfg: the stream ended after ${played:-?} of $n requests"
 	fi
+	# the model judged reads, and the fuzzer had pages for every request
+	check_ge "$b $cfg: sectors read and checked against the disk model" \
+		"$(echo "$out" | sed -n 's/^READS \([0-9]*\) sectors checked.*/\1/p')" 1
+	check_eq "$b $cfg: requests skipped by the fuzzer" \
+		"$(echo "$out" | sed -n 's/^SKIPPED \([0-9]*\) .*/\1/p')" ""
 	check_eq "$b $cfg: the backend closed with the frontend" \
 		"$(echo "$out" | sed -n 's/^CLOSED //p')" "backend-state=6"
 	echo "$out" | grep '^CAT ' >> $LAB_RUN/fuzz-cat.$b
@@ -166,6 +171,9 @@ fuzz_all() {
 			print line
 		}
 	}' $LAB_RUN/fuzz-cat.$b
+	# every category but ring-break (which stops the ring) was played
+	check_eq "$b: categories played" \
+		"$(awk '{ print $2 }' $LAB_RUN/fuzz-cat.$b | sort -u | wc -l)" 14
 	after=$(active_grants "$domid")
 	check_eq "$b: grants of the guest mapped (Xen's count) back to before" "$after" "$base"
 	echo "fuzz-backend: $total requests, $findings findings, seed $seed ($b)"

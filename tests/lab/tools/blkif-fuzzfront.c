@@ -33,6 +33,8 @@
  *		unanswered=<n> findings=<n>
  *	KIND <count> cat=<c> rule=<r> what=<w> expected=<e> got=<g>
  *		findings tallied by kind
+ *	READS <n> sectors checked against the model, <m> unjudged
+ *		(unjudged: one page read twice by a request, or the ring's)
  *	TIME <n> requests in <ms> ms
  *	fuzz-backend: <n> requests, <k> findings, seed <s>
  *
@@ -139,6 +141,8 @@ struct ff {
 	unsigned long long played;
 	unsigned long long findings;
 	unsigned long long skipped;
+	unsigned long long checked;	/* sectors read, judged by the model */
+	unsigned long long unjudged;	/* sectors read that no model can judge */
 	long ms;		/* time the requests took */
 };
 
@@ -662,6 +666,10 @@ static bool ff_play(struct ff *f, struct fz_req *rq)
 	f->rsp_cons++;
 	ff_count_status(cc, status);
 	fz_settle(&f->model, &f->conn, rq, &e, id, op, status, f->pages, &res);
+	if (e.reads && status == FZ_RSP_OKAY && (e.allow & FZ_ALLOW_OKAY)) {
+		f->checked += e.nr_sectors - res.unchecked;
+		f->unjudged += res.unchecked;
+	}
 	if (res.findings)
 		ff_report(f, rq, &e, &res, id, op, status);
 	/* one request, one response: a second one is an invention */
@@ -775,6 +783,8 @@ static void ff_print_results(struct ff *f)
 	if (f->skipped)
 		printf("SKIPPED %llu requests the fuzzer has no pages for\n",
 		       f->skipped);
+	printf("READS %llu sectors checked against the model, %llu unjudged\n",
+	       f->checked, f->unjudged);
 	printf("TIME %llu requests in %ld ms\n", f->played, f->ms);
 	printf("fuzz-backend: %llu requests, %llu findings, seed %llu\n",
 	       f->played, f->findings, (unsigned long long)f->seed);
