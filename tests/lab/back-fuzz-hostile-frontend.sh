@@ -1,9 +1,10 @@
 # The hostile-frontend fuzzer (issue 11): with the guest's xen-blkfront
 # unloaded, blkif-fuzzfront (tests/lab/tools/blkif-fuzzfront.c, /lab in the
 # guest) is the frontend of a memory-backed disk and plays FUZZ_COUNT
-# requests (default 10000, the slice of make check) of the seeded stream
-# FUZZ_SEED (default 1), split over six connections: both guest ABIs, ring orders 0 to 4,
-# persistent grants on and off, 512-byte and 4 KiB sectors, one read-only
+# requests (default 10000, the slice meant for make check) of the seeded
+# stream FUZZ_SEED (default 1), split over six connections: both guest
+# ABIs, ring orders 0 to 4, persistent grants on and off, 512-byte and
+# 4 KiB sectors, one read-only
 # disk, and one whose backend keeps at most 64 persistent grants (the
 # fuzzer uses about 550 grants: purges run under I/O).  Every answer must
 # be one the oracle allows (blkif-fuzz.c, written from io/blkif.h and
