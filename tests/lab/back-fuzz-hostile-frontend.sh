@@ -13,11 +13,9 @@
 # Afterwards the backend counted every request, holds no grant (its own
 # count and Xen's) and lost no page; it unloads.
 #
-# Known disagreements of our backend with the oracle (KNOWN below, found by
-# `make -C tests/unit fuzz-diff`, each left for its own fix) are printed as
-# KNOWN and not counted as failures; any other finding fails.  With
-# BACK=upstream the distro backend is the reference: its findings are
-# printed as REFERENCE, differences to read, not failures.
+# Every finding against our backend fails.  With BACK=upstream the distro
+# backend is the reference: its findings are printed as REFERENCE,
+# differences to read, not failures.
 # FUZZ_REFERENCE=1 runs the reference after ours in the same boot.
 conf() { (. /etc/lab.conf; eval "echo \"\${$1:-}\""); }
 seed=$(conf FUZZ_SEED)
@@ -27,10 +25,6 @@ count=${count:-10000}
 reference=$(conf FUZZ_REFERENCE)
 back=$(cat $LAB_RUN/back)
 bparams=$(cat $LAB_RUN/bparams)
-
-# <backend> <rule> <what> <got>: see the header
-KNOWN="ours flush-not-offered status OKAY
-ours discard-not-offered status ERROR"
 
 # <abi>:<ring order>:<persistent>:<sector size>:<mode>[:<max_persistent_grants>]
 CONFIGS="x86_64:0:0:512:w x86_32:0:1:512:w x86_64:2:1:4096:w x86_32:3:0:512:w x86_64:1:1:512:r
@@ -60,23 +54,16 @@ fuzz_detach() {
 	check_eq "$1: backend device released" "$(ls -d "$dir" 2>/dev/null | wc -l)" 0
 }
 
-# known <backend> <rule> <what> <got>: a disagreement listed in KNOWN
-known() {
-	echo "$KNOWN" | grep -qx "$1 $2 $3 $4"
-}
-
 total=0
 findings=0
 # judge <backend> <config> <fuzzer output>: its findings, by kind
 judge() {
-	local b=$1 cfg=$2 n rule what got line
+	local b=$1 cfg=$2 n line
 	echo "$3" | grep '^KIND ' | while read -r line; do
 		set -- $line
-		n=$2 rule=${4#rule=} what=${5#what=} got=${7#got=}
+		n=$2
 		if [ "$b" != ours ]; then
 			summary "REFERENCE $b $cfg: $n x ${line#KIND $n }"
-		elif known "$b" "$rule" "$what" "$got"; then
-			summary "KNOWN (not a failure) $cfg: $n x ${line#KIND $n }"
 		else
 			fail "$cfg: $n findings: ${line#KIND $n }"
 		fi
@@ -108,6 +95,7 @@ EOF
 	f=$(echo "$out" | sed -n 's/^fuzz-backend: [0-9]* requests, \([0-9]*\) findings.*/\1/p')
 	if [ "$b" = ours ]; then
 		check_eq "$b $cfg: requests played (the ring never stopped)" "$played" "$n"
+		check_eq "$b $cfg: findings" "$f" 0
 	elif [ "$played" != "$n" ]; then
 		summary "REFERENCE $b $cfg: the stream ended after ${played:-?} of $n requests"
 	fi
@@ -180,8 +168,6 @@ fuzz_all() {
 	echo "fuzz-backend: $total requests, $findings findings, seed $seed ($b)"
 	summary "fuzz-backend: $total requests, $findings findings, seed $seed ($b)"
 }
-
-echo "$KNOWN" | sed 's/^/KNOWN disagreement, not a failure: /'
 
 # ---- the guest becomes the fuzzer ----
 guest_hand_frontend
