@@ -519,6 +519,35 @@ static int fill_flush_at(struct evil *e, uint8_t *slot, uint64_t id)
 	return -1;
 }
 
+/* A discard of @nr sectors from @sector. */
+static struct req_discard *discard(uint8_t *slot, uint64_t sector,
+				   uint64_t nr, uint64_t id)
+{
+	struct req_discard *r = (struct req_discard *)slot;
+
+	r->operation = OP_DISCARD;
+	r->id = id;
+	r->sector = sector;
+	r->nr_sectors = nr;
+	return r;
+}
+
+/* A discard of nothing: there is nothing for the device to do. */
+static int fill_discard_nothing(struct evil *e, uint8_t *slot, uint64_t id)
+{
+	(void)e;
+	discard(slot, 0, 0, id);
+	return -1;
+}
+
+/* The same at the disk's end, the last place a range may start. */
+static int fill_discard_nothing_at_end(struct evil *e, uint8_t *slot,
+				       uint64_t id)
+{
+	discard(slot, e->sectors, 0, id);
+	return -1;
+}
+
 static void print_data(const uint8_t *p)
 {
 	unsigned int i;
@@ -683,6 +712,8 @@ static const struct evil_case cases[] = {
 	{ "fill-writes", NULL, run_fill_writes },
 	{ "write-first", fill_write_first, run_request },
 	{ "read-first", fill_read_first, run_request },
+	{ "discard-nothing", fill_discard_nothing, run_request },
+	{ "discard-nothing-at-end", fill_discard_nothing_at_end, run_request },
 };
 
 static const struct evil_case *find_case(const char *name)

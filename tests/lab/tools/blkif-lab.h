@@ -31,6 +31,7 @@
 #define OP_READ			0
 #define OP_WRITE		1
 #define OP_WRITE_BARRIER	2
+#define OP_DISCARD		5
 #define OP_INDIRECT		6
 #define RSP_OKAY		0
 #define RSP_ERROR		(-1)
@@ -114,6 +115,21 @@ static_assert(offsetof(struct req_indirect, handle) == 24, "indirect handle");
 static_assert(offsetof(struct req_indirect, indirect_grefs) == 28,
 	      "indirect grefs offset");
 static_assert(sizeof(struct req_indirect) <= SLOT_SIZE, "indirect size");
+
+/* A discard request as the x86_64 ABI lays it out. */
+struct req_discard {
+	uint8_t operation;
+	uint8_t flag;
+	uint16_t handle;
+	uint32_t pad;
+	uint64_t id;
+	uint64_t sector;
+	uint64_t nr_sectors;
+} __packed;
+
+static_assert(offsetof(struct req_discard, id) == 8, "discard id offset");
+static_assert(offsetof(struct req_discard, nr_sectors) == 24,
+	      "discard nr_sectors offset");
 
 static inline void die(const char *what)
 {

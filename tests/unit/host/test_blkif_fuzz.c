@@ -645,10 +645,20 @@ static void oracle_discard(struct kunit *test)
 	EXPECT(&conn_full, rq, ERR, FZ_RSP_ERROR, "out-of-range");
 	mk_discard(rq, UINT64_MAX - 7, 16, 0);
 	EXPECT(&conn_full, rq, ERR, FZ_RSP_ERROR, "out-of-range");
+	/* nothing to discard: OKAY, at the disk's end too, and no zeroes */
+	mk_discard(rq, 0, 0, 0);
+	EXPECT(&conn_full, rq, OK, FZ_RSP_OKAY, "discard-empty");
 	mk_discard(rq, 100, 0, 0);
-	EXPECT(&conn_full, rq, OK | ERR, FZ_RSP_OKAY, "discard-empty");
+	EXPECT(&conn_full, rq, OK, FZ_RSP_OKAY, "discard-empty");
+	mk_discard(rq, n, 0, FZ_DISCARD_SECURE);
+	c = conn_full;
+	c.discard_secure = true;
+	EXPECT(&c, rq, OK, FZ_RSP_OKAY, "discard-empty");
 	mk_discard(rq, n, 0, 0);
-	EXPECT(&conn_full, rq, OK | ERR, FZ_RSP_OKAY, "discard-empty");
+	EXPECT(&conn_full, rq, OK, FZ_RSP_OKAY, "discard-empty");
+	fz_oracle(&conn_full, rq, &e);
+	UNIT_CHECK(!e.discards && !e.writes);
+	/* still checked like any other range */
 	mk_discard(rq, n + 8, 0, 0);
 	EXPECT(&conn_full, rq, ERR, FZ_RSP_ERROR, "out-of-range");
 	mk_discard(rq, UINT64_MAX, 0, 0);
