@@ -10,6 +10,7 @@
 #   make bench              ours against upstream, in one boot
 #   make debug-kernel       build the lab's debug kernel (cached)
 #   make check-debug        our pair on the debug kernel (lockdep, kmemleak, ...)
+#   make fuzz               the hostile-frontend fuzzer, 10^6 requests (FUZZ_COUNT)
 #
 # Sources are mirrored as symlinks into build/<headers-name>/ so that the
 # objects of different kernels never mix (see scripts/mkbuildtree.sh).
@@ -20,7 +21,7 @@ BUILD := build/$(notdir $(KDIR))
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR)/$(BUILD)
 
 .PHONY: all modules clean setup w1 sparse checkpatch static unit lab check bench \
-	debug-kernel check-debug
+	debug-kernel check-debug fuzz
 
 all: modules
 
@@ -64,3 +65,7 @@ debug-kernel:
 
 check-debug:
 	scripts/check-debug.sh
+
+# the hostile-frontend fuzzer against our backend and the distro's
+fuzz:
+	scripts/fuzz.sh

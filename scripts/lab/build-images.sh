@@ -216,6 +216,10 @@ cp "$LAB_SRC"/scripts/lab/debug/lab-* "$O/u/lab/"
 # the hand-played frontend of back-hostile-frontend.sh
 gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-evil" \
 	"$LAB_SRC/tests/lab/tools/blkif-evil.c"
+# the hostile-frontend fuzzer of back-fuzz-hostile-frontend.sh
+gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-fuzzfront" \
+	"$LAB_SRC/tests/lab/tools/blkif-fuzzfront.c" \
+	"$LAB_SRC/tests/lab/tools/blkif-fuzz.c"
 # the O_DIRECT buffer watcher of front-no-page-returned-while-granted.sh
 gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/odirect-stable" \
 	"$LAB_SRC/tests/lab/tools/odirect-stable.c"

@@ -204,6 +204,16 @@ static void discard_checks(struct kunit *test)
 	r.u.discard.sector_number = 8;
 	r.u.discard.nr_sectors = ~0ULL - 7;
 	UNIT_EQ(check_all(&r, &disk4k, &info), BLKBACK_ERR_RANGE);
+	/* an empty range is checked like any other, up to the disk's end */
+	r.u.discard.sector_number = 1024;
+	r.u.discard.nr_sectors = 0;
+	UNIT_EQ(check_all(&r, &disk4k, &info), BLKBACK_OK);
+	UNIT_EQ(info.kind, BLKBACK_KIND_DISCARD);
+	UNIT_EQ(info.nr_sectors, 0);
+	r.u.discard.sector_number = 1032;
+	UNIT_EQ(check_all(&r, &disk4k, &info), BLKBACK_ERR_RANGE);
+	r.u.discard.sector_number = 4;
+	UNIT_EQ(check_all(&r, &disk4k, &info), BLKBACK_ERR_ALIGN);
 }
 
 static struct blkif_request indirect(u8 op, unsigned int nseg)

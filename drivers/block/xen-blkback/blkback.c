@@ -412,9 +412,19 @@ static void blkback_discard_work(struct work_struct *work)
 static void blkback_discard(struct blkback_ring *ring,
 			    const struct blkback_req_info *info)
 {
-	struct blkback_req *r = blkback_req_get(ring);
+	struct blkback_req *r;
 
 	blkback_count(&ring->stats, BLKBACK_ST_DS_REQ, 1);
+	/*
+	 * An empty range has nothing to discard: the device is not asked
+	 * (blkdev_issue_discard() fails one on Linux 6.1 and ignores it on
+	 * 6.12, which would make the answer depend on dom0's kernel).
+	 */
+	if (!info->nr_sectors) {
+		blkback_answer(ring, info->id, info->op, BLKIF_RSP_OKAY);
+		return;
+	}
+	r = blkback_req_get(ring);
 	r->info = *info;
 	r->error = BLK_STS_OK;
 	atomic_set(&r->pending_bios, 1);

@@ -236,8 +236,10 @@ g() {
 	done
 	n=$(xenstore-read /local/domain/$d/data/nout 2>/dev/null)
 	i=0
+	# a chunk holds whole lines, its last newline dropped by the agent
 	while [ $i -lt "${n:-0}" ]; do
 		xenstore-read -R /local/domain/$d/data/out/$i
+		echo
 		i=$((i + 1))
 	done
 	return "${rc#* }"
@@ -378,6 +380,23 @@ bk_released() {
 	done
 	check_eq "grants still mapped by the backend" "$(cat $d/grants_mapped)" 0
 	check_eq "pages lost to failed unmaps" "$(cat $d/pages_leaked)" 0
+}
+
+# active_grants <domid>: entries of the domain's grant table that some
+# domain maps right now, as Xen itself counts them (debug key 'g')
+active_grants() {
+	local i=0
+	xl dmesg -c >/dev/null
+	xl debug-keys g
+	while ! xl dmesg | grep -q 'gnttab_usage_print_all \] done' && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	xl dmesg | awk -v d="remote d$1 " '
+		/grant-table for remote d/ { on = index($0, d) > 0; next }
+		/-------- active|\] done/ { on = 0 }
+		on && /\[0x[0-9a-f]+\]/ { n++ }
+		END { print n + 0 }'
 }
 
 # negotiated <vdev>: one line of what the two ends agreed on

@@ -94,25 +94,6 @@ struct evil_case {
 /* XenStore, through the guest's xenstore-read and xenstore-write      */
 /* ------------------------------------------------------------------ */
 
-static void xs_write(const char *dir, const char *key, const char *val)
-{
-	char cmd[256];
-
-	if (snprintf(cmd, sizeof(cmd), "xenstore-write %s/%s %s", dir, key,
-		     val) >= (int)sizeof(cmd))
-		fatal("xenstore path too long");
-	if (system(cmd))
-		fatal(cmd);
-}
-
-static void xs_write_num(const char *dir, const char *key, unsigned long v)
-{
-	char val[24];
-
-	snprintf(val, sizeof(val), "%lu", v);
-	xs_write(dir, key, val);
-}
-
 /* Wait until the backend's state is @want; returns the last state seen. */
 static int wait_backend(struct evil *e, int want, int ms)
 {
@@ -203,16 +184,6 @@ static void wait_event_ms(struct evil *e, int ms)
 /* ------------------------------------------------------------------ */
 /* The ring                                                            */
 /* ------------------------------------------------------------------ */
-
-static uint32_t load_acquire(uint32_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-static void store_release(uint32_t *p, uint32_t v)
-{
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
-}
 
 static uint8_t *next_slot(struct evil *e)
 {
@@ -548,6 +519,35 @@ static int fill_flush_at(struct evil *e, uint8_t *slot, uint64_t id)
 	return -1;
 }
 
+/* A discard of @nr sectors from @sector. */
+static struct req_discard *discard(uint8_t *slot, uint64_t sector,
+				   uint64_t nr, uint64_t id)
+{
+	struct req_discard *r = (struct req_discard *)slot;
+
+	r->operation = OP_DISCARD;
+	r->id = id;
+	r->sector = sector;
+	r->nr_sectors = nr;
+	return r;
+}
+
+/* A discard of nothing: there is nothing for the device to do. */
+static int fill_discard_nothing(struct evil *e, uint8_t *slot, uint64_t id)
+{
+	(void)e;
+	discard(slot, 0, 0, id);
+	return -1;
+}
+
+/* The same at the disk's end, the last place a range may start. */
+static int fill_discard_nothing_at_end(struct evil *e, uint8_t *slot,
+				       uint64_t id)
+{
+	discard(slot, e->sectors, 0, id);
+	return -1;
+}
+
 static void print_data(const uint8_t *p)
 {
 	unsigned int i;
@@ -712,6 +712,8 @@ static const struct evil_case cases[] = {
 	{ "fill-writes", NULL, run_fill_writes },
 	{ "write-first", fill_write_first, run_request },
 	{ "read-first", fill_read_first, run_request },
+	{ "discard-nothing", fill_discard_nothing, run_request },
+	{ "discard-nothing-at-end", fill_discard_nothing_at_end, run_request },
 };
 
 static const struct evil_case *find_case(const char *name)

@@ -1312,61 +1312,61 @@ static bool fz_oracle_direct(const struct fz_conn *c, const struct fz_req *rq,
 /*
  * FLUSH_DISKCACHE and WRITE_BARRIER: without segments a cache flush (its
  * sector means nothing), with segments a write that must reach stable
- * storage.  Optional operations: our documentation answers an operation
- * that was not offered with EOPNOTSUPP; a pure flush answered OKAY there
- * loses nothing (a read-only disk or one without a volatile cache has
- * nothing to flush), so the oracle allows that too.  Where the feature is
- * offered io/blkif.h lets the device fail it with EOPNOTSUPP at any time.
+ * storage.  Our backend serves both whether the feature was offered or
+ * not, as upstream does (Documentation/xen-blkback.rst, "Errors the
+ * frontend sees"): a pure flush is OKAY, on a read-only disk too (nothing
+ * was written through it), and one with data follows the rules of any
+ * write.  io/blkif.h lets the device fail a flush or barrier with
+ * EOPNOTSUPP at any time, so that is allowed wherever OKAY is.
  */
 static bool fz_oracle_flush(const struct fz_conn *c, const struct fz_req *rq,
 			    struct fz_expect *e)
 {
 	bool offered = rq->op == FZ_OP_WRITE_BARRIER ? c->barrier : c->flush;
 
-	if (rq->nr_segments) {
+	if (rq->nr_segments)
 		fz_oracle_direct(c, rq, true, e);
-	} else {
-		fz_verdict(e, FZ_ALLOW_OKAY, FZ_RSP_OKAY, "flush");
-		if (c->readonly)
-			e->rule = "flush-readonly";
-	}
-	if (!offered) {
-		e->allow |= FZ_ALLOW_EOPNOTSUPP;
-		e->status = FZ_RSP_EOPNOTSUPP;
+	else
+		fz_verdict(e, FZ_ALLOW_OKAY, FZ_RSP_OKAY,
+			   c->readonly ? "flush-readonly" : "flush");
+	if (!(e->allow & FZ_ALLOW_OKAY))
+		return true;
+	e->allow |= FZ_ALLOW_EOPNOTSUPP;
+	/* name the case apart, unless a more particular rule decided */
+	if (!offered && (!strcmp(e->rule, "flush") || !strcmp(e->rule, "write")))
 		e->rule = "flush-not-offered";
-		if (rq->nr_segments && (e->allow & FZ_ALLOW_OKAY))
-			e->allow &= ~FZ_ALLOW_OKAY;
-	} else if (e->allow & FZ_ALLOW_OKAY) {
-		e->allow |= FZ_ALLOW_EOPNOTSUPP;
-	}
 	return true;
 }
 
 /*
- * DISCARD: an operation not offered (feature-discard, discard-secure for
- * BLKIF_DISCARD_SECURE) is EOPNOTSUPP before anything else is looked at;
- * then the rules of any write.  Flag bits other than SECURE mean nothing.
- * An empty range is not described anywhere: OKAY or ERROR.
+ * DISCARD: a read-only disk refuses it (ERROR) before anything else is
+ * looked at, offered or not (Documentation/xen-blkback.rst: checked before
+ * the offer); then an operation not offered (feature-discard, discard-secure
+ * for BLKIF_DISCARD_SECURE) is EOPNOTSUPP; then the range must be aligned
+ * and on the disk.  Flag bits other than SECURE mean nothing.  An empty
+ * range (nr_sectors 0, anywhere up to the disk's end) has nothing to
+ * discard: OKAY, the device untouched (io/blkif.h says nothing of it;
+ * Documentation/xen-blkback.rst does).
  */
 static bool fz_oracle_discard(const struct fz_conn *c, const struct fz_req *rq,
 			      struct fz_expect *e)
 {
 	uint64_t lbs = fz_lbs(c);
 
+	if (c->readonly)
+		return fz_refuse(e, "readonly");
 	if (!c->discard)
 		return fz_unsupported(e, "discard-not-offered");
 	if ((rq->discard_flag & FZ_DISCARD_SECURE) && !c->discard_secure)
 		return fz_unsupported(e, "secure-not-offered");
-	if (c->readonly)
-		return fz_refuse(e, "readonly");
 	if ((rq->sector | rq->nr_sectors) % lbs)
 		return fz_refuse(e, "misaligned");
 	if (rq->nr_sectors > c->nr_sectors ||
 	    rq->sector > c->nr_sectors - rq->nr_sectors)
 		return fz_refuse(e, "out-of-range");
 	if (!rq->nr_sectors)
-		return fz_verdict(e, FZ_ALLOW_OKAY | FZ_ALLOW_ERROR,
-				  FZ_RSP_OKAY, "discard-empty");
+		return fz_verdict(e, FZ_ALLOW_OKAY, FZ_RSP_OKAY,
+				  "discard-empty");
 	fz_verdict(e, FZ_ALLOW_OKAY, FZ_RSP_OKAY, "discard");
 	e->discards = true;
 	e->sector = rq->sector;

@@ -3,9 +3,10 @@
  * What the lab's hand-played blkif peers share (blkif-evil, a hostile
  * frontend in the guest, and blkif-evilback, a hostile backend in dom0):
  * the x86_64 ring layouts, the protocol's numbers, and small helpers for
- * time and for XenStore through the xenstore-* tools.  Userspace, built
- * with gcc -static; define LAB_PROG (the program's name, for messages)
- * before including it.
+ * time, for XenStore through the xenstore-* tools and for ring indices
+ * (blkif-fuzzfront, the fuzzer's frontend, uses the helpers only).
+ * Userspace, built with gcc -static; define LAB_PROG (the program's name,
+ * for messages) before including it.
  */
 #ifndef BLKIF_LAB_H
 #define BLKIF_LAB_H
@@ -30,6 +31,7 @@
 #define OP_READ			0
 #define OP_WRITE		1
 #define OP_WRITE_BARRIER	2
+#define OP_DISCARD		5
 #define OP_INDIRECT		6
 #define RSP_OKAY		0
 #define RSP_ERROR		(-1)
@@ -114,6 +116,21 @@ static_assert(offsetof(struct req_indirect, indirect_grefs) == 28,
 	      "indirect grefs offset");
 static_assert(sizeof(struct req_indirect) <= SLOT_SIZE, "indirect size");
 
+/* A discard request as the x86_64 ABI lays it out. */
+struct req_discard {
+	uint8_t operation;
+	uint8_t flag;
+	uint16_t handle;
+	uint32_t pad;
+	uint64_t id;
+	uint64_t sector;
+	uint64_t nr_sectors;
+} __packed;
+
+static_assert(offsetof(struct req_discard, id) == 8, "discard id offset");
+static_assert(offsetof(struct req_discard, nr_sectors) == 24,
+	      "discard nr_sectors offset");
+
 static inline void die(const char *what)
 {
 	fprintf(stderr, LAB_PROG ": %s: %s\n", what, strerror(errno));
@@ -171,6 +188,38 @@ static inline long long xs_read_num(const char *dir, const char *key,
 	if (xs_read(dir, key, buf, sizeof(buf)) || !buf[0])
 		return dflt;
 	return strtoll(buf, NULL, 10);
+}
+
+/* Write @dir/@key = @val (xenstore-write); a failure ends the program. */
+static inline void xs_write(const char *dir, const char *key, const char *val)
+{
+	char cmd[256];
+
+	if (snprintf(cmd, sizeof(cmd), "xenstore-write %s/%s %s", dir, key,
+		     val) >= (int)sizeof(cmd))
+		fatal("xenstore path too long");
+	if (system(cmd))
+		fatal(cmd);
+}
+
+static inline void xs_write_num(const char *dir, const char *key,
+				unsigned long v)
+{
+	char val[24];
+
+	snprintf(val, sizeof(val), "%lu", v);
+	xs_write(dir, key, val);
+}
+
+/* Ring indices in shared memory: the peer reads and writes them too. */
+static inline uint32_t load_acquire(uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void store_release(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
 #endif /* BLKIF_LAB_H */

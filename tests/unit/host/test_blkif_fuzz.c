@@ -620,10 +620,17 @@ static void oracle_discard(struct kunit *test)
 	c.discard_secure = true;
 	EXPECT(&c, rq, OK, FZ_RSP_OKAY, "discard");
 	mk_discard(rq, 64, 128, 0);
-	EXPECT(&conn_ro4k, rq, NOTSUP, FZ_RSP_EOPNOTSUPP,
-	       "discard-not-offered");
+	c.discard = false;
+	EXPECT(&c, rq, NOTSUP, FZ_RSP_EOPNOTSUPP, "discard-not-offered");
+	/* a read-only disk refuses it first, offered or not, secure or not */
+	EXPECT(&conn_ro4k, rq, ERR, FZ_RSP_ERROR, "readonly");
 	c = conn_full;
 	c.readonly = true;
+	EXPECT(&c, rq, ERR, FZ_RSP_ERROR, "readonly");
+	mk_discard(rq, 64, 128, FZ_DISCARD_SECURE);
+	EXPECT(&c, rq, ERR, FZ_RSP_ERROR, "readonly");
+	EXPECT(&conn_ro4k, rq, ERR, FZ_RSP_ERROR, "readonly");
+	mk_discard(rq, conn_full.nr_sectors, 0, 0);
 	EXPECT(&c, rq, ERR, FZ_RSP_ERROR, "readonly");
 	c = conn_full;
 	c.sector_size = 4096;
@@ -638,12 +645,29 @@ static void oracle_discard(struct kunit *test)
 	EXPECT(&conn_full, rq, ERR, FZ_RSP_ERROR, "out-of-range");
 	mk_discard(rq, UINT64_MAX - 7, 16, 0);
 	EXPECT(&conn_full, rq, ERR, FZ_RSP_ERROR, "out-of-range");
+	/* nothing to discard: OKAY, at the disk's end too, and no zeroes */
+	mk_discard(rq, 0, 0, 0);
+	EXPECT(&conn_full, rq, OK, FZ_RSP_OKAY, "discard-empty");
 	mk_discard(rq, 100, 0, 0);
-	EXPECT(&conn_full, rq, OK | ERR, FZ_RSP_OKAY, "discard-empty");
+	EXPECT(&conn_full, rq, OK, FZ_RSP_OKAY, "discard-empty");
+	mk_discard(rq, n, 0, FZ_DISCARD_SECURE);
+	c = conn_full;
+	c.discard_secure = true;
+	EXPECT(&c, rq, OK, FZ_RSP_OKAY, "discard-empty");
 	mk_discard(rq, n, 0, 0);
-	EXPECT(&conn_full, rq, OK | ERR, FZ_RSP_OKAY, "discard-empty");
+	EXPECT(&conn_full, rq, OK, FZ_RSP_OKAY, "discard-empty");
+	fz_oracle(&conn_full, rq, &e);
+	UNIT_CHECK(!e.discards && !e.writes);
+	/* still checked like any other range */
 	mk_discard(rq, n + 8, 0, 0);
 	EXPECT(&conn_full, rq, ERR, FZ_RSP_ERROR, "out-of-range");
+	mk_discard(rq, UINT64_MAX, 0, 0);
+	EXPECT(&conn_full, rq, ERR, FZ_RSP_ERROR, "out-of-range");
+	c.sector_size = 4096;
+	mk_discard(rq, 4, 0, 0);
+	EXPECT(&c, rq, ERR, FZ_RSP_ERROR, "misaligned");
+	c.discard = false;
+	EXPECT(&c, rq, NOTSUP, FZ_RSP_EOPNOTSUPP, "discard-not-offered");
 	free(rq);
 }
 
@@ -651,30 +675,42 @@ static void oracle_flush_and_barrier(struct kunit *test)
 {
 	struct fz_req *rq = req_alloc();
 	struct fz_conn c = conn_full;
+	struct fz_expect e;
 
 	/* pure flush: the sector means nothing */
 	mk_rw(rq, FZ_OP_FLUSH_DISKCACHE, 0, UINT64_MAX);
 	EXPECT(&conn_full, rq, OK | NOTSUP, FZ_RSP_OKAY, "flush");
 	rq->op = FZ_OP_WRITE_BARRIER;
 	EXPECT(&conn_full, rq, OK | NOTSUP, FZ_RSP_OKAY, "flush");
-	/* not offered: EOPNOTSUPP documented, OKAY harmless */
+	/* not offered: served all the same, as upstream does */
 	c.flush = false;
 	rq->op = FZ_OP_FLUSH_DISKCACHE;
-	EXPECT(&c, rq, OK | NOTSUP, FZ_RSP_EOPNOTSUPP, "flush-not-offered");
-	EXPECT(&conn_ro4k, rq, OK | NOTSUP, FZ_RSP_EOPNOTSUPP,
-	       "flush-not-offered");
-	/* with data: a write */
+	EXPECT(&c, rq, OK | NOTSUP, FZ_RSP_OKAY, "flush-not-offered");
+	c.barrier = false;
+	rq->op = FZ_OP_WRITE_BARRIER;
+	EXPECT(&c, rq, OK | NOTSUP, FZ_RSP_OKAY, "flush-not-offered");
+	/* on a read-only disk: nothing to flush, offered or not */
+	EXPECT(&conn_ro4k, rq, OK | NOTSUP, FZ_RSP_OKAY, "flush-readonly");
+	/* with data: a write, offered or not */
 	mk_rw(rq, FZ_OP_FLUSH_DISKCACHE, 2, 0);
 	EXPECT(&conn_full, rq, OK | NOTSUP, FZ_RSP_OKAY, "write");
-	EXPECT(&c, rq, NOTSUP, FZ_RSP_EOPNOTSUPP, "flush-not-offered");
+	EXPECT(&c, rq, OK | NOTSUP, FZ_RSP_OKAY, "flush-not-offered");
+	fz_oracle(&c, rq, &e);
+	UNIT_CHECK(e.writes && e.nr_sectors == 16);
 	rq->sector = conn_full.nr_sectors;
 	EXPECT(&conn_full, rq, ERR, FZ_RSP_ERROR, "out-of-range");
+	EXPECT(&c, rq, ERR, FZ_RSP_ERROR, "out-of-range");
 	mk_rw(rq, FZ_OP_WRITE_BARRIER, 12, 0);
 	EXPECT(&conn_full, rq, ERR, FZ_RSP_ERROR, "nseg");
-	/* on a read-only disk (where it is never offered) */
+	EXPECT(&c, rq, ERR, FZ_RSP_ERROR, "nseg");
+	/* a persistent grant mapped read-only keeps its own rule */
+	mk_rw(rq, FZ_OP_FLUSH_DISKCACHE, 2, 0);
+	rq->seg[0].ref.kind = FZ_PAGE_RO;
+	c.persistent = true;
+	EXPECT(&c, rq, OK | ERR | NOTSUP, FZ_RSP_OKAY, "grant-ro-persistent");
+	/* on a read-only disk (where it is never offered): a write */
 	mk_rw(rq, FZ_OP_WRITE_BARRIER, 1, 0);
-	EXPECT(&conn_ro4k, rq, ERR | NOTSUP, FZ_RSP_EOPNOTSUPP,
-	       "flush-not-offered");
+	EXPECT(&conn_ro4k, rq, ERR, FZ_RSP_ERROR, "readonly");
 	c = conn_full;
 	c.readonly = true;
 	EXPECT(&c, rq, ERR, FZ_RSP_ERROR, "readonly");

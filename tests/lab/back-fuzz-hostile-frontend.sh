@@ -1,0 +1,187 @@
+# The hostile-frontend fuzzer (issue 11): with the guest's xen-blkfront
+# unloaded, blkif-fuzzfront (tests/lab/tools/blkif-fuzzfront.c, /lab in the
+# guest) is the frontend of a memory-backed disk and plays FUZZ_COUNT
+# requests (default 10000, the slice meant for make check) of the seeded
+# stream FUZZ_SEED (default 1), split over six connections: both guest
+# ABIs, ring orders 0 to 4, persistent grants on and off, 512-byte and
+# 4 KiB sectors, one read-only disk, and one whose backend keeps at most
+# 64 persistent grants (the fuzzer uses about 550 grants: purges run
+# under I/O).  Every answer must
+# be one the oracle allows (blkif-fuzz.c, written from io/blkif.h and
+# Documentation/xen-blkback.rst) with the request's id and operation, and
+# every read must return what the disk model holds.
+# Afterwards the backend counted every request, holds no grant (its own
+# count and Xen's) and lost no page; it unloads.
+#
+# Every finding against our backend fails.  With BACK=upstream the distro
+# backend is the reference: its findings are printed as REFERENCE,
+# differences to read, not failures.
+# FUZZ_REFERENCE=1 runs the reference after ours in the same boot.
+conf() { (. /etc/lab.conf; eval "echo \"\${$1:-}\""); }
+seed=$(conf FUZZ_SEED)
+seed=${seed:-1}
+count=$(conf FUZZ_COUNT)
+count=${count:-10000}
+reference=$(conf FUZZ_REFERENCE)
+back=$(cat $LAB_RUN/back)
+bparams=$(cat $LAB_RUN/bparams)
+
+# <abi>:<ring order>:<persistent>:<sector size>:<mode>[:<max_persistent_grants>]
+CONFIGS="x86_64:0:0:512:w x86_32:0:1:512:w x86_64:2:1:4096:w x86_32:3:0:512:w x86_64:1:1:512:r
+x86_64:4:1:512:w:64"
+PGRANTS=/sys/module/xen_blkback/parameters/max_persistent_grants
+nconf=$(echo $CONFIGS | wc -w)
+
+# however this ends, the next scenario gets a guest with its xen-blkfront
+finished=
+trap '[ -n "$finished" ] || guest_restart' EXIT
+
+# fuzz_attach <dev> <vdev> <r|w>: attach with nothing in the guest to answer
+fuzz_attach() {
+	xl block-attach $DOMU "format=raw,vdev=$2,access=$3,script=lab-block,target=$1" ||
+		{ fail "xl block-attach $1 as $2"; return 1; }
+}
+
+# fuzz_detach <vdev>: detach and wait until dom0 released the device
+fuzz_detach() {
+	local dir i=0
+	dir=$(bk_dir "$1")
+	xl block-detach $DOMU "$1" || { fail "xl block-detach $1"; return 1; }
+	while [ -d "$dir" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check_eq "$1: backend device released" "$(ls -d "$dir" 2>/dev/null | wc -l)" 0
+}
+
+total=0
+findings=0
+# judge <backend> <config> <fuzzer output>: its findings, by kind
+judge() {
+	local b=$1 cfg=$2 n line
+	echo "$3" | grep '^KIND ' | while read -r line; do
+		set -- $line
+		n=$2
+		if [ "$b" != ours ]; then
+			summary "REFERENCE $b $cfg: $n x ${line#KIND $n }"
+		else
+			fail "$cfg: $n findings: ${line#KIND $n }"
+		fi
+	done
+}
+
+# fuzz_one <backend> <config> <requests>: one connection, one disk
+fuzz_one() {
+	local b=$1 cfg=$2 n=$3 v=xvdb abi order p bs mode cap oldcap= dev out played f
+	IFS=: read -r abi order p bs mode cap <<EOF
+$cfg
+EOF
+	dev=$(disk_null 16 "$bs") || { fail "no null_blk disk"; return 1; }
+	fuzz_attach "$dev" $v "$mode" || return 1
+	if [ -n "$cap" ]; then
+		oldcap=$(cat $PGRANTS)
+		echo "$cap" > $PGRANTS || fail "$b: max_persistent_grants=$cap"
+	fi
+	# at least 10 requests a second, or the guest is stuck
+	out=$(G_TIMEOUT=$((120 + n / 10)) g "blkif-fuzzfront -s $seed -n $n -a $abi -o $order -p $p -z $(vdev_devid $v) >/tmp/fuzz.out 2>&1
+		echo EXIT=\$?
+		grep -v -e '^FINDING' -e '^CORPUS' /tmp/fuzz.out
+		awk '/^FINDING/ { k = \$4 \" \" \$5 \" \" \$6; if (n[k]++ < 3) print }' /tmp/fuzz.out
+		grep '^CORPUS' /tmp/fuzz.out | head -n 20 | cut -c 1-400")
+	echo "$out"
+	check_eq "$b $cfg: the fuzzer ran (exit 0: no finding, 1: findings)" \
+		"$(echo "$out" | sed -n 's/^EXIT=\([01]\)$/ran/p')" ran
+	played=$(echo "$out" | sed -n 's/^fuzz-backend: \([0-9]*\) requests, .*/\1/p')
+	f=$(echo "$out" | sed -n 's/^fuzz-backend: [0-9]* requests, \([0-9]*\) findings.*/\1/p')
+	if [ "$b" = ours ]; then
+		check_eq "$b $cfg: requests played (the ring never stopped)" "$played" "$n"
+		check_eq "$b $cfg: findings" "$f" 0
+	elif [ "$played" != "$n" ]; then
+		summary "REFERENCE $b $cfg: the stream ended after ${played:-?} of $n requests"
+	fi
+	# the model judged reads, and the fuzzer had pages for every request
+	check_ge "$b $cfg: sectors read and checked against the disk model" \
+		"$(echo "$out" | sed -n 's/^READS \([0-9]*\) sectors checked.*/\1/p')" 1
+	check_eq "$b $cfg: requests skipped by the fuzzer" \
+		"$(echo "$out" | sed -n 's/^SKIPPED \([0-9]*\) .*/\1/p')" ""
+	check_eq "$b $cfg: the backend closed with the frontend" \
+		"$(echo "$out" | sed -n 's/^CLOSED //p')" "backend-state=6"
+	echo "$out" | grep '^CAT ' >> $LAB_RUN/fuzz-cat.$b
+	total=$((total + ${played:-0}))
+	findings=$((findings + ${f:-0}))
+	judge "$b" "$cfg" "$out"
+	if [ "$b" = ours ]; then
+		# every request taken off the ring, nothing left in flight
+		check_eq "$cfg: statistics/requests" "$(bk_stat $v requests)" "$n"
+		check_eq "$cfg: statistics/inflight" "$(bk_stat $v inflight)" 0
+		check_eq "$cfg: statistics/persistent_grants" \
+			"$(bk_stat $v persistent_grants)" 0
+		[ -n "$cap" ] && check_ge "$cfg: persistent grants purged under I/O" \
+			"$(bk_stat $v lru_purged)" 1
+		summary "$cfg: backend errors: $(for s in err_bad_op err_unsupported \
+			err_bad_nseg err_bad_segment err_misaligned err_out_of_range \
+			err_read_only err_grant_map err_io; do
+			printf '%s=%s ' ${s#err_} "$(bk_stat $v $s)"; done)"
+	fi
+	fuzz_detach $v
+	[ -n "$oldcap" ] && echo "$oldcap" > $PGRANTS
+	[ "$b" = ours ] && bk_released 10
+	# the memory-backed disk gives its memory back
+	echo 0 > /sys/kernel/config/nullb/${dev#/dev/}/power
+	rmdir /sys/kernel/config/nullb/${dev#/dev/}
+}
+
+# fuzz_all <backend>: the six connections, FUZZ_COUNT requests in all
+fuzz_all() {
+	local b=$1 cfg n first=1 base after
+	base=$(active_grants "$domid")
+	rm -f $LAB_RUN/fuzz-cat.$b
+	total=0
+	findings=0
+	for cfg in $CONFIGS; do
+		n=$((count / nconf))
+		[ -n "$first" ] && n=$((n + count % nconf))
+		first=
+		fuzz_one "$b" "$cfg" "$n"
+	done
+	# the counts per category, over all connections
+	awk -v b="$b" '{
+		if (!($2 in seen)) { seen[$2] = 1; cats[++nc] = $2 }
+		for (i = 3; i <= NF; i++) {
+			split($i, kv, "=")
+			if (!(kv[1] in known)) { known[kv[1]] = 1; keys[++nk] = kv[1] }
+			sum[$2 "/" kv[1]] += kv[2]
+		}
+	} END {
+		for (j = 1; j <= nc; j++) {
+			line = "CAT-TOTAL " b " " cats[j]
+			for (i = 1; i <= nk; i++)
+				line = line " " keys[i] "=" sum[cats[j] "/" keys[i]]
+			print line
+		}
+	}' $LAB_RUN/fuzz-cat.$b
+	# every category but ring-break (which stops the ring) was played
+	check_eq "$b: categories played" \
+		"$(awk '{ print $2 }' $LAB_RUN/fuzz-cat.$b | sort -u | wc -l)" 14
+	after=$(active_grants "$domid")
+	check_eq "$b: grants of the guest mapped (Xen's count) back to before" "$after" "$base"
+	echo "fuzz-backend: $total requests, $findings findings, seed $seed ($b)"
+	summary "fuzz-backend: $total requests, $findings findings, seed $seed ($b)"
+}
+
+# ---- the guest becomes the fuzzer ----
+guest_hand_frontend
+domid=$(cat $LAB_RUN/domid)
+
+fuzz_all "$back"
+if [ "$back" = ours ] && [ "$reference" = 1 ]; then
+	back_reload upstream && fuzz_all upstream
+	back_reload ours $bparams
+fi
+
+bad=$(g "dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|still in use|leaking'")
+check_eq "guest kernel log clean" "$bad" ""
+guest_restart
+finished=1
+check "the backend module unloads" back_unload
+check "and loads again" back_load "$back" $bparams

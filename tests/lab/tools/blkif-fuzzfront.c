@@ -1,0 +1,900 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blkif-fuzzfront: the hostile-frontend fuzzer of the lab (issue 11).  Runs
+ * in the guest with xen-blkfront unloaded, connects to the backend of one
+ * vbd as its frontend (grants through /dev/xen/gntalloc, an event channel
+ * from /dev/xen/evtchn, the XenStore handshake through the xenstore-*
+ * tools, as blkif-evil does) and plays requests 0 .. N-1 of a seeded stream
+ * (blkif-fuzz.c: fz_gen_at()), one at a time, judging every answer with the
+ * oracle and every read with the disk model:
+ *
+ *	blkif-fuzzfront [-s seed] [-n count] [-f first] [-a x86_64|x86_32]
+ *			[-o ring-order] [-p 0|1] [-z] [-t ms] [-r corpus] <devid>
+ *
+ *	-s  seed of the stream (default 1)
+ *	-n  requests to play (default 20000)
+ *	-f  index of the first one (default 0)
+ *	-a  guest ABI announced in "protocol" and used for the ring layout
+ *	-o  ring-page-order (0: the single-page "ring-ref" key)
+ *	-p  announce feature-persistent (default 0)
+ *	-z  the disk holds zeroes at the start (else the model learns it)
+ *	-t  time to wait for one response, in ms (default 30000)
+ *	-r  play the "req" corpus lines of this file instead of the stream
+ *
+ * Output, one line each:
+ *	CONNECTED devid=<d> backend=<dir> ...	the connection's facts
+ *	CONN <corpus line>			what the stream is made for
+ *	FINDING seed=<s> index=<n> cat=<c> rule=<r> expected=<e> got=<g>
+ *		an answer the oracle or the model forbids; the first of each
+ *		kind is followed by its two corpus lines (CORPUS conn ...,
+ *		CORPUS req ...), which replay it whatever the generator becomes
+ *	STOPPED index=<n> ...			the ring stopped where allowed
+ *	CAT <cat> sent=<n> okay=<n> error=<n> eopnotsupp=<n> other=<n>
+ *		unanswered=<n> findings=<n>
+ *	KIND <count> cat=<c> rule=<r> what=<w> expected=<e> got=<g>
+ *		findings tallied by kind
+ *	READS <n> sectors checked against the model, <m> unjudged
+ *		(unjudged: one page read twice by a request, or the ring's)
+ *	TIME <n> requests in <ms> ms
+ *	fuzz-backend: <n> requests, <k> findings, seed <s>
+ *
+ * Exit status: 0 without findings, 1 with findings, 2 when the fuzzer
+ * itself could not run (no backend, no grants...).  It closes the
+ * connection (state Closed, waiting for the backend) before exiting.
+ */
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define LAB_PROG "blkif-fuzzfront"
+#include "blkif-lab.h"
+#include "blkif-fuzz.h"
+
+typedef uint16_t domid_t;	/* <xen/evtchn.h> uses it without defining it */
+#include <xen/evtchn.h>
+#include <xen/gntalloc.h>
+
+/* A grant reference far beyond any guest's grant table. */
+#define FF_BAD_GREF		0xfffffU
+
+/* Request pages: one writable page per request page, a few read-only. */
+#define FF_POOL_PAGES		FZ_GEN_MAX_PAGES
+#define FF_RO_PAGES		16
+#define FF_MAX_RING_ORDER	4
+
+/* The shared ring: indices, 48 bytes of padding, then the slots. */
+#define FF_RING_HEADER		64
+
+#define FF_STATE_WAIT_MS	30000
+
+/* Distinct kinds of findings tallied (the rest are counted as "more"). */
+#define FF_MAX_KINDS		128
+
+struct ff_kind {
+	enum fz_cat cat;
+	const char *rule;
+	const char *what;	/* status, op, id, data, no-response, extra */
+	unsigned int allow;	/* FZ_ALLOW_* the oracle allowed */
+	int got;		/* status (or op) answered */
+	unsigned long long count;
+};
+
+struct ff_cat_count {
+	unsigned long long sent, okay, error, eopnotsupp, other, unanswered;
+	unsigned long long findings;
+};
+
+struct ff {
+	/* options */
+	uint64_t seed;
+	uint64_t count;
+	uint64_t first;
+	const char *replay;	/* corpus lines to play instead */
+	enum fz_abi abi;
+	unsigned int order;
+	bool want_persistent;
+	bool zeroed;
+	int rsp_ms;
+
+	/* XenStore */
+	unsigned int devid;
+	unsigned int backend_id;
+	char fe[64];
+	char be[128];
+
+	/* grants and the event channel */
+	int gfd;
+	int efd;
+	unsigned int port;
+	uint8_t *ring;
+	uint32_t ring_gref[1U << FF_MAX_RING_ORDER];
+	uint8_t *pool;
+	uint32_t pool_gref[FF_POOL_PAGES];
+	uint8_t *ro;
+	uint32_t ro_gref[FF_RO_PAGES];
+
+	/* the ring */
+	unsigned int nslots;
+	size_t req_size;		/* slot size: requests are the larger */
+	uint32_t req_prod;
+	uint32_t rsp_cons;
+
+	/* the stream and its judges */
+	struct fz_conn conn;
+	struct fz_gen gen;
+	struct fz_model model;
+
+	/* per request: its pages and their grants */
+	void *pages[FZ_MAX_PAGES];
+	uint32_t page_gref[FZ_MAX_PAGES];
+	bool page_ro[FZ_MAX_PAGES];
+
+	/* results */
+	struct ff_cat_count cat[FZ_NR_CAT];
+	struct ff_kind kind[FF_MAX_KINDS];
+	unsigned int nkinds;
+	unsigned long long more_kinds;
+	unsigned long long played;
+	unsigned long long findings;
+	unsigned long long skipped;
+	unsigned long long checked;	/* sectors read, judged by the model */
+	unsigned long long unjudged;	/* sectors read that no model can judge */
+	long ms;		/* time the requests took */
+};
+
+/* ------------------------------------------------------------------ */
+/* Grants and the event channel                                        */
+/* ------------------------------------------------------------------ */
+
+/* @n pages granted to the backend, contiguous in our memory. */
+static uint8_t *ff_grant(struct ff *f, unsigned int n, bool writable,
+			 uint32_t *grefs)
+{
+	struct ioctl_gntalloc_alloc_gref *op;
+	void *p;
+
+	op = calloc(1, sizeof(*op) + n * sizeof(uint32_t));
+	if (!op)
+		fatal("out of memory");
+	op->domid = (uint16_t)f->backend_id;
+	op->flags = writable ? GNTALLOC_FLAG_WRITABLE : 0;
+	op->count = n;
+	if (ioctl(f->gfd, IOCTL_GNTALLOC_ALLOC_GREF, op))
+		die("IOCTL_GNTALLOC_ALLOC_GREF");
+	p = mmap(NULL, (size_t)n * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_SHARED, f->gfd, (off_t)op->index);
+	if (p == MAP_FAILED)
+		die("mmap of granted pages");
+	memset(p, 0, (size_t)n * PAGE_SIZE);
+	memcpy(grefs, op->gref_ids, n * sizeof(uint32_t));
+	free(op);
+	return p;
+}
+
+static void ff_share(struct ff *f)
+{
+	f->gfd = open("/dev/xen/gntalloc", O_RDWR);
+	if (f->gfd < 0)
+		die("open /dev/xen/gntalloc");
+	f->ring = ff_grant(f, 1U << f->order, true, f->ring_gref);
+	f->pool = ff_grant(f, FF_POOL_PAGES, true, f->pool_gref);
+	f->ro = ff_grant(f, FF_RO_PAGES, false, f->ro_gref);
+}
+
+static void ff_open_evtchn(struct ff *f)
+{
+	struct ioctl_evtchn_bind_unbound_port bind = {
+		.remote_domain = f->backend_id,
+	};
+	int port;
+
+	f->efd = open("/dev/xen/evtchn", O_RDWR);
+	if (f->efd < 0)
+		die("open /dev/xen/evtchn");
+	port = ioctl(f->efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &bind);
+	if (port < 0)
+		die("IOCTL_EVTCHN_BIND_UNBOUND_PORT");
+	f->port = (unsigned int)port;
+}
+
+static void ff_kick(struct ff *f)
+{
+	struct ioctl_evtchn_notify notify = { .port = f->port };
+
+	if (ioctl(f->efd, IOCTL_EVTCHN_NOTIFY, &notify))
+		die("IOCTL_EVTCHN_NOTIFY");
+}
+
+/* Wait up to @ms for an event; consume and unmask it. */
+static void ff_wait_event(struct ff *f, int ms)
+{
+	struct pollfd pfd = { .fd = f->efd, .events = POLLIN };
+	unsigned int port;
+
+	if (poll(&pfd, 1, ms) <= 0 || !(pfd.revents & POLLIN))
+		return;
+	if (read(f->efd, &port, sizeof(port)) != sizeof(port))
+		return;
+	if (write(f->efd, &port, sizeof(port)) != sizeof(port))
+		die("unmasking the event channel");
+}
+
+/* ------------------------------------------------------------------ */
+/* The ring                                                            */
+/* ------------------------------------------------------------------ */
+
+static uint32_t *ff_idx(struct ff *f, unsigned int word)
+{
+	return (uint32_t *)(f->ring + 4 * word);
+}
+
+#define FF_REQ_PROD(f)		ff_idx(f, 0)
+#define FF_REQ_EVENT(f)		ff_idx(f, 1)
+#define FF_RSP_PROD(f)		ff_idx(f, 2)
+#define FF_RSP_EVENT(f)		ff_idx(f, 3)
+
+/* Slot @i of the ring: requests and responses share the slots. */
+static uint8_t *ff_slot(struct ff *f, uint32_t i)
+{
+	return f->ring + FF_RING_HEADER + (size_t)(i % f->nslots) * f->req_size;
+}
+
+static void ff_push(struct ff *f)
+{
+	store_release(FF_REQ_PROD(f), f->req_prod);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ff_kick(f);
+}
+
+/* Wait until a response is there; 0, or -1 after @ms without one. */
+static int ff_wait_response(struct ff *f, int ms)
+{
+	long end = now_ms() + ms;
+
+	for (;;) {
+		if (load_acquire(FF_RSP_PROD(f)) != f->rsp_cons)
+			return 0;
+		/* ask for an event at the next response, then look again */
+		store_release(FF_RSP_EVENT(f), f->rsp_cons + 1);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (load_acquire(FF_RSP_PROD(f)) != f->rsp_cons)
+			return 0;
+		if (now_ms() > end)
+			return -1;
+		ff_wait_event(f, 100);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Connecting and closing                                              */
+/* ------------------------------------------------------------------ */
+
+/* Wait until the backend's state is @want; returns the last state seen. */
+static int ff_wait_backend(struct ff *f, int want, int ms)
+{
+	long end = now_ms() + ms;
+	int state;
+
+	for (;;) {
+		state = (int)xs_read_num(f->be, "state", 0);
+		if (want == XS_CONNECTED && state == XS_CLOSING)
+			return state;
+		if (state == want || now_ms() > end)
+			return state;
+		sleep_ms(100);
+	}
+}
+
+static bool ff_be_flag(struct ff *f, const char *key)
+{
+	return xs_read_num(f->be, key, 0) != 0;
+}
+
+/* What the backend offered, as the stream's connection. */
+static void ff_read_conn(struct ff *f)
+{
+	struct fz_conn *c = &f->conn;
+	long long indirect;
+
+	memset(c, 0, sizeof(*c));
+	c->abi = f->abi;
+	c->ring_order = f->order;
+	indirect = xs_read_num(f->be, "feature-max-indirect-segments", 0);
+	/* an offer of 11 or fewer segments is no indirect offer at all */
+	c->max_indirect = indirect > FZ_MAX_DIRECT_SEGS ?
+			  (unsigned int)(indirect < FZ_MAX_ENTRIES ?
+					 indirect : FZ_MAX_ENTRIES) : 0;
+	c->persistent = f->want_persistent &&
+			ff_be_flag(f, "feature-persistent");
+	c->nr_sectors = (uint64_t)xs_read_num(f->be, "sectors", 0);
+	c->sector_size = (unsigned int)xs_read_num(f->be, "sector-size", 512);
+	c->readonly = (xs_read_num(f->be, "info", 0) & 0x4) != 0; /* VDISK_READONLY */
+	c->flush = ff_be_flag(f, "feature-flush-cache");
+	c->barrier = ff_be_flag(f, "feature-barrier");
+	c->discard = ff_be_flag(f, "feature-discard");
+	c->discard_secure = c->discard && ff_be_flag(f, "discard-secure");
+}
+
+static void ff_connect(struct ff *f)
+{
+	unsigned int i, offer;
+	char key[32];
+	int state;
+
+	snprintf(f->fe, sizeof(f->fe), "device/vbd/%u", f->devid);
+	if (xs_read(f->fe, "backend", f->be, sizeof(f->be)) || !f->be[0])
+		fatal("no backend for this vbd (is it attached?)");
+	f->backend_id = (unsigned int)xs_read_num(f->fe, "backend-id", 0);
+	state = ff_wait_backend(f, XS_INIT_WAIT, FF_STATE_WAIT_MS);
+	if (state != XS_INIT_WAIT) {
+		fprintf(stderr, LAB_PROG ": backend in state %d, not InitWait\n",
+			state);
+		exit(2);
+	}
+	offer = (unsigned int)xs_read_num(f->be, "max-ring-page-order", 0);
+	if (f->order > offer) {
+		fprintf(stderr, LAB_PROG ": ring order %u asked, %u offered\n",
+			f->order, offer);
+		exit(2);
+	}
+
+	ff_share(f);
+	ff_open_evtchn(f);
+	*FF_REQ_EVENT(f) = 1;
+	*FF_RSP_EVENT(f) = 1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+
+	if (f->order) {
+		xs_write_num(f->fe, "ring-page-order", f->order);
+		for (i = 0; i < 1U << f->order; i++) {
+			snprintf(key, sizeof(key), "ring-ref%u", i);
+			xs_write_num(f->fe, key, f->ring_gref[i]);
+		}
+	} else {
+		xs_write_num(f->fe, "ring-ref", f->ring_gref[0]);
+	}
+	xs_write_num(f->fe, "event-channel", f->port);
+	xs_write(f->fe, "protocol",
+		 f->abi == FZ_ABI_X86_32 ? "x86_32-abi" : "x86_64-abi");
+	xs_write_num(f->fe, "feature-persistent", f->want_persistent);
+	xs_write_num(f->fe, "state", XS_INITIALISED);
+	state = ff_wait_backend(f, XS_CONNECTED, FF_STATE_WAIT_MS);
+	if (state != XS_CONNECTED) {
+		fprintf(stderr, LAB_PROG ": backend in state %d, not Connected\n",
+			state);
+		exit(2);
+	}
+	ff_read_conn(f);
+	printf("CONNECTED devid=%u backend=%s ring-order=%u ring-ref=%u port=%u\n",
+	       f->devid, f->be, f->order, f->ring_gref[0], f->port);
+}
+
+static void ff_close(struct ff *f)
+{
+	int state;
+
+	xs_write_num(f->fe, "state", XS_CLOSED);
+	state = ff_wait_backend(f, XS_CLOSED, FF_STATE_WAIT_MS);
+	printf("CLOSED backend-state=%d\n", state);
+}
+
+/* ------------------------------------------------------------------ */
+/* Findings                                                            */
+/* ------------------------------------------------------------------ */
+
+static const char *ff_status_name(int status)
+{
+	switch (status) {
+	case FZ_RSP_OKAY:
+		return "OKAY";
+	case FZ_RSP_ERROR:
+		return "ERROR";
+	case FZ_RSP_EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	default:
+		return NULL;
+	}
+}
+
+/* "OKAY|ERROR", the outcomes the oracle allows */
+static void ff_allow_text(unsigned int allow, char *buf, size_t len)
+{
+	static const struct {
+		unsigned int bit;
+		const char *name;
+	} names[] = {
+		{ FZ_ALLOW_OKAY, "OKAY" },
+		{ FZ_ALLOW_ERROR, "ERROR" },
+		{ FZ_ALLOW_EOPNOTSUPP, "EOPNOTSUPP" },
+		{ FZ_ALLOW_STOP, "STOP" },
+	};
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!(allow & names[i].bit) || off >= len)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+					off ? "|" : "", names[i].name);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "nothing");
+}
+
+static void ff_status_text(int status, char *buf, size_t len)
+{
+	const char *name = ff_status_name(status);
+
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%d", status);
+}
+
+/* Tally a finding; true the first time this kind is seen. */
+static bool ff_tally(struct ff *f, const struct fz_req *rq,
+		     const struct fz_expect *e, const char *what, int got)
+{
+	struct ff_kind *k;
+	unsigned int i;
+
+	f->findings++;
+	f->cat[rq->cat].findings++;
+	for (i = 0; i < f->nkinds; i++) {
+		k = &f->kind[i];
+		if (k->cat == rq->cat && !strcmp(k->rule, e->rule) &&
+		    !strcmp(k->what, what) && k->got == got) {
+			k->count++;
+			return false;
+		}
+	}
+	if (f->nkinds == FF_MAX_KINDS) {
+		f->more_kinds++;
+		return false;
+	}
+	k = &f->kind[f->nkinds++];
+	k->cat = rq->cat;
+	k->rule = e->rule;
+	k->what = what;
+	k->allow = e->allow;
+	k->got = got;
+	k->count = 1;
+	return true;
+}
+
+static void ff_print_corpus(struct ff *f, const struct fz_req *rq)
+{
+	static char buf[FZ_REQ_TEXT_MAX];
+
+	fz_conn_format(&f->conn, buf, sizeof(buf));
+	printf("CORPUS %s\n", buf);
+	fz_req_format(rq, buf, sizeof(buf));
+	printf("CORPUS %s\n", buf);
+}
+
+/*
+ * One finding: one line that names the request (seed and index replay it
+ * with the same generator), what was allowed and what came.
+ */
+static void ff_finding(struct ff *f, const struct fz_req *rq,
+		       const struct fz_expect *e, const char *what, int got,
+		       const char *expected, const char *gottext)
+{
+	bool first = ff_tally(f, rq, e, what, got);
+
+	printf("FINDING seed=%llu index=%llu cat=%s rule=%s what=%s expected=%s got=%s\n",
+	       (unsigned long long)f->seed, (unsigned long long)rq->seq,
+	       fz_cat_name(rq->cat), e->rule, what, expected, gottext);
+	if (first)
+		ff_print_corpus(f, rq);
+}
+
+/* Every finding of one response, a line each. */
+static void ff_report(struct ff *f, const struct fz_req *rq,
+		      const struct fz_expect *e, const struct fz_result *res,
+		      uint64_t id, uint8_t op, int16_t status)
+{
+	char want[64], got[160];
+
+	if (res->bad_status) {
+		ff_allow_text(e->allow, want, sizeof(want));
+		ff_status_text(status, got, sizeof(got));
+		ff_finding(f, rq, e, "status", status, want, got);
+	}
+	if (res->bad_op) {
+		snprintf(want, sizeof(want), "op=%u", e->rsp_op);
+		snprintf(got, sizeof(got), "op=%u", op);
+		ff_finding(f, rq, e, "op", op, want, got);
+	}
+	if (res->bad_id) {
+		snprintf(want, sizeof(want), "id=0x%llx",
+			 (unsigned long long)rq->id);
+		snprintf(got, sizeof(got), "id=0x%llx", (unsigned long long)id);
+		ff_finding(f, rq, e, "id", 0, want, got);
+	}
+	if (res->bad_sectors) {
+		const struct fz_mismatch *m = &res->first;
+
+		snprintf(want, sizeof(want), "sector=%llu,gen=%llu",
+			 (unsigned long long)m->sector,
+			 (unsigned long long)m->want_gen);
+		if (m->got_pattern)
+			snprintf(got, sizeof(got),
+				 "bad-sectors=%u,first:sector=%llu,gen=%llu",
+				 res->bad_sectors,
+				 (unsigned long long)m->got_sector,
+				 (unsigned long long)m->got_gen);
+		else
+			snprintf(got, sizeof(got), "bad-sectors=%u,first:%s",
+				 res->bad_sectors,
+				 m->got_zero ? "zeroes" : "foreign-data");
+		ff_finding(f, rq, e, "data", 0, want, got);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Playing the stream                                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Give each request page a page of ours: page i is pool page i, or, when
+ * the request names it read-only, the next read-only page.  False when the
+ * request needs more pages than the fuzzer keeps (a corpus line could).
+ */
+static bool ff_map_pages(struct ff *f, const struct fz_req *rq)
+{
+	unsigned int i, ro = 0;
+
+	if (rq->nr_pages > FF_POOL_PAGES)
+		return false;
+	memset(f->page_ro, 0, rq->nr_pages * sizeof(f->page_ro[0]));
+	for (i = 0; i < rq->nr_entries; i++)
+		if (rq->seg[i].ref.kind == FZ_PAGE_RO &&
+		    rq->seg[i].ref.page < rq->nr_pages)
+			f->page_ro[rq->seg[i].ref.page] = true;
+	for (i = 0; i < rq->nr_ind; i++)
+		if (rq->ind[i].kind == FZ_PAGE_RO &&
+		    rq->ind[i].page < rq->nr_pages)
+			f->page_ro[rq->ind[i].page] = true;
+	for (i = 0; i < rq->nr_pages; i++) {
+		if (f->page_ro[i]) {
+			if (ro == FF_RO_PAGES)
+				return false;
+			f->pages[i] = f->ro + (size_t)ro * PAGE_SIZE;
+			f->page_gref[i] = f->ro_gref[ro++];
+		} else {
+			f->pages[i] = f->pool + (size_t)i * PAGE_SIZE;
+			f->page_gref[i] = f->pool_gref[i];
+		}
+	}
+	return true;
+}
+
+/* Pages filled, indirect pages written, the request in its slot. */
+static void ff_lay_out(struct ff *f, const struct fz_req *rq)
+{
+	struct fz_grefs g = {
+		.page = f->page_gref,
+		.ring = f->ring_gref[0],
+		.bad = FF_BAD_GREF,
+	};
+	uint8_t pad;
+	unsigned int i;
+
+	fz_req_fill_pages(rq, f->seed, f->pages);
+	if (rq->op == FZ_OP_INDIRECT) {
+		for (i = 0; i < rq->nr_ind; i++) {
+			const struct fz_pageref *p = &rq->ind[i];
+
+			if ((p->kind == FZ_PAGE_DATA || p->kind == FZ_PAGE_RO) &&
+			    p->page < rq->nr_pages)
+				fz_encode_indirect_page(rq, i, &g,
+							f->pages[p->page]);
+		}
+	}
+	/* every other request has garbage where the protocol has padding */
+	pad = rq->seq & 1 ? (uint8_t)fz_mix64(f->seed ^ rq->seq) : 0;
+	fz_encode_req(f->abi, rq, &g, pad, ff_slot(f, f->req_prod));
+}
+
+static void ff_count_status(struct ff_cat_count *cc, int16_t status)
+{
+	switch (status) {
+	case FZ_RSP_OKAY:
+		cc->okay++;
+		break;
+	case FZ_RSP_ERROR:
+		cc->error++;
+		break;
+	case FZ_RSP_EOPNOTSUPP:
+		cc->eopnotsupp++;
+		break;
+	default:
+		cc->other++;
+		break;
+	}
+}
+
+/*
+ * Play one request and judge its answer.  Returns false when the stream
+ * cannot go on: the ring stopped (allowed or not).
+ */
+static bool ff_play(struct ff *f, struct fz_req *rq)
+{
+	struct ff_cat_count *cc = &f->cat[rq->cat];
+	struct fz_result res;
+	struct fz_expect e;
+	uint8_t op;
+	int16_t status;
+	uint64_t id;
+	char want[64];
+
+	fz_oracle(&f->conn, rq, &e);
+	if (!ff_map_pages(f, rq)) {
+		f->skipped++;
+		return true;
+	}
+	ff_lay_out(f, rq);
+	cc->sent++;
+	f->played++;
+	if (rq->ring_action == FZ_RING_PROD_OVERFLOW)
+		f->req_prod = load_acquire(FF_RSP_PROD(f)) + f->nslots +
+			      rq->prod_excess;
+	else
+		f->req_prod++;
+	ff_push(f);
+
+	if (ff_wait_response(f, f->rsp_ms)) {
+		cc->unanswered++;
+		fz_settle_stopped(&f->model, rq, &e, &res);
+		if (res.findings) {
+			ff_allow_text(e.allow, want, sizeof(want));
+			ff_finding(f, rq, &e, "no-response", 0, want,
+				   "no-response");
+		} else {
+			printf("STOPPED index=%llu cat=%s rule=%s\n",
+			       (unsigned long long)rq->seq,
+			       fz_cat_name(rq->cat), e.rule);
+		}
+		return false;
+	}
+	fz_decode_rsp(f->abi, ff_slot(f, f->rsp_cons), &id, &op, &status);
+	f->rsp_cons++;
+	ff_count_status(cc, status);
+	fz_settle(&f->model, &f->conn, rq, &e, id, op, status, f->pages, &res);
+	if (e.reads && status == FZ_RSP_OKAY && (e.allow & FZ_ALLOW_OKAY)) {
+		f->checked += e.nr_sectors - res.unchecked;
+		f->unjudged += res.unchecked;
+	}
+	if (res.findings)
+		ff_report(f, rq, &e, &res, id, op, status);
+	/* one request, one response: a second one is an invention */
+	if (load_acquire(FF_RSP_PROD(f)) != f->rsp_cons) {
+		char got[32];
+
+		snprintf(got, sizeof(got), "responses=%u",
+			 load_acquire(FF_RSP_PROD(f)) - f->rsp_cons + 1);
+		ff_finding(f, rq, &e, "extra-response", 0, "one-response", got);
+		f->rsp_cons = load_acquire(FF_RSP_PROD(f));
+	}
+	if (rq->ring_action == FZ_RING_PROD_OVERFLOW)
+		return false;
+	return true;
+}
+
+static void ff_run(struct ff *f)
+{
+	struct fz_req *rq = malloc(sizeof(*rq));
+	long t0 = now_ms();
+	uint64_t n;
+
+	if (!rq)
+		fatal("out of memory");
+	for (n = 0; n < f->count; n++) {
+		fz_gen_at(&f->gen, f->first + n, rq);
+		if (!ff_play(f, rq))
+			break;
+		if ((n + 1) % 10000 == 0)
+			printf("PROGRESS %llu requests, %llu findings, %ld s\n",
+			       (unsigned long long)(n + 1), f->findings,
+			       (now_ms() - t0) / 1000);
+	}
+	free(rq);
+	f->ms = now_ms() - t0;
+}
+
+/*
+ * Replay corpus lines (as FINDING printed them, with or without the
+ * "CORPUS " prefix) instead of the stream: each "req" line is played on
+ * this connection; a "conn" line only says whether it is the one the
+ * request was found on.
+ */
+static void ff_replay(struct ff *f)
+{
+	struct fz_req *rq = malloc(sizeof(*rq));
+	char *line = NULL, here[512];
+	size_t cap = 0;
+	ssize_t len;
+	FILE *in;
+
+	in = fopen(f->replay, "r");
+	if (!in || !rq)
+		die(f->replay);
+	fz_conn_format(&f->conn, here, sizeof(here));
+	while ((len = getline(&line, &cap, in)) > 0) {
+		char *p = line;
+
+		if (line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		if (!strncmp(p, "CORPUS ", 7))
+			p += 7;
+		if (!strncmp(p, "conn ", 5)) {
+			printf("REPLAY %s connection\n",
+			       strcmp(p, here) ? "another" : "the same");
+		} else if (!strncmp(p, "req ", 4)) {
+			if (fz_req_parse(p, rq))
+				fatal("not a corpus line");
+			if (!ff_play(f, rq))
+				break;
+		}
+	}
+	free(line);
+	fclose(in);
+	free(rq);
+}
+
+static void ff_print_results(struct ff *f)
+{
+	char want[64], got[32];
+	unsigned int i;
+
+	for (i = 0; i < FZ_NR_CAT; i++) {
+		const struct ff_cat_count *cc = &f->cat[i];
+
+		if (!cc->sent)
+			continue;
+		printf("CAT %s sent=%llu okay=%llu error=%llu eopnotsupp=%llu",
+		       fz_cat_name(i), cc->sent, cc->okay, cc->error,
+		       cc->eopnotsupp);
+		printf(" other=%llu unanswered=%llu findings=%llu\n",
+		       cc->other, cc->unanswered, cc->findings);
+	}
+	for (i = 0; i < f->nkinds; i++) {
+		const struct ff_kind *k = &f->kind[i];
+
+		ff_allow_text(k->allow, want, sizeof(want));
+		if (!strcmp(k->what, "status"))
+			ff_status_text(k->got, got, sizeof(got));
+		else if (!strcmp(k->what, "op"))
+			snprintf(got, sizeof(got), "op=%d", k->got);
+		else
+			snprintf(got, sizeof(got), "%s", k->what);
+		printf("KIND %llu cat=%s rule=%s what=%s expected=%s got=%s\n",
+		       k->count, fz_cat_name(k->cat), k->rule, k->what, want,
+		       got);
+	}
+	if (f->more_kinds)
+		printf("KIND %llu cat=? rule=? what=more-kinds expected=? got=?\n",
+		       f->more_kinds);
+	if (f->skipped)
+		printf("SKIPPED %llu requests the fuzzer has no pages for\n",
+		       f->skipped);
+	printf("READS %llu sectors checked against the model, %llu unjudged\n",
+	       f->checked, f->unjudged);
+	printf("TIME %llu requests in %ld ms\n", f->played, f->ms);
+	printf("fuzz-backend: %llu requests, %llu findings, seed %llu\n",
+	       f->played, f->findings, (unsigned long long)f->seed);
+}
+
+/* ------------------------------------------------------------------ */
+/* Options                                                             */
+/* ------------------------------------------------------------------ */
+
+static void ff_usage(void)
+{
+	fprintf(stderr,
+		"usage: " LAB_PROG " [-s seed] [-n count] [-f first] [-a x86_64|x86_32]\n"
+		"                       [-o ring-order] [-p 0|1] [-z] [-t ms] [-r corpus]\n"
+		"                       <devid>\n");
+	exit(2);
+}
+
+static unsigned long long ff_num(const char *s, unsigned long long max)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || end == s || v > max)
+		ff_usage();
+	return v;
+}
+
+static void ff_options(struct ff *f, int argc, char **argv)
+{
+	int c;
+
+	f->seed = 1;
+	f->count = 20000;
+	f->abi = FZ_ABI_X86_64;
+	f->rsp_ms = 30000;
+	while ((c = getopt(argc, argv, "s:n:f:a:o:p:zt:r:")) != -1) {
+		switch (c) {
+		case 's':
+			f->seed = ff_num(optarg, UINT64_MAX);
+			break;
+		case 'n':
+			f->count = ff_num(optarg, UINT64_MAX);
+			break;
+		case 'f':
+			f->first = ff_num(optarg, UINT64_MAX);
+			break;
+		case 'a':
+			if (!strcmp(optarg, "x86_64"))
+				f->abi = FZ_ABI_X86_64;
+			else if (!strcmp(optarg, "x86_32"))
+				f->abi = FZ_ABI_X86_32;
+			else
+				ff_usage();
+			break;
+		case 'o':
+			f->order = (unsigned int)ff_num(optarg,
+							FF_MAX_RING_ORDER);
+			break;
+		case 'p':
+			f->want_persistent = ff_num(optarg, 1);
+			break;
+		case 'z':
+			f->zeroed = true;
+			break;
+		case 'r':
+			f->replay = optarg;
+			break;
+		case 't':
+			f->rsp_ms = (int)ff_num(optarg, 3600000);
+			break;
+		default:
+			ff_usage();
+		}
+	}
+	if (optind != argc - 1)
+		ff_usage();
+	f->devid = (unsigned int)ff_num(argv[optind], UINT32_MAX);
+}
+
+int main(int argc, char **argv)
+{
+	static struct ff f = { .gfd = -1, .efd = -1 };
+	char line[512];
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ff_options(&f, argc, argv);
+	f.nslots = 32U << f.order;
+	f.req_size = fz_req_slot_size(f.abi);
+
+	ff_connect(&f);
+	fz_conn_format(&f.conn, line, sizeof(line));
+	printf("CONN %s\n", line);
+	if (!f.conn.nr_sectors || f.conn.nr_sectors > FZ_MODEL_MAX_SECTORS)
+		fatal("disk size not for the model (0 or above 8 GiB)");
+	if (fz_model_init(&f.model, f.conn.nr_sectors, f.zeroed))
+		fatal("out of memory for the disk model");
+	fz_gen_init(&f.gen, &f.conn, f.seed);
+	printf("PLAY seed=%llu first=%llu count=%llu zeroed=%d\n",
+	       (unsigned long long)f.seed, (unsigned long long)f.first,
+	       (unsigned long long)f.count, f.zeroed);
+
+	if (f.replay)
+		ff_replay(&f);
+	else
+		ff_run(&f);
+	ff_print_results(&f);
+	ff_close(&f);
+	fz_model_free(&f.model);
+	return f.findings ? 1 : 0;
+}
