@@ -11,6 +11,8 @@
 #   RESULTS=<dir> (default results/<time>-<kver>-<front>-<back>)
 #   TIMEOUT=<s> for the whole boot (default: 300 + 400 s per scenario,
 #   600 s on the debug kernel)
+#   SCENARIO_TIMEOUT=<s> for one scenario (default 900)
+#   FUZZ_SEED, FUZZ_COUNT, FUZZ_REFERENCE: back-fuzz-hostile-frontend.sh
 # Exit status 0 only when every scenario passed.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -42,6 +44,7 @@ esac
 mkdir -p "$RESULTS/scenarios"
 cat > "$RESULTS/lab.conf" <<CONF
 KVER='$KVER'
+FUZZ_CONN='${FUZZ_CONN:-}'
 FRONT='$FRONT'
 BACK='$BACK'
 FRONT_PARAMS='$FRONT_PARAMS'
@@ -49,6 +52,10 @@ BACK_PARAMS='$BACK_PARAMS'
 TESTS='$TESTS'
 LAB_QUICK='${LAB_QUICK:-}'
 FRONT_ALT_KO='$FRONT_ALT_KO'
+FUZZ_SEED='${FUZZ_SEED:-}'
+FUZZ_COUNT='${FUZZ_COUNT:-}'
+FUZZ_REFERENCE='${FUZZ_REFERENCE:-}'
+SCENARIO_TIMEOUT='${SCENARIO_TIMEOUT:-900}'
 CONF
 V=$(lab_kver_of "$KVER")
 lab_log "kernel $V front=$FRONT${FRONT_ALT_KO:+ (alt: $FRONT_ALT_KO)} back=$BACK tests: $TESTS"
