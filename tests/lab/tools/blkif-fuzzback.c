@@ -207,6 +207,7 @@ struct ring {
 	int stopped;		/* not served any more (bad req_prod) */
 	struct pend pend[MAX_PEND];
 	unsigned int npend;
+	uint32_t published;	/* the rsp_prod written last */
 	long behind_at;		/* rsp-behind: when to move rsp_prod back */
 	uint32_t behind_by;
 	long restore_at;	/* rsp-behind: when to put it right again */
@@ -1014,7 +1015,8 @@ static void take_request(struct back *b, struct ring *r,
 
 static void publish(struct back *b, struct ring *r, uint32_t delta)
 {
-	__atomic_store_n(RSP_PROD(r), r->rsp_prod_pvt + delta, __ATOMIC_RELEASE);
+	r->published = r->rsp_prod_pvt + delta;
+	__atomic_store_n(RSP_PROD(r), r->published, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	notify(b, r);
 }
@@ -1040,9 +1042,13 @@ static void release_ring(struct back *b, struct ring *r)
 	unsigned int i, j;
 	long now = now_ms();
 
+	/*
+	 * rsp-behind: nothing new from the answer until rsp_prod was put
+	 * right, so that the frontend has taken all it saw when it moves back
+	 */
 	do {
 		progress = 0;
-		for (i = 0; i < r->npend; i++) {
+		for (i = 0; i < r->npend && !r->behind_at && !r->restore_at; i++) {
 			struct pend p = r->pend[i];
 
 			if (p.due > now && !(p.cat == CAT_REORDER && !p.after))
@@ -1072,7 +1078,7 @@ static void release_ring(struct back *b, struct ring *r)
 	if (written)
 		publish(b, r, delta);
 	if (r->behind_at && now >= r->behind_at) {
-		__atomic_store_n(RSP_PROD(r), r->rsp_prod_pvt - r->behind_by,
+		__atomic_store_n(RSP_PROD(r), r->published - r->behind_by,
 				 __ATOMIC_RELEASE);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		notify(b, r);
@@ -1149,7 +1155,7 @@ static int next_wait(struct back *b)
 	for (q = 0; q < b->nrings; q++) {
 		struct ring *r = &b->rings[q];
 
-		for (i = 0; i < r->npend; i++)
+		for (i = 0; i < r->npend && !r->behind_at && !r->restore_at; i++)
 			if (r->pend[i].due < next)
 				next = r->pend[i].due;
 		if (r->behind_at && r->behind_at < next)
