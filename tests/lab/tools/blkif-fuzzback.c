@@ -36,6 +36,12 @@
  *	write-after	as keep-mapped, and the pages overwritten meanwhile
  *			(the right data is put back before they are unmapped)
  *
+ * When the frontend took the offer of persistent grants, a page may stay
+ * mapped: keep-mapped breaks no rule there, and write-after is played as
+ * keep-mapped (an overwrite would be data no frontend can tell from the
+ * answer's); the STOP line then ends in "persistent".  Discards leave the
+ * model as it is (the guest forgets what the range held).
+ *
  * The frontend is judged here on what it sends (a request this backend
  * cannot have caused is a finding: a bad operation, segment, sector
  * range or producer index); the guest (blkif-fuzzcheck) judges the data
@@ -233,6 +239,9 @@ struct back {
 	unsigned long long indirect;
 	unsigned long long info;
 	int flush;
+	int discard;
+	int persistent;		/* offered */
+	int persistent_on;	/* and the frontend took it */
 	/* what the frontend chose */
 	unsigned int nrings;
 	unsigned int ring_order;
@@ -473,6 +482,10 @@ static void draw_connection(struct back *b)
 	h >>= 4;
 	b->flush = (int)(h & 1);
 	h >>= 1;
+	b->discard = (int)(h & 1);
+	h >>= 1;
+	b->persistent = (int)(h & 1);
+	h >>= 1;
 	b->info = 0;
 	switch (b->xs) {
 	case XS_SANE:
@@ -547,6 +560,13 @@ static void init_wait(struct back *b)
 		fatal("writing feature-max-indirect-segments");
 	if (b->flush && xs_run("xenstore-write %s/feature-flush-cache 1", b->be))
 		fatal("writing feature-flush-cache");
+	if (b->discard &&
+	    xs_run("xenstore-write %s/feature-discard 1 %s/discard-granularity 4096",
+		   b->be, b->be))
+		fatal("writing feature-discard");
+	if (b->persistent &&
+	    xs_run("xenstore-write %s/feature-persistent 1", b->be))
+		fatal("writing feature-persistent");
 	set_state(b, XS_INIT_WAIT);
 }
 
@@ -617,8 +637,10 @@ static int connect_frontend(struct back *b)
 		snprintf(proto, sizeof(proto), "native");
 	order = xs_read_num(b->fe, "ring-page-order", 0);
 	queues = xs_read_num(b->fe, "multi-queue-num-queues", 1);
-	printf("FRONTEND queues=%lld ring-page-order=%lld protocol=%s\n",
-	       queues, order, proto);
+	b->persistent_on = b->persistent &&
+			   xs_read_num(b->fe, "feature-persistent", 0) == 1;
+	printf("FRONTEND queues=%lld ring-page-order=%lld protocol=%s persistent=%d\n",
+	       queues, order, proto, b->persistent_on);
 	if (strcmp(proto, "native") && strcmp(proto, "x86_64-abi")) {
 		finding(b, "protocol", "protocol=%s", proto);
 		return -1;
@@ -840,6 +862,47 @@ static int16_t serve_indirect(struct back *b, const struct req_indirect *r,
 	return serve_rw(b, r->indirect_op, r->sector, segs, n, keep);
 }
 
+/* A discard as the x86_64 ABI lays it out. */
+struct discard_req {
+	uint8_t operation;
+	uint8_t flag;
+	uint16_t handle;
+	uint32_t pad;
+	uint64_t id;
+	uint64_t sector;
+	uint64_t nr_sectors;
+} __packed;
+
+static_assert(offsetof(struct discard_req, nr_sectors) == 24,
+	      "discard nr_sectors offset");
+
+/* A discard leaves the model as it is: the guest no longer knows it. */
+static int16_t serve_discard(struct back *b, const struct req_rw *req)
+{
+	struct discard_req d;
+
+	memcpy(&d, req, sizeof(d));
+	if (!b->discard) {
+		finding(b, "unoffered-op", "op=%u", req->operation);
+		return RSP_EOPNOTSUPP;
+	}
+	if (d.flag) {
+		finding(b, "unoffered-secure-discard", "sector=%llu",
+			(unsigned long long)d.sector);
+		return RSP_EOPNOTSUPP;
+	}
+	if (!d.nr_sectors || d.sector > b->sectors ||
+	    d.nr_sectors > b->sectors - d.sector) {
+		finding(b, "bad-discard", "sector=%llu sectors=%llu disk=%llu",
+			(unsigned long long)d.sector,
+			(unsigned long long)d.nr_sectors, b->sectors);
+		return RSP_ERROR;
+	}
+	if (b->info & 4)
+		return RSP_ERROR;
+	return RSP_OKAY;
+}
+
 /* Serve @req (a copy); its status and the operation its answer echoes. */
 static int16_t serve(struct back *b, const struct req_rw *req, uint8_t *op,
 		     struct kept **keep)
@@ -867,6 +930,8 @@ static int16_t serve(struct back *b, const struct req_rw *req, uint8_t *op,
 		if (!b->flush)
 			finding(b, "unoffered-op", "op=%u", req->operation);
 		return b->flush ? RSP_OKAY : RSP_EOPNOTSUPP;
+	case OP_DISCARD:
+		return serve_discard(b, req);
 	default:
 		finding(b, "unoffered-op", "op=%u", req->operation);
 		return RSP_EOPNOTSUPP;
@@ -921,7 +986,17 @@ static void take_request(struct back *b, struct ring *r,
 		       OP_READ)))) {
 			cat = b->stop;
 			b->stop_played = 1;
-			printf("STOP %s rsp=%lu\n", cat_names[cat], b->responses);
+			/*
+			 * With persistent grants a page may stay mapped; an
+			 * overwrite after the answer would be data the
+			 * frontend cannot tell from the answer's.
+			 */
+			if (b->persistent_on && cat == CAT_WRITE_AFTER)
+				cat = CAT_KEEP_MAPPED;
+			printf("STOP %s rsp=%lu%s\n", cat_names[cat], b->responses,
+			       b->persistent_on &&
+			       (b->stop == CAT_KEEP_MAPPED ||
+				b->stop == CAT_WRITE_AFTER) ? " persistent" : "");
 		}
 	}
 	status = serve(b, req, &op, cat == CAT_KEEP_MAPPED ||
@@ -1273,10 +1348,11 @@ int main(int argc, char **argv)
 	snprintf(b.be, sizeof(b.be), "/local/domain/0/backend/vbd/%u/%u",
 		 b.domid, b.devid);
 	draw_connection(&b);
-	printf("CONN conn=%u seed=%llu xs=%s stop=%s@%lu sectors=%llu sector-size=%llu physical-sector-size=%llu max-ring-page-order=%llu queues=%llu indirect=%llu info=%llu flush=%d\n",
+	printf("CONN conn=%u seed=%llu xs=%s stop=%s@%lu sectors=%llu sector-size=%llu physical-sector-size=%llu max-ring-page-order=%llu queues=%llu indirect=%llu info=%llu flush=%d discard=%d persistent=%d\n",
 	       b.conn, (unsigned long long)b.seed, xs_names[b.xs],
 	       cat_names[b.stop], b.stop_at, b.sectors, b.ssize, b.pssize,
-	       b.order, b.queues, b.indirect, b.info, b.flush);
+	       b.order, b.queues, b.indirect, b.info, b.flush, b.discard,
+	       b.persistent);
 	model_init(&b);
 	init_wait(&b);
 	if (connect_frontend(&b))

@@ -11,11 +11,12 @@
  *
  * <threads> threads (default 4) each own a stripe of the first
  * FZ_MODEL_SECTORS sectors (or of the disk, when smaller) and do O_DIRECT
- * reads and writes of 4 KiB to 128 KiB there, and now and then an
- * fdatasync(): several requests in flight, so that the backend can
+ * reads and writes of 4 KiB to 128 KiB there, and now and then a
+ * discard (BLKDISCARD) or an fdatasync(): several requests in flight, so that the backend can
  * reorder and duplicate answers.  A write that succeeds stores a new
  * version of its sectors in the guest's model; one that fails makes them
- * unknown (the backend may or may not have written them).  A read that
+ * unknown (the backend may or may not have written them), as does any
+ * discard.  A read that
  * succeeds must return exactly the model's bytes for every sector that is
  * not unknown: anything else is a finding, as is an operation that takes
  * longer than <seconds> (default 45).  Errors are not findings: a thread
@@ -25,7 +26,8 @@
  *	FINDING data seed=<s> conn=<c> thread=<t> op=<i> sector=<n>
  *		version=<v> got=<text>
  *	FINDING hang seed=<s> conn=<c> thread=<t> op=<i> kind=<k> ms=<n>
- *	CHECK reads=<n> writes=<n> flushes=<n> errors=<n> refused=<n>
+ *	CHECK reads=<n> writes=<n> discards=<n> flushes=<n> errors=<n>
+ *	      refused=<n>
  *	      checked=<sectors> unknown=<sectors> mismatches=<n>
  *	      dead=<threads> ro=<0|1> sectors=<n>
  * Exit status: 0 no finding, 1 findings, 3 a hang (the stuck thread is
@@ -62,7 +64,7 @@ struct thread {
 	atomic_ulong op;	/* its index */
 	atomic_int kind;	/* 'r', 'w', 'f' */
 	atomic_int finished;
-	unsigned long reads, writes, flushes, errors, refused;
+	unsigned long reads, writes, discards, flushes, errors, refused;
 	unsigned long checked, unknown, mismatches;
 	int dead;
 };
@@ -169,6 +171,23 @@ static int do_write(struct thread *th, unsigned long op, uint8_t *buf,
 	return -1;
 }
 
+/* A discard: whatever it answers, the sectors are unknown afterwards. */
+static void do_discard(struct thread *th, uint64_t sector, unsigned int nsect)
+{
+	uint64_t range[2] = { sector * FZ_SECTOR, (uint64_t)nsect * FZ_SECTOR };
+	unsigned int i;
+
+	th->discards++;
+	for (i = 0; i < nsect; i++)
+		versions[sector + i] = UNKNOWN;
+	if (!ioctl(fd, BLKDISCARD, range))
+		return;
+	if (errno == EOPNOTSUPP)
+		th->refused++;
+	else
+		th->errors++;
+}
+
 static void *thread_main(void *arg)
 {
 	struct thread *th = arg;
@@ -198,9 +217,12 @@ static void *thread_main(void *arg)
 		if (r % 100 < 55 || ro) {
 			atomic_store(&th->kind, 'r');
 			do_read(th, i, buf, want, sector, nsect);
-		} else if (r % 100 < 95) {
+		} else if (r % 100 < 92) {
 			atomic_store(&th->kind, 'w');
 			do_write(th, i, buf, sector, nsect);
+		} else if (r % 100 < 96) {
+			atomic_store(&th->kind, 'd');
+			do_discard(th, sector, nsect);
 		} else {
 			atomic_store(&th->kind, 'f');
 			th->flushes++;
@@ -320,6 +342,7 @@ int main(int argc, char **argv)
 		sum.reads += th[t].reads;
 		sum.writes += th[t].writes;
 		sum.flushes += th[t].flushes;
+		sum.discards += th[t].discards;
 		sum.errors += th[t].errors;
 		sum.refused += th[t].refused;
 		sum.checked += th[t].checked;
@@ -327,8 +350,9 @@ int main(int argc, char **argv)
 		sum.mismatches += th[t].mismatches;
 		done += (unsigned long)th[t].dead;
 	}
-	printf("CHECK reads=%lu writes=%lu flushes=%lu errors=%lu refused=%lu checked=%lu unknown=%lu mismatches=%lu dead=%lu ro=%d sectors=%llu\n",
-	       sum.reads, sum.writes, sum.flushes, sum.errors, sum.refused,
+	printf("CHECK reads=%lu writes=%lu discards=%lu flushes=%lu errors=%lu refused=%lu checked=%lu unknown=%lu mismatches=%lu dead=%lu ro=%d sectors=%llu\n",
+	       sum.reads, sum.writes, sum.discards, sum.flushes, sum.errors,
+	       sum.refused,
 	       sum.checked, sum.unknown, sum.mismatches, done, ro,
 	       (unsigned long long)sectors);
 	return sum.mismatches ? 1 : 0;
