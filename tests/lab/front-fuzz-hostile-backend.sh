@@ -92,7 +92,7 @@ fz_conn() {
 	while [ $i -lt 200 ]; do
 		st=$(xenstore-read $fe/state 2>/dev/null)
 		[ "$st" = 4 ] && { present=1; break; }
-		[ "${st:-6}" -ge 5 ] && break
+		[ -n "$st" ] && [ "$st" -ge 5 ] && break
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -110,9 +110,6 @@ fz_conn() {
 			cat /tmp/fc.out
 			grep -q '^EXIT=' /tmp/fc.out || echo STUCK")
 		echo "$out"
-		echo "$out" | grep '^FINDING' | while read -r l; do
-			echo "$l"
-		done
 		if echo "$out" | grep -q -e '^FINDING' -e '^STUCK'; then
 			finding "conn $c: the guest: $(echo "$out" | grep -e '^FINDING' -e '^STUCK' | head -n 1)"
 			echo "$out" | grep -q -e '^FINDING hang' -e '^STUCK' && restart=1
