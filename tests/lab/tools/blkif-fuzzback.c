@@ -8,7 +8,7 @@
  *
  *	blkif-fuzzback -s <seed> -c <conn> <domid> <devid>
  *
- * It serves a disk of FZ_MODEL_SECTORS sectors from memory, whose content
+ * It serves a disk of FZD_MODEL_SECTORS sectors from memory, whose content
  * both ends know from the seed (blkif-fuzzdisk.h): reads get the model's
  * bytes, writes go into the model.  Everything it does is drawn from
  * (seed, conn) and, per response, from (seed, conn, response index), so
@@ -444,7 +444,7 @@ static enum cat draw_cat(struct back *b, unsigned long rsp, uint64_t *h)
 {
 	unsigned int u;
 
-	*h = fz_mix(b->seed, ((uint64_t)b->conn << 32) | 1, rsp);
+	*h = fzd_mix(b->seed, ((uint64_t)b->conn << 32) | 1, rsp);
 	u = (unsigned int)(*h % 10000);
 	*h >>= 16;
 	if (u < 8600)
@@ -459,7 +459,7 @@ static enum cat draw_cat(struct back *b, unsigned long rsp, uint64_t *h)
 /* The disk's keys and the scheduled violation of this connection. */
 static void draw_connection(struct back *b)
 {
-	uint64_t h = fz_mix(b->seed, b->conn, 0x636f6e6eULL);
+	uint64_t h = fzd_mix(b->seed, b->conn, 0x636f6e6eULL);
 	static const unsigned int indirect[] = { 0, 0, 32, 64, 256 };
 	static const unsigned int orders[] = { 0, 0, 1, 2, 4 };
 	static const unsigned long long infos[] = { 1, 2, 4, 0xffffffffULL };
@@ -469,7 +469,7 @@ static void draw_connection(struct back *b)
 			     (b->conn + b->seed) % (CAT_NONE - CAT_BAD_ID + 1));
 	b->stop_at = 2 + (unsigned long)(h % 150);
 	h >>= 8;
-	b->sectors = FZ_MODEL_SECTORS;
+	b->sectors = FZD_MODEL_SECTORS;
 	b->ssize = (h & 3) == 3 ? 4096 : SECTOR_SIZE;
 	h >>= 2;
 	b->pssize = (h & 1) ? 4096 : b->ssize;
@@ -712,11 +712,11 @@ static void model_init(struct back *b)
 {
 	uint64_t s;
 
-	b->disk = malloc(FZ_MODEL_SECTORS * FZ_SECTOR);
+	b->disk = malloc(FZD_MODEL_SECTORS * FZD_SECTOR);
 	if (!b->disk)
 		fatal("out of memory for the disk");
-	for (s = 0; s < FZ_MODEL_SECTORS; s++)
-		fz_sector_fill(b->disk + s * FZ_SECTOR, b->seed, s, 0);
+	for (s = 0; s < FZD_MODEL_SECTORS; s++)
+		fzd_sector_fill(b->disk + s * FZD_SECTOR, b->seed, s, 0);
 }
 
 /* Copy between the model and the mapped pages of a request. */
@@ -727,13 +727,13 @@ static void model_io(struct back *b, uint8_t *p, const struct seg *segs,
 
 	for (i = 0; i < nseg; i++)
 		for (s = segs[i].first_sect; s <= segs[i].last_sect; s++) {
-			uint8_t *pg = p + (size_t)i * PAGE_SIZE + s * FZ_SECTOR;
-			uint8_t *d = b->disk + sector * FZ_SECTOR;
+			uint8_t *pg = p + (size_t)i * PAGE_SIZE + s * FZD_SECTOR;
+			uint8_t *d = b->disk + sector * FZD_SECTOR;
 
 			if (write)
-				memcpy(d, pg, FZ_SECTOR);
+				memcpy(d, pg, FZD_SECTOR);
 			else
-				memcpy(pg, d, FZ_SECTOR);
+				memcpy(pg, d, FZD_SECTOR);
 			sector++;
 		}
 }
@@ -802,7 +802,7 @@ static int16_t serve_rw(struct back *b, uint8_t op, uint64_t sector,
 			op, (unsigned long long)sector, total);
 		return RSP_ERROR;
 	}
-	if (sector + total > FZ_MODEL_SECTORS)
+	if (sector + total > FZD_MODEL_SECTORS)
 		return RSP_ERROR;	/* absurd sizes: the model ends here */
 	if (op == OP_WRITE && (b->info & 4))
 		return RSP_ERROR;	/* a read-only disk, as blkback */
@@ -1214,7 +1214,7 @@ static void tend_kept(struct back *b)
 		for (j = 0; j < k->n; j++)
 			for (s = k->segs[j].first_sect; s <= k->segs[j].last_sect; s++)
 				snprintf((char *)k->p + (size_t)j * PAGE_SIZE +
-					 s * FZ_SECTOR, FZ_SECTOR,
+					 s * FZD_SECTOR, FZD_SECTOR,
 					 "blkif-fuzzback wrote this after answering (%lu)\n",
 					 k->writes);
 		k->writes++;

@@ -10,7 +10,7 @@
  *			[-t <seconds>] <device>
  *
  * <threads> threads (default 4) each own a stripe of the first
- * FZ_MODEL_SECTORS sectors (or of the disk, when smaller) and do O_DIRECT
+ * FZD_MODEL_SECTORS sectors (or of the disk, when smaller) and do O_DIRECT
  * reads and writes of 4 KiB to 128 KiB there, and now and then a
  * discard (BLKDISCARD) or an fdatasync(): several requests in flight, so that the backend can
  * reorder and duplicate answers.  A write that succeeds stores a new
@@ -49,7 +49,7 @@
 #define MAX_THREADS	16
 #define MAX_PAGES	32
 #define PAGE		4096U
-#define SPP		(PAGE / FZ_SECTOR)
+#define SPP		(PAGE / FZD_SECTOR)
 #define UNKNOWN		0xffffffffU
 #define DEAD_AFTER	8
 #define FINDING_LINES	20
@@ -110,7 +110,7 @@ static void fill(uint8_t *buf, uint64_t sector, unsigned int nsect,
 	unsigned int i;
 
 	for (i = 0; i < nsect; i++)
-		fz_sector_fill(buf + (size_t)i * FZ_SECTOR, seed, sector + i,
+		fzd_sector_fill(buf + (size_t)i * FZD_SECTOR, seed, sector + i,
 			       version);
 }
 
@@ -120,10 +120,10 @@ static void do_read(struct thread *th, unsigned long op, uint8_t *buf,
 	ssize_t rc;
 	unsigned int i;
 
-	rc = pread(fd, buf, (size_t)nsect * FZ_SECTOR,
-		   (off_t)(sector * FZ_SECTOR));
+	rc = pread(fd, buf, (size_t)nsect * FZD_SECTOR,
+		   (off_t)(sector * FZD_SECTOR));
 	th->reads++;
-	if (rc != (ssize_t)nsect * FZ_SECTOR) {
+	if (rc != (ssize_t)nsect * FZD_SECTOR) {
 		th->errors++;
 		return;
 	}
@@ -134,12 +134,12 @@ static void do_read(struct thread *th, unsigned long op, uint8_t *buf,
 			th->unknown++;
 			continue;
 		}
-		fz_sector_fill(want, seed, sector + i, v);
+		fzd_sector_fill(want, seed, sector + i, v);
 		th->checked++;
-		if (memcmp(want, buf + (size_t)i * FZ_SECTOR, FZ_SECTOR)) {
+		if (memcmp(want, buf + (size_t)i * FZD_SECTOR, FZD_SECTOR)) {
 			th->mismatches++;
 			report_data(th, op, sector + i, v,
-				    buf + (size_t)i * FZ_SECTOR);
+				    buf + (size_t)i * FZD_SECTOR);
 		}
 	}
 }
@@ -152,10 +152,10 @@ static int do_write(struct thread *th, unsigned long op, uint8_t *buf,
 	ssize_t rc;
 
 	fill(buf, sector, nsect, v);
-	rc = pwrite(fd, buf, (size_t)nsect * FZ_SECTOR,
-		    (off_t)(sector * FZ_SECTOR));
+	rc = pwrite(fd, buf, (size_t)nsect * FZD_SECTOR,
+		    (off_t)(sector * FZD_SECTOR));
 	th->writes++;
-	if (rc == (ssize_t)nsect * FZ_SECTOR) {
+	if (rc == (ssize_t)nsect * FZD_SECTOR) {
 		for (i = 0; i < nsect; i++)
 			versions[sector + i] = v;
 		return 0;
@@ -174,7 +174,7 @@ static int do_write(struct thread *th, unsigned long op, uint8_t *buf,
 /* A discard: whatever it answers, the sectors are unknown afterwards. */
 static void do_discard(struct thread *th, uint64_t sector, unsigned int nsect)
 {
-	uint64_t range[2] = { sector * FZ_SECTOR, (uint64_t)nsect * FZ_SECTOR };
+	uint64_t range[2] = { sector * FZD_SECTOR, (uint64_t)nsect * FZD_SECTOR };
 	unsigned int i;
 
 	th->discards++;
@@ -191,7 +191,7 @@ static void do_discard(struct thread *th, uint64_t sector, unsigned int nsect)
 static void *thread_main(void *arg)
 {
 	struct thread *th = arg;
-	uint64_t s = fz_mix(seed, conn, 0x1000 + th->t), r;
+	uint64_t s = fzd_mix(seed, conn, 0x1000 + th->t), r;
 	unsigned int npages, nsect, run = 0;
 	uint64_t page, sector;
 	unsigned long i;
@@ -204,7 +204,7 @@ static void *thread_main(void *arg)
 		exit(2);
 	}
 	for (i = 0; i < th->ops && !th->dead; i++) {
-		r = fz_next(&s);
+		r = fzd_next(&s);
 		npages = 1 + (unsigned int)((r >> 8) % MAX_PAGES);
 		if (npages > th->pages)
 			npages = (unsigned int)th->pages;
@@ -292,9 +292,9 @@ int main(int argc, char **argv)
 		perror("BLKGETSIZE64");
 		return 2;
 	}
-	sectors = bytes / FZ_SECTOR;
-	if (sectors > FZ_MODEL_SECTORS)
-		sectors = FZ_MODEL_SECTORS;
+	sectors = bytes / FZD_SECTOR;
+	if (sectors > FZD_MODEL_SECTORS)
+		sectors = FZD_MODEL_SECTORS;
 	stripe = sectors / j / SPP;
 	versions = calloc(sectors ? sectors : 1, sizeof(*versions));
 	if (!versions)

@@ -18,12 +18,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define FZ_SECTOR		512U
+#define FZD_SECTOR		512U
 /* sectors of the model disk: 8 MiB */
-#define FZ_MODEL_SECTORS	16384ULL
+#define FZD_MODEL_SECTORS	16384ULL
 
 /* splitmix64: one step of the generator, and a mixer of three numbers */
-static inline uint64_t fz_next(uint64_t *s)
+static inline uint64_t fzd_next(uint64_t *s)
 {
 	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
 
@@ -32,13 +32,13 @@ static inline uint64_t fz_next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-static inline uint64_t fz_mix(uint64_t a, uint64_t b, uint64_t c)
+static inline uint64_t fzd_mix(uint64_t a, uint64_t b, uint64_t c)
 {
 	uint64_t s = a * 0x2545f4914f6cdd1dULL ^ b;
 
-	fz_next(&s);
+	fzd_next(&s);
 	s ^= c * 0x9e3779b97f4a7c15ULL;
-	return fz_next(&s);
+	return fzd_next(&s);
 }
 
 /*
@@ -46,24 +46,24 @@ static inline uint64_t fz_mix(uint64_t a, uint64_t b, uint64_t c)
  * disk of @seed.  The last two bytes are zero, so that no sector ever
  * carries the MBR signature.
  */
-static inline void fz_sector_fill(uint8_t *buf, uint64_t seed,
+static inline void fzd_sector_fill(uint8_t *buf, uint64_t seed,
 				  uint64_t sector, uint32_t version)
 {
-	uint64_t s = fz_mix(seed, sector, version), v;
+	uint64_t s = fzd_mix(seed, sector, version), v;
 	unsigned int i, n;
 
-	n = (unsigned int)snprintf((char *)buf, FZ_SECTOR,
+	n = (unsigned int)snprintf((char *)buf, FZD_SECTOR,
 				   "blkif-fuzz seed %llu sector %llu version %u\n",
 				   (unsigned long long)seed,
 				   (unsigned long long)sector, version);
-	for (i = n; i + 8 <= FZ_SECTOR; i += 8) {
-		v = fz_next(&s);
+	for (i = n; i + 8 <= FZD_SECTOR; i += 8) {
+		v = fzd_next(&s);
 		memcpy(buf + i, &v, 8);
 	}
-	for (; i < FZ_SECTOR; i++)
-		buf[i] = (uint8_t)fz_next(&s);
-	buf[FZ_SECTOR - 2] = 0;
-	buf[FZ_SECTOR - 1] = 0;
+	for (; i < FZD_SECTOR; i++)
+		buf[i] = (uint8_t)fzd_next(&s);
+	buf[FZD_SECTOR - 2] = 0;
+	buf[FZD_SECTOR - 1] = 0;
 }
 
 #endif /* BLKIF_FUZZDISK_H */
