@@ -963,15 +963,17 @@ static void take_request(struct back *b, struct ring *r,
 {
 	struct kept *k = NULL;
 	struct pend *p;
-	enum cat cat;
-	uint64_t h;
+	enum cat cat, drawn;
+	uint64_t h, drawn_h;
 	uint8_t op;
 	int16_t status;
 	long now = now_ms();
 	int data;
 
 	b->requests++;
-	cat = draw_cat(b, b->responses, &h);
+	cat = draw_cat(b, b->responses, &drawn_h);
+	drawn = cat;
+	h = drawn_h;
 	data = req->operation == OP_READ || req->operation == OP_WRITE ||
 	       req->operation == OP_INDIRECT;
 	if (!b->stop_played && b->stop != CAT_NONE &&
@@ -985,7 +987,6 @@ static void take_request(struct back *b, struct ring *r,
 		       ((const struct req_indirect *)(const void *)req)->indirect_op ==
 		       OP_READ)))) {
 			cat = b->stop;
-			b->stop_played = 1;
 			/*
 			 * With persistent grants a page may stay mapped; an
 			 * overwrite after the answer would be data the
@@ -993,19 +994,21 @@ static void take_request(struct back *b, struct ring *r,
 			 */
 			if (b->persistent_on && cat == CAT_WRITE_AFTER)
 				cat = CAT_KEEP_MAPPED;
-			printf("STOP %s rsp=%lu%s\n", cat_names[cat], b->responses,
-			       b->persistent_on &&
-			       (b->stop == CAT_KEEP_MAPPED ||
-				b->stop == CAT_WRITE_AFTER) ? " persistent" : "");
 		}
 	}
 	status = serve(b, req, &op, cat == CAT_KEEP_MAPPED ||
 		       cat == CAT_WRITE_AFTER ? &k : NULL);
 	if ((cat == CAT_KEEP_MAPPED || cat == CAT_WRITE_AFTER) && !k) {
-		/* nothing mapped (an error, or no room): a valid answer */
-		printf("STOP-VOID %s rsp=%lu status=%d\n", cat_names[cat],
-		       b->responses, status);
-		cat = CAT_VALID;
+		/* nothing mapped (an error, or no room): the next one */
+		cat = drawn;
+		h = drawn_h;
+	}
+	if (cat >= CAT_BAD_ID) {
+		b->stop_played = 1;
+		printf("STOP %s rsp=%lu%s\n", cat_names[cat], b->responses,
+		       b->persistent_on &&
+		       (b->stop == CAT_KEEP_MAPPED ||
+			b->stop == CAT_WRITE_AFTER) ? " persistent" : "");
 	}
 	if (r->npend == MAX_PEND)
 		fatal("too many pending responses");
