@@ -241,7 +241,8 @@ static void run_conn_loud(struct run *run, uint64_t seed, unsigned int conn,
 			fs[id].busy = 1;
 			fs[id].op = (x >> 8) % 2 ? OP_WRITE : OP_READ;
 			fs[id].npg = 1 + x % (indirect ? 16 : 8);
-			fs[id].sector = id * 512 + ((x >> 16) % 56) * 8;
+			fs[id].sector = id * 512 +
+					((x >> 16) % (64 - fs[id].npg + 1)) * 8;
 			fs[id].ver = (uint32_t)(run->sent + 1);
 			submit(r, &req_prod, id, &fs[id], seed);
 			run->sent++;
