@@ -266,7 +266,7 @@ struct back {
 
 static __printf(1, 2) int xs_run(const char *fmt, ...)
 {
-	char cmd[1024];
+	char cmd[2048];
 	va_list ap;
 	int n;
 
@@ -535,7 +535,8 @@ static void draw_connection(struct back *b)
 static void init_wait(struct back *b)
 {
 	long end = now_ms() + BACKEND_WAIT_MS;
-	char buf[96];
+	char buf[96], cmd[2048];
+	int n;
 
 	while (xs_read(b->be, "frontend", buf, sizeof(buf)) || !buf[0]) {
 		if (now_ms() > end)
@@ -543,30 +544,35 @@ static void init_wait(struct back *b)
 		sleep_ms(50);
 	}
 	snprintf(b->fe, sizeof(b->fe), "%s", buf);
-	if (xs_run("xenstore-write %s/sectors %llu %s/info %llu %s/sector-size %llu %s/physical-sector-size %llu",
-		   b->be, b->sectors, b->be, b->info, b->be, b->ssize, b->be,
-		   b->pssize))
+	/* one xenstore-write: each costs about 200 ms of dom0 under TCG */
+	n = snprintf(cmd, sizeof(cmd), "xenstore-write %s/sectors %llu %s/info %llu %s/sector-size %llu %s/physical-sector-size %llu",
+		     b->be, b->sectors, b->be, b->info, b->be, b->ssize, b->be,
+		     b->pssize);
+	if (b->order)
+		n += snprintf(cmd + n, sizeof(cmd) - n,
+			      " %s/max-ring-page-order %llu", b->be, b->order);
+	if (b->queues != 1)
+		n += snprintf(cmd + n, sizeof(cmd) - n,
+			      " %s/multi-queue-max-queues %llu", b->be,
+			      b->queues);
+	if (b->indirect)
+		n += snprintf(cmd + n, sizeof(cmd) - n,
+			      " %s/feature-max-indirect-segments %llu", b->be,
+			      b->indirect);
+	if (b->flush)
+		n += snprintf(cmd + n, sizeof(cmd) - n,
+			      " %s/feature-flush-cache 1", b->be);
+	if (b->discard)
+		n += snprintf(cmd + n, sizeof(cmd) - n,
+			      " %s/feature-discard 1 %s/discard-granularity 4096",
+			      b->be, b->be);
+	if (b->persistent)
+		n += snprintf(cmd + n, sizeof(cmd) - n,
+			      " %s/feature-persistent 1", b->be);
+	if (n >= (int)sizeof(cmd))
+		fatal("xenstore command too long");
+	if (xs_run("%s", cmd))
 		fatal("writing the disk keys");
-	if (b->order && xs_run("xenstore-write %s/max-ring-page-order %llu",
-			       b->be, b->order))
-		fatal("writing max-ring-page-order");
-	if (b->queues != 1 &&
-	    xs_run("xenstore-write %s/multi-queue-max-queues %llu", b->be,
-		   b->queues))
-		fatal("writing multi-queue-max-queues");
-	if (b->indirect &&
-	    xs_run("xenstore-write %s/feature-max-indirect-segments %llu",
-		   b->be, b->indirect))
-		fatal("writing feature-max-indirect-segments");
-	if (b->flush && xs_run("xenstore-write %s/feature-flush-cache 1", b->be))
-		fatal("writing feature-flush-cache");
-	if (b->discard &&
-	    xs_run("xenstore-write %s/feature-discard 1 %s/discard-granularity 4096",
-		   b->be, b->be))
-		fatal("writing feature-discard");
-	if (b->persistent &&
-	    xs_run("xenstore-write %s/feature-persistent 1", b->be))
-		fatal("writing feature-persistent");
 	set_state(b, XS_INIT_WAIT);
 }
 
