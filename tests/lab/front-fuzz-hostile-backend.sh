@@ -35,7 +35,7 @@ FB=/lab/blkif-fuzzback
 # guest operations per connection
 OPS=200
 # XenStore categories of blkif-fuzzback: connections 0..NXS-1 play each once
-NXS=12
+NXS=13
 # violations that no frontend can take for a valid answer
 CERTAIN="bad-id wrong-op dup rsp-ahead rsp-wrap keep-mapped write-after"
 # stop starting connections this long before the scenario's time is up
@@ -148,7 +148,7 @@ fz_conn() {
 		i=$((i + 1))
 	done
 	check_eq "conn $c: blkif-fuzzback exit status" $rc 0
-	grep -E '^(CONN|FRONTEND|CONNECTED|REFUSED|STOP|CLOSING|CLOSED|END|fuzz-frontend)' "$log"
+	grep -E '^(CONN|FRONTEND|CONNECTED|REFUSED|STOP|FLAP|CLOSING|CLOSED|END|fuzz-frontend)' "$log"
 	grep '^PLAY' "$log" | head -n 12
 	grep '^FINDING' "$log"
 	nrsp=$(sed -n 's/^fuzz-frontend: \([0-9]*\) responses.*/\1/p' "$log")

@@ -42,6 +42,10 @@
  * answer's); the STOP line then ends in "persistent".  Discards leave the
  * model as it is (the guest forgets what the range held).
  *
+ * state-flap, the last XenStore category, plays its states under I/O:
+ * every state but Closing and Closed, and values XenbusState lacks, each
+ * followed by Connected again (FLAP lines).
+ *
  * The frontend is judged here on what it sends (a request this backend
  * cannot have caused is a finding: a bad operation, segment, sector
  * range or producer index); the guest (blkif-fuzzcheck) judges the data
@@ -153,6 +157,7 @@ enum xs_cat {
 	XS_QUEUES_65535,
 	XS_INDIRECT_2_31,
 	XS_INFO_BITS,
+	XS_STATE_FLAP,
 	NR_XS,
 };
 
@@ -169,7 +174,17 @@ static const char *const xs_names[] = {
 	[XS_QUEUES_65535] = "queues-65535",
 	[XS_INDIRECT_2_31] = "indirect-2^31",
 	[XS_INFO_BITS] = "info-bits",
+	[XS_STATE_FLAP] = "state-flap",
 };
+
+/*
+ * state-flap: the states the backend passes through (back to Connected
+ * each time) while it serves, one every FLAP_EVERY responses: every
+ * state that is not Closing or Closed, and values XenbusState lacks
+ */
+static const int flap_states[] = { 2, 3, 1, 0, 7, 8, 9 };
+#define FLAP_EVERY		15
+#define FLAP_IDLE_MS		300
 
 static const int16_t bad_statuses[] = { RSP_ERROR, RSP_EOPNOTSUPP, 1, 2, -3,
 					 0x7fff, -0x8000 };
@@ -252,6 +267,8 @@ struct back {
 	enum cat stop;
 	unsigned long stop_at;
 	int stop_played;
+	unsigned int flaps;	/* state-flap: states played */
+	long last_req_ms;	/* when the last request came */
 	/* counts */
 	unsigned long responses;	/* response indices handed out */
 	unsigned long cat_count[NR_CATS];
@@ -523,6 +540,8 @@ static void draw_connection(struct back *b)
 	case XS_INFO_BITS:
 		b->info = infos[h % ARRAY_SIZE(infos)];
 		break;
+	case XS_STATE_FLAP:
+		break;
 	default:
 		break;
 	}
@@ -677,6 +696,11 @@ static int connect_frontend(struct back *b)
 			snprintf(dir, sizeof(dir), "%s/queue-%u", b->fe, q);
 		if (connect_ring(b, &b->rings[q], dir))
 			return -1;
+	}
+	if (b->xs == XS_STATE_FLAP) {
+		/* InitWait once more while the frontend waits for Connected */
+		set_state(b, XS_INIT_WAIT);
+		printf("FLAP state=%d\n", XS_INIT_WAIT);
 	}
 	set_state(b, XS_CONNECTED);
 	printf("CONNECTED rings=%u slots=%u\n", b->nrings, b->rings[0].nslots);
@@ -977,6 +1001,7 @@ static void take_request(struct back *b, struct ring *r,
 	int data;
 
 	b->requests++;
+	b->last_req_ms = now_ms();
 	cat = draw_cat(b, b->responses, &drawn_h);
 	drawn = cat;
 	h = drawn_h;
@@ -1271,6 +1296,20 @@ static const char *run(struct back *b)
 		if (now_ms() < next_xs)
 			continue;
 		next_xs = now_ms() + XS_POLL_MS;
+		/*
+		 * Under I/O only: once the guest is done, the toolstack may
+		 * write Closing, which a flap must not overwrite.
+		 */
+		if (b->xs == XS_STATE_FLAP && b->flaps < ARRAY_SIZE(flap_states) &&
+		    b->responses >= FLAP_EVERY * (b->flaps + 1UL) &&
+		    now_ms() - b->last_req_ms < FLAP_IDLE_MS) {
+			/* another state, then Connected again */
+			set_state(b, flap_states[b->flaps]);
+			set_state(b, XS_CONNECTED);
+			printf("FLAP state=%d rsp=%lu\n", flap_states[b->flaps],
+			       b->responses);
+			b->flaps++;
+		}
 		xs_read_states(b, &be_state, &fe_state);
 		if (be_state < 0)
 			return "gone";
