@@ -4,8 +4,8 @@
 # other, until FUZZ_COUNT responses (default 1000, the slice meant for
 # make check) of the seeded stream FUZZ_SEED (default 1) were played and
 # every XenStore category had its connection.  Each connection has one
-# XenStore category (absurd disk keys, or sane ones with drawn features),
-# one scheduled violation of the protocol (or none) and, per response, a
+# XenStore category (absurd disk keys, sane ones with drawn features, or
+# the backend's state flapping under I/O), one scheduled violation of the protocol (or none) and, per response, a
 # category that breaks no rule (valid, bad status, reordered, delayed).
 # In the guest, blkif-fuzzcheck (tests/lab/tools/blkif-fuzzcheck.c) drives
 # O_DIRECT I/O from four threads and checks every read that succeeds
