@@ -473,6 +473,29 @@ static enum cat draw_cat(struct back *b, unsigned long rsp, uint64_t *h)
 	return CAT_DELAY;
 }
 
+/* Categories whose frontend has no disk to do I/O on. */
+static int xs_no_io(enum xs_cat xs)
+{
+	return xs == XS_SECTORS_0 || xs == XS_SECTORS_2_63 ||
+	       xs == XS_SSIZE_0 || xs == XS_SSIZE_3 || xs == XS_SSIZE_65536;
+}
+
+/*
+ * The XenStore category of connection @conn: each once in the first
+ * NR_XS connections, then only those with a disk, sane ones twice as often.
+ */
+static enum xs_cat xs_of(uint64_t seed, unsigned int conn)
+{
+	static const enum xs_cat later[] = {
+		XS_SANE, XS_SANE, XS_PSSIZE_HUGE, XS_ORDER_30, XS_QUEUES_0,
+		XS_QUEUES_65535, XS_INDIRECT_2_31, XS_INFO_BITS, XS_STATE_FLAP,
+	};
+
+	if (conn < NR_XS)
+		return (enum xs_cat)((conn + seed) % NR_XS);
+	return later[(conn * 5 + seed) % ARRAY_SIZE(later)];
+}
+
 /* The disk's keys and the scheduled violation of this connection. */
 static void draw_connection(struct back *b)
 {
@@ -481,9 +504,14 @@ static void draw_connection(struct back *b)
 	static const unsigned int orders[] = { 0, 0, 1, 2, 4 };
 	static const unsigned long long infos[] = { 1, 2, 4, 0xffffffffULL };
 
-	b->xs = (enum xs_cat)((b->conn + b->seed) % NR_XS);
+	unsigned int c, with_io = 0;
+
+	b->xs = xs_of(b->seed, b->conn);
+	/* the violations take turns over the connections that do I/O */
+	for (c = 0; c < b->conn; c++)
+		with_io += !xs_no_io(xs_of(b->seed, c));
 	b->stop = (enum cat)(CAT_BAD_ID +
-			     (b->conn + b->seed) % (CAT_NONE - CAT_BAD_ID + 1));
+			     (with_io + b->seed) % (CAT_NONE - CAT_BAD_ID + 1));
 	b->stop_at = 2 + (unsigned long)(h % 150);
 	h >>= 8;
 	b->sectors = FZD_MODEL_SECTORS;
