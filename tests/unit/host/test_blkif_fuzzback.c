@@ -24,10 +24,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-int mock_ioctl(int fd, unsigned long req, ...);
-void *mock_mmap(void *addr, size_t len, int prot, int flags, int fd,
-		long off);
-int mock_munmap(void *addr, size_t len);
+static int mock_ioctl(int fd, unsigned long req, ...);
+static void *mock_mmap(void *addr, size_t len, int prot, int flags, int fd,
+		       long off);
+static int mock_munmap(void *addr, size_t len);
 
 #define ioctl mock_ioctl
 #define mmap mock_mmap
@@ -39,6 +39,7 @@ int mock_munmap(void *addr, size_t len);
 #undef mmap
 #undef munmap
 
+#include "shim/linux/types.h"	/* u8 ... u64, after the program's own */
 #include "unit.h"
 
 /* the frontend's memory: grant reference g is page g */
@@ -47,16 +48,16 @@ int mock_munmap(void *addr, size_t len);
 #define IND_GREF(id)	(2000U + (id))
 #define MAX_MAPS	64
 
-static uint8_t *mem;
+static u8 *mem;
 static struct {
 	int used;
-	uint64_t index;
-	uint32_t n;
-	uint32_t first;
+	u64 index;
+	u32 n;
+	u32 first;
 } maps[MAX_MAPS];
-static uint64_t next_index;
+static u64 next_index;
 
-int mock_ioctl(int fd, unsigned long req, ...)
+static int mock_ioctl(int fd, unsigned long req, ...)
 {
 	va_list ap;
 	void *arg;
@@ -101,17 +102,18 @@ int mock_ioctl(int fd, unsigned long req, ...)
 	abort();
 }
 
-void *mock_mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
+static void *mock_mmap(void *addr, size_t len, int prot, int flags, int fd,
+		       long off)
 {
 	unsigned int i;
 
 	for (i = 0; i < MAX_MAPS; i++)
-		if (maps[i].used && maps[i].index == (uint64_t)off)
+		if (maps[i].used && maps[i].index == (u64)off)
 			return mem + (size_t)maps[i].first * PAGE_SIZE;
 	return MAP_FAILED;
 }
 
-int mock_munmap(void *addr, size_t len)
+static int mock_munmap(void *addr, size_t len)
 {
 	return 0;
 }
@@ -135,10 +137,10 @@ struct run {
 
 struct fslot {
 	int busy;
-	uint8_t op;
-	uint64_t sector;
+	u8 op;
+	u64 sector;
 	unsigned int npg;
-	uint32_t ver;
+	u32 ver;
 };
 
 static int still_mapped(unsigned int id)
@@ -152,13 +154,13 @@ static int still_mapped(unsigned int id)
 }
 
 /* Put request @id (a read or write of fs->npg pages) on the ring. */
-static void submit(struct ring *r, uint32_t *req_prod, unsigned int id,
-		   struct fslot *fs, uint64_t seed)
+static void submit(struct ring *r, u32 *req_prod, unsigned int id,
+		   struct fslot *fs, u64 seed)
 {
 	struct req_rw q = { 0 };
 	struct req_indirect qi = { 0 };
 	struct seg *sg = (struct seg *)(mem + (size_t)IND_GREF(id) * PAGE_SIZE);
-	uint8_t *data = mem + (size_t)DATA_GREF(id) * PAGE_SIZE;
+	u8 *data = mem + (size_t)DATA_GREF(id) * PAGE_SIZE;
 	unsigned int i;
 
 	if (fs->op == OP_WRITE)
@@ -194,15 +196,15 @@ static void submit(struct ring *r, uint32_t *req_prod, unsigned int id,
  * Connection @conn of seed @seed: @n requests, at most 6 in flight, each
  * in its own stripe of the disk, until the frontend catches something.
  */
-static void run_conn_loud(struct run *run, uint64_t seed, unsigned int conn,
+static void run_conn_loud(struct run *run, u64 seed, unsigned int conn,
 			  unsigned long n, unsigned int indirect,
 			  int persistent)
 {
 	static struct fslot fs[32];
-	static uint32_t versions[FZD_MODEL_SECTORS];
-	uint8_t want[FZD_SECTOR];
-	uint32_t req_prod = 0, rsp_cons = 0, rp;
-	uint64_t rs = seed ^ 0x5eed;
+	static u32 versions[FZD_MODEL_SECTORS];
+	u8 want[FZD_SECTOR];
+	u32 req_prod = 0, rsp_cons = 0, rp;
+	u64 rs = seed ^ 0x5eed;
 	struct back *b = &run->b;
 	unsigned int infl = 0, id, i;
 	struct ring *r;
@@ -234,7 +236,7 @@ static void run_conn_loud(struct run *run, uint64_t seed, unsigned int conn,
 	r->nslots = ring_slots(1);
 	while (run->sent < n || infl) {
 		while (run->sent < n && infl < 6) {
-			uint64_t x = fzd_next(&rs);
+			u64 x = fzd_next(&rs);
 
 			for (id = 0; fs[id].busy; id++)
 				;
@@ -243,7 +245,7 @@ static void run_conn_loud(struct run *run, uint64_t seed, unsigned int conn,
 			fs[id].npg = 1 + x % (indirect ? 16 : 8);
 			fs[id].sector = id * 512 +
 					((x >> 16) % (64 - fs[id].npg + 1)) * 8;
-			fs[id].ver = (uint32_t)(run->sent + 1);
+			fs[id].ver = (u32)(run->sent + 1);
 			submit(r, &req_prod, id, &fs[id], seed);
 			run->sent++;
 			infl++;
@@ -279,8 +281,8 @@ static void run_conn_loud(struct run *run, uint64_t seed, unsigned int conn,
 				return;
 			}
 			for (i = 0; i < f->npg * SECTORS_PER_PAGE; i++) {
-				uint32_t *v = &versions[f->sector + i];
-				const uint8_t *got = mem +
+				u32 *v = &versions[f->sector + i];
+				const u8 *got = mem +
 					(size_t)DATA_GREF(s.id) * PAGE_SIZE +
 					i * FZD_SECTOR;
 
@@ -335,7 +337,7 @@ static void quiet_end(int fd)
 	close(fd);
 }
 
-static void run_conn(struct run *run, uint64_t seed, unsigned int conn,
+static void run_conn(struct run *run, u64 seed, unsigned int conn,
 		     unsigned long n, unsigned int indirect, int persistent)
 {
 	int fd = quiet_begin();
@@ -351,7 +353,7 @@ static void run_conn(struct run *run, uint64_t seed, unsigned int conn,
 }
 
 /* the connection of @seed whose scheduled violation is @stop */
-static unsigned int conn_with(uint64_t seed, enum cat stop)
+static unsigned int conn_with(u64 seed, enum cat stop)
 {
 	unsigned int c;
 
@@ -367,7 +369,7 @@ static unsigned int conn_with(uint64_t seed, enum cat stop)
 
 static void model_is_the_seeds(struct kunit *test)
 {
-	uint8_t a[FZD_SECTOR], b[FZD_SECTOR];
+	u8 a[FZD_SECTOR], b[FZD_SECTOR];
 
 	fzd_sector_fill(a, 3, 100, 0);
 	fzd_sector_fill(b, 3, 100, 0);
