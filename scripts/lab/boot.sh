@@ -44,6 +44,7 @@ esac
 mkdir -p "$RESULTS/scenarios"
 cat > "$RESULTS/lab.conf" <<CONF
 KVER='$KVER'
+FUZZ_CONN='${FUZZ_CONN:-}'
 FRONT='$FRONT'
 BACK='$BACK'
 FRONT_PARAMS='$FRONT_PARAMS'

@@ -220,6 +220,9 @@ gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-evil" \
 gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-fuzzfront" \
 	"$LAB_SRC/tests/lab/tools/blkif-fuzzfront.c" \
 	"$LAB_SRC/tests/lab/tools/blkif-fuzz.c"
+# the guest's half of the hostile-backend fuzzer (front-fuzz-hostile-backend.sh)
+gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-fuzzcheck" \
+	"$LAB_SRC/tests/lab/tools/blkif-fuzzcheck.c"
 # the O_DIRECT buffer watcher of front-no-page-returned-while-granted.sh
 gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/odirect-stable" \
 	"$LAB_SRC/tests/lab/tools/odirect-stable.c"
@@ -245,6 +248,9 @@ cp "$LAB_SRC"/scripts/lab/debug/lab-* "$D/lab/"
 # the hand-played backend of front-hostile-backend.sh
 gcc -static -O2 -Wall -Wextra -Werror -o "$D/lab/blkif-evilback" \
 	"$LAB_SRC/tests/lab/tools/blkif-evilback.c"
+# the hostile-backend fuzzer of front-fuzz-hostile-backend.sh
+gcc -static -O2 -Wall -Wextra -Werror -o "$D/lab/blkif-fuzzback" \
+	"$LAB_SRC/tests/lab/tools/blkif-fuzzback.c"
 cp "$LAB_SRC/scripts/lab/dom0/lab-block" "$D/etc/xen/scripts/lab-block"
 cp "$OUT/lab.conf" "$D/etc/lab.conf"
 cp "$LAB_SRC"/tests/lab/*.sh "$D/tests/" 2>/dev/null || true
