@@ -1,38 +1,62 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make fuzz: the hostile-frontend fuzzer at scale, in one lab boot
-# (tests/lab/back-fuzz-hostile-frontend.sh): FUZZ_COUNT requests (default
-# 10^6) of the seeded stream FUZZ_SEED (default 1) against our backend, then
-# as many against the distro's backend, the reference (FUZZ_REFERENCE=0
-# leaves it out).  Ends with one "fuzz-backend: <n> requests, <k> findings,
-# seed <s>" line per backend and the counts per category; exit status 0 when
-# our backend had no finding.
+# make fuzz: both fuzzers at scale, in one lab boot with our pair:
+#   backend side  tests/lab/back-fuzz-hostile-frontend.sh: FUZZ_COUNT
+#                 requests (default 10^6) of the seeded stream FUZZ_SEED
+#                 (default 1) against our backend, then as many against the
+#                 distro's backend, the reference (FUZZ_REFERENCE=0 leaves it
+#                 out);
+#   frontend side tests/lab/front-fuzz-hostile-backend.sh: FUZZ_RESPONSES
+#                 responses (default 10^5) of the same seed's hostile backend
+#                 against our frontend.
+# FUZZ_SIDE=backend or frontend runs one side only.  Ends with one
+# "fuzz-backend: <n> requests, <k> findings, seed <s>" line per backend and
+# one "fuzz-frontend: <n> responses, <k> findings, seed <s>" line, and the
+# counts per category; exit status 0 when our drivers had no finding.
 #
 # Knobs: KVER (6.1, 6.12; DEBUG=1: 6.12-debug, the lab's debug kernel,
-# which make debug-kernel builds), FUZZ_SEED, FUZZ_COUNT, FUZZ_REFERENCE, and
-# FUZZ_RATE, the fewest requests a second the time limits allow (default 25;
-# the lab plays about 100 a second under TCG).
+# which make debug-kernel builds), FUZZ_SEED, FUZZ_COUNT, FUZZ_RESPONSES,
+# FUZZ_REFERENCE, FUZZ_SIDE, and the fewest requests (FUZZ_RATE, default
+# 25) and responses (FUZZ_RSP_RATE, default 2) a second the time limits
+# allow.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 KVER=${KVER:-6.1}
 [ "${DEBUG:-}" = 1 ] && KVER=6.12-debug
-export KVER FRONT=${FRONT:-ours} BACK=${BACK:-ours}
+side=${FUZZ_SIDE:-both}
+export KVER FRONT=ours BACK=ours
 export FUZZ_SEED=${FUZZ_SEED:-1} FUZZ_COUNT=${FUZZ_COUNT:-1000000}
+export FUZZ_RESPONSES=${FUZZ_RESPONSES:-100000}
 export FUZZ_REFERENCE=${FUZZ_REFERENCE:-1}
-runs=1
-[ "$FUZZ_REFERENCE" = 1 ] && [ "$BACK" = ours ] && runs=2
-export SCENARIO_TIMEOUT=${SCENARIO_TIMEOUT:-$((900 + runs * FUZZ_COUNT / ${FUZZ_RATE:-25}))}
-export TIMEOUT=${TIMEOUT:-$((SCENARIO_TIMEOUT + 600))}
-export TESTS=back-fuzz-hostile-frontend
+t_back=0 t_front=0 TESTS=
+case $side in
+both|backend)
+	runs=1
+	[ "$FUZZ_REFERENCE" = 1 ] && runs=2
+	t_back=$((900 + runs * FUZZ_COUNT / ${FUZZ_RATE:-25}))
+	TESTS=back-fuzz-hostile-frontend ;;
+esac
+case $side in
+both|frontend)
+	t_front=$((900 + FUZZ_RESPONSES / ${FUZZ_RSP_RATE:-2}))
+	TESTS="$TESTS front-fuzz-hostile-backend" ;;
+esac
+[ -n "$TESTS" ] || { echo "FUZZ_SIDE is both, backend or frontend (got $side)"; exit 2; }
+t=$t_back
+[ $t_front -gt $t ] && t=$t_front
+export TESTS SCENARIO_TIMEOUT=${SCENARIO_TIMEOUT:-$t}
+export TIMEOUT=${TIMEOUT:-$((t_back + t_front + 600))}
 export RESULTS=${RESULTS:-$PWD/results/fuzz-$(date +%Y%m%d-%H%M%S)-$KVER-seed$FUZZ_SEED}
 start=$SECONDS
 scripts/lab/boot.sh
 rc=$?
 echo "== make fuzz: $((SECONDS - start)) s, results in $RESULTS"
-log=$RESULTS/scenarios/$TESTS.log
-if [ -f "$log" ]; then
-	sed -n -E 's/^\[ *[0-9.]+\] //; /^(CAT-TOTAL|SUMMARY: REFERENCE|FAIL:|fuzz-backend:)/p' "$log"
-else
-	echo "no scenario log: the boot did not reach the fuzzer"
-fi
+for s in $TESTS; do
+	log=$RESULTS/scenarios/$s.log
+	if [ -f "$log" ]; then
+		sed -n -E 's/^\[ *[0-9.]+\] //; /^(CAT-TOTAL|XSCAT-TOTAL|SUMMARY: REFERENCE|FAIL:|fuzz-backend:|fuzz-frontend:)/p' "$log"
+	else
+		echo "$s: no scenario log, the boot did not reach it"
+	fi
+done
 exit $rc

@@ -12,7 +12,8 @@
 #   TIMEOUT=<s> for the whole boot (default: 300 + 400 s per scenario,
 #   600 s on the debug kernel)
 #   SCENARIO_TIMEOUT=<s> for one scenario (default 900)
-#   FUZZ_SEED, FUZZ_COUNT, FUZZ_REFERENCE: back-fuzz-hostile-frontend.sh
+#   FUZZ_SEED, FUZZ_COUNT, FUZZ_REFERENCE: back-fuzz-hostile-frontend.sh;
+#   FUZZ_SEED, FUZZ_RESPONSES, FUZZ_CONN: front-fuzz-hostile-backend.sh
 # Exit status 0 only when every scenario passed.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -54,6 +55,7 @@ LAB_QUICK='${LAB_QUICK:-}'
 FRONT_ALT_KO='$FRONT_ALT_KO'
 FUZZ_SEED='${FUZZ_SEED:-}'
 FUZZ_COUNT='${FUZZ_COUNT:-}'
+FUZZ_RESPONSES='${FUZZ_RESPONSES:-}'
 FUZZ_REFERENCE='${FUZZ_REFERENCE:-}'
 SCENARIO_TIMEOUT='${SCENARIO_TIMEOUT:-900}'
 CONF

@@ -1,7 +1,7 @@
 # The hostile-backend fuzzer (issue 11): with dom0's xen-blkback unloaded,
 # blkif-fuzzback (tests/lab/tools/blkif-fuzzback.c, /lab in dom0) is the
 # backend of a disk the guest's frontend uses, one connection after the
-# other, until FUZZ_COUNT responses (default 1000, the slice meant for
+# other, until FUZZ_RESPONSES responses (default 1000, the slice meant for
 # make check) of the seeded stream FUZZ_SEED (default 1) were played and
 # every XenStore category had its connection.  Each connection has one
 # XenStore category (absurd disk keys, sane ones with drawn features, or
@@ -25,7 +25,7 @@
 conf() { (. /etc/lab.conf; eval "echo \"\${$1:-}\""); }
 seed=$(conf FUZZ_SEED)
 seed=${seed:-1}
-count=$(conf FUZZ_COUNT)
+count=$(conf FUZZ_RESPONSES)
 count=${count:-1000}
 only=$(conf FUZZ_CONN)
 front=$(cat $LAB_RUN/front)
