@@ -10,7 +10,7 @@
 #   make bench              ours against upstream, in one boot
 #   make debug-kernel       build the lab's debug kernel (cached)
 #   make check-debug        our pair on the debug kernel (lockdep, kmemleak, ...)
-#   make fuzz               the hostile-frontend fuzzer, 10^6 requests (FUZZ_COUNT)
+#   make fuzz               both fuzzers: 10^6 requests, 10^5 responses
 #
 # Sources are mirrored as symlinks into build/<headers-name>/ so that the
 # objects of different kernels never mix (see scripts/mkbuildtree.sh).
@@ -66,6 +66,6 @@ debug-kernel:
 check-debug:
 	scripts/check-debug.sh
 
-# the hostile-frontend fuzzer against our backend and the distro's
+# both fuzzers against our pair (the distro backend as a reference)
 fuzz:
 	scripts/fuzz.sh
