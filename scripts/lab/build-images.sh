@@ -216,7 +216,9 @@ cp "$LAB_SRC"/scripts/lab/debug/lab-* "$O/u/lab/"
 # the hand-played frontend of back-hostile-frontend.sh
 gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-evil" \
 	"$LAB_SRC/tests/lab/tools/blkif-evil.c"
-# the hostile-frontend fuzzer of back-fuzz-hostile-frontend.sh
+# the hostile-frontend fuzzer of back-fuzz-hostile-frontend.sh, and its
+# corpus
+cp "$LAB_SRC"/tests/lab/fuzz-corpus/*.corpus "$O/u/lab/"
 gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-fuzzfront" \
 	"$LAB_SRC/tests/lab/tools/blkif-fuzzfront.c" \
 	"$LAB_SRC/tests/lab/tools/blkif-fuzz.c"

@@ -10,6 +10,8 @@
 # be one the oracle allows (blkif-fuzz.c, written from io/blkif.h and
 # Documentation/xen-blkback.rst) with the request's id and operation, and
 # every read must return what the disk model holds.
+# Before the stream, the requests of tests/lab/fuzz-corpus/backend.corpus
+# (each once found a defect) are replayed and must draw no finding.
 # Afterwards the backend counted every request, holds no grant (its own
 # count and Xen's) and lost no page; it unloads.
 #
@@ -131,10 +133,36 @@ EOF
 	rmdir /sys/kernel/config/nullb/${dev#/dev/}
 }
 
-# fuzz_all <backend>: the six connections, FUZZ_COUNT requests in all
+# replay_corpus <backend>: the requests that once found a defect
+# (tests/lab/fuzz-corpus/backend.corpus), on the connection they name
+replay_corpus() {
+	local b=$1 v=xvdb dev out n
+	dev=$(disk_null 16 512) || { fail "no null_blk disk"; return 1; }
+	fuzz_attach "$dev" $v w || return 1
+	out=$(g "blkif-fuzzfront -s $seed -a x86_64 -o 0 -p 0 -z -r /lab/backend.corpus $(vdev_devid $v) 2>&1
+		echo EXIT=\$?
+		echo REQS=\$(grep -c '^req ' /lab/backend.corpus)")
+	echo "$out"
+	n=$(echo "$out" | sed -n 's/^REQS=//p')
+	check_ge "$b corpus: requests in it" "${n:-0}" 1
+	check_eq "$b corpus: every request played" \
+		"$(echo "$out" | sed -n 's/^fuzz-backend: \([0-9]*\) requests, .*/\1/p')" "$n"
+	if [ "$b" = ours ]; then
+		check_eq "$b corpus: no finding (exit status)" "$(echo "$out" | sed -n 's/^EXIT=//p')" 0
+	else
+		judge "$b" corpus "$out"
+	fi
+	fuzz_detach $v
+	echo 0 > /sys/kernel/config/nullb/${dev#/dev/}/power
+	rmdir /sys/kernel/config/nullb/${dev#/dev/}
+}
+
+# fuzz_all <backend>: the corpus, then the six connections, FUZZ_COUNT
+# requests in all
 fuzz_all() {
 	local b=$1 cfg n first=1 base after
 	base=$(active_grants "$domid")
+	replay_corpus "$b"
 	rm -f $LAB_RUN/fuzz-cat.$b
 	total=0
 	findings=0
