@@ -15,6 +15,8 @@
 # backend's XenStore directory and QEMU.  Ends with the guest as the run
 # had it, and QEMU gone with the old guest.
 BK_TYPE=qdisk
+# a backend that stops answering fails a step in 5 minutes, not 10
+G_TIMEOUT=300
 front=$(cat $LAB_RUN/front)
 fparams=$(cat $LAB_RUN/fparams)
 mib=256
