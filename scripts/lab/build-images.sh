@@ -4,7 +4,8 @@
 # or 6.12-debug: the lab's debug kernel, scripts/lab/debug-kernel.sh).
 #
 #   base images (cached, rebuilt when their inputs change): busybox, the Xen
-#   toolstack, fio, the distro's modules, the guest kernel
+#   toolstack, QEMU's Xen device model, fio, the distro's modules, the guest
+#   kernel
 #   overlay (every run): our modules for this kernel, the lab's test-only
 #   modules (tests/lab/tools/kmod), the lab scripts and the scenarios under
 #   tests/lab
@@ -19,6 +20,10 @@ OUT=${2:?usage: build-images.sh 6.1|6.12|6.12-debug <outdir>}
 V=$(lab_kver_of "$S")
 K=$LAB_CACHE/k-$S
 XS=$LAB_CACHE/xen
+# QEMU's Xen device model, where Debian's libxenlight looks for it
+QS=$LAB_CACHE/qemu
+QEMU_DM=/usr/libexec/xen-qemu-system-i386
+[ -x "$QS$QEMU_DM" ] || lab_die "no $QS$QEMU_DM: run 'make setup' (scripts/lab/setup.sh)"
 MODROOT=$K/lib/modules/$V
 BASE=$LAB_CACHE/img-$S
 mkdir -p "$BASE" "$OUT"
@@ -162,6 +167,12 @@ build_base() {
 	copybin "$D" /usr/bin/flock /usr/bin/flock
 	copybin "$D" "$(command -v dmsetup)" /sbin/dmsetup
 	copybin "$D" "$(command -v fio)" /usr/bin/fio
+	# the backend of backendtype=qdisk disks: libxl starts it for a PV
+	# guest that has one; copybin takes its libraries from the host
+	if LD_LIBRARY_PATH=$XS/usr/lib/x86_64-linux-gnu ldd "$QS$QEMU_DM" | grep 'not found'; then
+		lab_die "$QEMU_DM needs libraries the host lacks (qemu-system-x86 brings them)"
+	fi
+	copybin "$D" "$QS$QEMU_DM" $QEMU_DM
 	modlists "$D" $DOM0_MODS
 	guest_vmlinux > "$D/guest/vmlinuz"
 	echo "$V" > "$D/etc/kver"
@@ -173,7 +184,7 @@ build_base() {
 # the module lists), the unpacked images or the host binaries it copies
 # change; an edit to the overlay below keeps it.
 stamp=$( { declare -f copybin bbroot mkcpio mkcpio_raw modpath addmod modlists guest_vmlinux build_base
-	echo "$DOM0_MODS" "$DOMU_MODS"; cat "$K.stamp" "$XS.stamp"
+	echo "$DOM0_MODS" "$DOMU_MODS"; cat "$K.stamp" "$XS.stamp" "$QS.stamp"
 	ls -l /bin/busybox "$(command -v fio)"; } | md5sum | cut -d' ' -f1)
 if [ "$(cat "$BASE/stamp" 2>/dev/null)" != "$stamp" ] || [ ! -s "$BASE/dom0-base.cpio.gz" ]; then
 	build_base

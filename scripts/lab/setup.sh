@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Host setup for the lab, idempotent and cached:
 #  - host packages (QEMU, busybox, fio, sparse, kernel headers, linux-source)
-#  - Xen 4.17 and the newest Debian 6.1 / 6.12 kernel images, downloaded and
-#    unpacked into the cache, never installed on the host (installing them
-#    would pull systemd/udev upgrades)
+#  - Xen 4.17, QEMU's Xen device model (qemu-system-xen) and the newest
+#    Debian 6.1 / 6.12 kernel images, downloaded and unpacked into the cache,
+#    never installed on the host (installing them would pull systemd/udev
+#    upgrades)
 # Usage: scripts/lab/setup.sh [6.1] [6.12]     (default: both)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -16,6 +17,11 @@ HOST_PKGS="qemu-system-x86 busybox-static fio sparse cpio xz-utils zstd kmod pyt
 XEN_PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common xenstore-utils
 	libxentoolcore1 libxentoollog1 libxencall1 libxendevicemodel1 libxenevtchn1
 	libxenforeignmemory1 libxengnttab1 libxenhypfs1 libxenstore4 libyajl2 libxenmisc4.17"
+# QEMU's Xen device model: libxl starts it as the backend of a disk whose
+# spec says backendtype=qdisk.  The binary alone: its shared libraries are
+# those of the host's qemu-system-x86 (the same Debian source and version),
+# and a PV guest's machine (xenpv) loads no firmware or data file.
+QEMU_PKGS="qemu-system-xen"
 
 apt_updated=
 apt_update() { [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }; }
@@ -70,7 +76,11 @@ unpack "$LAB_CACHE/xen" "$LAB_CACHE/debs/xen"
 [ -s "$LAB_CACHE/xen-4.17-amd64" ] && [ "$LAB_CACHE/xen-4.17-amd64" -nt "$LAB_CACHE/xen.stamp" ] ||
 	gunzip -c "$LAB_CACHE/xen/boot/xen-4.17-amd64.gz" > "$LAB_CACHE/xen-4.17-amd64"
 
-# 4. kernels: image unpacked, headers installed (for building our modules)
+# 4. QEMU's Xen device model
+fetch "$LAB_CACHE/debs/qemu" $QEMU_PKGS
+unpack "$LAB_CACHE/qemu" "$LAB_CACHE/debs/qemu"
+
+# 5. kernels: image unpacked, headers installed (for building our modules)
 for s in $SERIES; do
 	v=$(newest_kver "$s")
 	[ -n "$v" ] || lab_die "no Debian $s kernel with headers found"

@@ -138,7 +138,10 @@ guest_alive() {
 
 # guest_start [ours|upstream] [params...]: start the guest with that
 # frontend (default: the one in force, with its parameters) and wait for
-# its agent
+# its agent.  GUEST_DISKS, when set, is the guest's disk list in xl's
+# syntax ("'spec', 'spec'"): a disk with backendtype=qdisk there makes
+# libxl start QEMU as the guest's device model, which then also serves
+# the qdisk disks attached later (libxl starts none for a hot-plug)
 guest_start() {
 	local front=${1:-$(cat $LAB_RUN/front)} d i params
 	if [ $# -gt 0 ]; then
@@ -160,6 +163,7 @@ vcpus = 2
 on_poweroff = "destroy"
 on_crash = "destroy"
 CFG
+	[ -z "${GUEST_DISKS:-}" ] || echo "disk = [ $GUEST_DISKS ]" >> $LAB_RUN/domu.cfg
 	echo "$front" > $LAB_RUN/front
 	echo "$*" > $LAB_RUN/fparams
 	echo 0 > $LAB_RUN/seq
@@ -343,11 +347,17 @@ vdev_devid() {
 	echo $(((202 << 8) | ((i - 97) << 4)))
 }
 
-# attach <dev> <vdev> [r|w] [xen]: xl block-attach; "xen" uses Xen's own
-# hotplug script (slow under TCG), the default the lab's minimal one
+# attach <dev> <vdev> [r|w] [xen|qdisk]: xl block-attach; "xen" uses Xen's
+# own hotplug script (slow under TCG), the default the lab's minimal one;
+# "qdisk": QEMU's backend serves <dev> (an image file or a device), which
+# needs a guest started with a qdisk disk (GUEST_DISKS) and BK_TYPE=qdisk
+# for the bk_* and xs_back functions
 attach() {
 	local dev=$1 vdev=$2 mode=${3:-w} script=",script=lab-block"
-	[ "${4:-}" = xen ] && script=
+	case "${4:-}" in
+	xen) script= ;;
+	qdisk) script=",backendtype=qdisk" ;;
+	esac
 	guest_ensure || return 1
 	xl block-attach $DOMU "format=raw,vdev=$vdev,access=$mode$script,target=$dev" ||
 		{ fail "xl block-attach $dev as $vdev"; return 1; }
@@ -362,8 +372,9 @@ detach() {
 		{ fail "/dev/$1 still present in the guest"; return 1; }
 }
 
-# XenStore and sysfs of an attached disk
-bk_path() { echo "/local/domain/0/backend/vbd/$(cat $LAB_RUN/domid)/$(vdev_devid "$1")"; }
+# XenStore and sysfs of an attached disk (BK_TYPE=qdisk: of a disk QEMU
+# serves)
+bk_path() { echo "/local/domain/0/backend/${BK_TYPE:-vbd}/$(cat $LAB_RUN/domid)/$(vdev_devid "$1")"; }
 fe_path() { echo "/local/domain/$(cat $LAB_RUN/domid)/device/vbd/$(vdev_devid "$1")"; }
 xs_back() { xenstore-read "$(bk_path "$1")/$2" 2>/dev/null; }
 xs_front() { xenstore-read "$(fe_path "$1")/$2" 2>/dev/null; }
