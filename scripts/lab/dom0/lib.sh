@@ -140,7 +140,7 @@ guest_alive() {
 # frontend (default: the one in force, with its parameters) and wait for
 # its agent
 guest_start() {
-	local front=${1:-$(cat $LAB_RUN/front)} d i params
+	local front=${1:-$(cat $LAB_RUN/front)} d i params mitig
 	if [ $# -gt 0 ]; then
 		shift
 	else
@@ -148,13 +148,15 @@ guest_start() {
 		set -- $(cat $LAB_RUN/fparams)
 	fi
 	params=$(echo "$*" | tr ' ' ':')
+	mitig=
+	[ "$(. /etc/lab.conf; echo "${LAB_MITIGATIONS:-off}")" = off ] && mitig=" mitigations=off"
 	guest_running && guest_stop
 	cat > $LAB_RUN/domu.cfg <<CFG
 name = "$DOMU"
 type = "pv"
 kernel = "/guest/vmlinuz"
 ramdisk = "/guest/initrd.cpio"
-extra = "console=hvc0 loglevel=6 xenlab.front=$front xenlab.fparams=$params"
+extra = "console=hvc0 loglevel=6$mitig xenlab.front=$front xenlab.fparams=$params"
 memory = 512
 vcpus = 2
 on_poweroff = "destroy"
