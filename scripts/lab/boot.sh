@@ -8,6 +8,8 @@
 #   FRONT_ALT_KO=<path>: another build of xen-blkfront.ko against the same
 #   kernel (e.g. from the commit before a fix), in the guest as "alt"
 #   (lab-front alt) for scenarios that compare it with ours
+#   LAB_MITIGATIONS=on: Xen and both kernels with their speculative-execution
+#   mitigations (default off: the lab runs only its own guests)
 #   RESULTS=<dir> (default results/<time>-<kver>-<front>-<back>)
 #   TIMEOUT=<s> for the whole boot (default: 300 + 400 s per scenario,
 #   600 s on the debug kernel)
@@ -52,6 +54,7 @@ FRONT_PARAMS='$FRONT_PARAMS'
 BACK_PARAMS='$BACK_PARAMS'
 TESTS='$TESTS'
 LAB_QUICK='${LAB_QUICK:-}'
+LAB_MITIGATIONS='${LAB_MITIGATIONS:-off}'
 FRONT_ALT_KO='$FRONT_ALT_KO'
 FUZZ_SEED='${FUZZ_SEED:-}'
 FUZZ_COUNT='${FUZZ_COUNT:-}'
@@ -66,6 +69,15 @@ lab_log "kernel $V front=$FRONT${FRONT_ALT_KO:+ (alt: $FRONT_ALT_KO)} back=$BACK
 
 XENCMD="console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot"
 DOM0CMD="console=hvc0 earlyprintk=xen loglevel=6"
+# The lab's only guests are its own, so the speculative-execution
+# mitigations of Xen and of both kernels guard nothing here, and under TCG
+# they cost: every return through a thunk, every entry stuffing the
+# return stack.  LAB_MITIGATIONS=on keeps them (the guest's command line
+# follows, dom0/lib.sh).
+if [ "${LAB_MITIGATIONS:-off}" = off ]; then
+	XENCMD="$XENCMD spec-ctrl=no"
+	DOM0CMD="$DOM0CMD mitigations=off"
+fi
 lab_log "booting (timeout ${TIMEOUT}s, log $RESULTS/serial.log)"
 start=${EPOCHREALTIME/./}
 # RDRAND lets both kernels seed their RNG before the second CPU starts: the

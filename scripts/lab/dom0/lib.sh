@@ -143,7 +143,7 @@ guest_alive() {
 # libxl start QEMU as the guest's device model, which then also serves
 # the qdisk disks attached later (libxl starts none for a hot-plug)
 guest_start() {
-	local front=${1:-$(cat $LAB_RUN/front)} d i params
+	local front=${1:-$(cat $LAB_RUN/front)} d i params mitig
 	if [ $# -gt 0 ]; then
 		shift
 	else
@@ -151,13 +151,15 @@ guest_start() {
 		set -- $(cat $LAB_RUN/fparams)
 	fi
 	params=$(echo "$*" | tr ' ' ':')
+	mitig=
+	[ "$(. /etc/lab.conf; echo "${LAB_MITIGATIONS:-off}")" = off ] && mitig=" mitigations=off"
 	guest_running && guest_stop
 	cat > $LAB_RUN/domu.cfg <<CFG
 name = "$DOMU"
 type = "pv"
 kernel = "/guest/vmlinuz"
 ramdisk = "/guest/initrd.cpio"
-extra = "console=hvc0 loglevel=6 xenlab.front=$front xenlab.fparams=$params"
+extra = "console=hvc0 loglevel=6$mitig xenlab.front=$front xenlab.fparams=$params"
 memory = 512
 vcpus = 2
 on_poweroff = "destroy"
