@@ -107,6 +107,7 @@ typedef uint32_t grant_ref_t;
 #include <xen/gntdev.h>
 
 #define __printf(a, b)		__attribute__((format(printf, a, b)))
+#include "blkif-labback.h"
 
 #define DEFAULT_SECTORS		131072ULL
 #define DEFAULT_TRIGGER		32768ULL
@@ -208,46 +209,9 @@ struct back {
 /* XenStore, through dom0's xenstore-read and xenstore-write           */
 /* ------------------------------------------------------------------ */
 
-/*
- * Both states in one xenstore-read (two lines); -1 for a state that
- * cannot be read (the directory is gone).
- */
 static void xs_read_states(struct back *b, int *be_state, int *fe_state)
 {
-	char cmd[256], line[64];
-	FILE *f;
-
-	*be_state = -1;
-	*fe_state = -1;
-	snprintf(cmd, sizeof(cmd), "xenstore-read %s/state %s/state 2>/dev/null",
-		 b->be, b->fe);
-	f = popen(cmd, "r");
-	if (!f)
-		die("popen xenstore-read");
-	if (fgets(line, sizeof(line), f))
-		*be_state = atoi(line);
-	if (fgets(line, sizeof(line), f))
-		*fe_state = atoi(line);
-	if (pclose(f)) {
-		/* one of them is missing: ask for each */
-		*be_state = (int)xs_read_num(b->be, "state", -1);
-		*fe_state = (int)xs_read_num(b->fe, "state", -1);
-	}
-}
-
-/* Run a xenstore command line; its status. */
-static __printf(1, 2) int xs_run(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (n >= (int)sizeof(cmd))
-		fatal("xenstore command too long");
-	return system(cmd);
+	xs_read_both_states(b->be, b->fe, be_state, fe_state);
 }
 
 static void set_state(struct back *b, int state)
@@ -280,39 +244,7 @@ static int wait_frontend(struct back *b, int want, int ms)
 static void *map_grants_prot(struct back *b, const uint32_t *grefs,
 			     unsigned int n, uint64_t *index, int prot)
 {
-	struct ioctl_gntdev_map_grant_ref *op;
-	struct ioctl_gntdev_unmap_grant_ref unmap = { 0 };
-	size_t size = sizeof(*op) + (n - 1) * sizeof(op->refs[0]);
-	unsigned int i;
-	void *p;
-
-	op = calloc(1, size);
-	if (!op)
-		fatal("out of memory");
-	op->count = n;
-	for (i = 0; i < n; i++) {
-		op->refs[i].domid = b->domid;
-		op->refs[i].ref = grefs[i];
-	}
-	if (ioctl(b->gfd, IOCTL_GNTDEV_MAP_GRANT_REF, op)) {
-		fprintf(stderr, "blkif-evilback: IOCTL_GNTDEV_MAP_GRANT_REF: %s\n",
-			strerror(errno));
-		free(op);
-		return NULL;
-	}
-	*index = op->index;
-	free(op);
-	p = mmap(NULL, (size_t)n * PAGE_SIZE, prot, MAP_SHARED, b->gfd,
-		 (off_t)*index);
-	if (p == MAP_FAILED) {
-		fprintf(stderr, "blkif-evilback: mmap of %u grants: %s\n", n,
-			strerror(errno));
-		unmap.index = *index;
-		unmap.count = n;
-		ioctl(b->gfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &unmap);
-		return NULL;
-	}
-	return p;
+	return gnt_map(b->gfd, b->domid, grefs, n, index, prot, 1);
 }
 
 static void *map_grants(struct back *b, const uint32_t *grefs, unsigned int n,
@@ -321,46 +253,15 @@ static void *map_grants(struct back *b, const uint32_t *grefs, unsigned int n,
 	return map_grants_prot(b, grefs, n, index, PROT_READ | PROT_WRITE);
 }
 
-/* Unmap what map_grants() mapped: the frontend can revoke them again. */
 static void unmap_grants(struct back *b, void *p, unsigned int n,
 			 uint64_t index)
 {
-	struct ioctl_gntdev_unmap_grant_ref unmap = {
-		.index = index,
-		.count = n,
-	};
-
-	if (munmap(p, (size_t)n * PAGE_SIZE))
-		die("munmap of grants");
-	if (ioctl(b->gfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &unmap))
-		die("IOCTL_GNTDEV_UNMAP_GRANT_REF");
+	gnt_unmap(b->gfd, p, n, index);
 }
 
 static void notify(struct back *b)
 {
-	struct ioctl_evtchn_notify op = { .port = b->port };
-
-	if (ioctl(b->efd, IOCTL_EVTCHN_NOTIFY, &op))
-		die("IOCTL_EVTCHN_NOTIFY");
-}
-
-/* Wait up to @ms for an event; consume and unmask what came. */
-static void wait_event_ms(struct back *b, int ms)
-{
-	struct pollfd pfd = { .fd = b->efd, .events = POLLIN };
-	unsigned int ports[8];
-	ssize_t n;
-	size_t i;
-
-	if (poll(&pfd, 1, ms) <= 0 || !(pfd.revents & POLLIN))
-		return;
-	n = read(b->efd, ports, sizeof(ports));
-	if (n <= 0)
-		return;
-	for (i = 0; i < (size_t)n / sizeof(ports[0]); i++)
-		if (write(b->efd, &ports[i], sizeof(ports[i])) !=
-		    sizeof(ports[i]))
-			die("unmasking the event channel");
+	evtchn_notify(b->efd, b->port);
 }
 
 /* ------------------------------------------------------------------ */
@@ -970,7 +871,7 @@ static void run(struct back *b)
 			serve(b, &b->held);
 			push_responses(b, 0);
 		}
-		wait_event_ms(b, 100);
+		evtchn_wait_ms(b->efd, 100);
 		if (now_ms() < next_xs)
 			continue;
 		next_xs = now_ms() + XS_POLL_MS;
