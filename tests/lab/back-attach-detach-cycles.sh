@@ -1,4 +1,4 @@
-# 50 attach / detach cycles of the same disk (15 on the debug kernel, where
+# 50 attach / detach cycles of the same disk (10 on the debug kernel, where
 # a cycle takes 20 s instead of 4; the guest reads and writes every fifth
 # time): every cycle connects, every detach releases the backend device,
 # and afterwards no backend device is left, the backend module unloads and
@@ -6,7 +6,7 @@
 ours=$(cat $LAB_RUN/back)
 bparams=$(cat $LAB_RUN/bparams)
 case "$(uname -r)" in
-*-debug) N=${BACK_CYCLES:-15} ;;
+*-debug) N=${BACK_CYCLES:-10} ;;
 *) N=${BACK_CYCLES:-50} ;;
 esac
 lo=$(disk_loop 16) || { fail "no loop device"; exit 1; }

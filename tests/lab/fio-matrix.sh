@@ -1,6 +1,7 @@
 # The fio verify matrix of both driver issues, for the run's FRONT/BACK:
 # crc32c-verified fio on three kinds of disks (a loop device on a tmpfs
-# file, null_blk with 512-byte and with 4096-byte blocks): 4k random qd16,
+# file, null_blk with 512-byte and with 4096-byte blocks; each offer on two
+# of them, see run_all): 4k random qd16,
 # 1 MiB sequential qd4, mixed 512 B-1 MiB random writes at queue depth 1
 # and 64, once per offer:
 #   full:    every queue, persistent grants, 256 indirect segments, 4-page rings
@@ -91,15 +92,30 @@ run_disk() { # <label> <dev> <min block size>
 	detach xvdb
 }
 
+# run_all: each offer on two of the three kinds of disk, so that every
+# kind meets two offers and every pair of them differs (loop + null4096
+# with full, loop + null512 with lean, null512 + null4096 with direct)
 run_all() {
-	local lo n512 n4k
-	lo=$(disk_loop $((SIZE * 4 + 4))) || { fail "no loop device"; return 1; }
-	run_disk loop "$lo" 512
-	losetup -d "$lo"
-	n512=$(disk_null $((SIZE * 4 + 4)) 512) || { fail "no null_blk 512"; return 1; }
-	run_disk null512 "$n512" 512
-	n4k=$(disk_null $((SIZE * 4 + 4)) 4096) || { fail "no null_blk 4096"; return 1; }
-	run_disk null4096 "$n4k" 4096
+	local kinds lo n512 n4k
+	case $offer in
+	full) kinds="loop null4096" ;;
+	lean) kinds="loop null512" ;;
+	direct) kinds="null512 null4096" ;;
+	*) kinds="loop null512 null4096" ;;
+	esac
+	case " $kinds " in *" loop "*)
+		lo=$(disk_loop $((SIZE * 4 + 4))) || { fail "no loop device"; return 1; }
+		run_disk loop "$lo" 512
+		losetup -d "$lo" ;;
+	esac
+	case " $kinds " in *" null512 "*)
+		n512=$(disk_null $((SIZE * 4 + 4)) 512) || { fail "no null_blk 512"; return 1; }
+		run_disk null512 "$n512" 512 ;;
+	esac
+	case " $kinds " in *" null4096 "*)
+		n4k=$(disk_null $((SIZE * 4 + 4)) 4096) || { fail "no null_blk 4096"; return 1; }
+		run_disk null4096 "$n4k" 4096 ;;
+	esac
 }
 
 if [ "$front/$back" = upstream/upstream ]; then
