@@ -60,6 +60,8 @@
  *					 PLAY_LINES of each)
  *	STOP <cat> rsp=<index>		(the scheduled violation played)
  *	FINDING <kind> seed=<s> conn=<c> rsp=<index> ...
+ *	REVOKED rsp=<index> ...		(grants the frontend revoked after the
+ *					 violation: no finding)
  *	CLOSING by=toolstack|frontend|gone|lifetime
  *	CLOSED frontend-state=<state>
  *	CAT <cat> <count>		(responses of each category)
@@ -311,6 +313,27 @@ static __printf(3, 4) void finding(struct back *b, const char *kind,
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+}
+
+/*
+ * A request's grants could not be mapped.  A finding while the connection
+ * is sound; once a violation was played the frontend may have stopped the
+ * device and ended its requests, revoking their grants (as it must before
+ * it gives their pages back): then only a line.
+ */
+static __printf(2, 3) void unmappable(struct back *b, const char *fmt, ...)
+{
+	char what[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (b->stop_played)
+		printf("REVOKED rsp=%lu %s (after the violation)\n",
+		       b->responses, what);
+	else
+		finding(b, "grant-unmappable", "%s", what);
 }
 
 /* ------------------------------------------------------------------ */
@@ -779,8 +802,8 @@ static int16_t serve_rw(struct back *b, uint8_t op, uint64_t sector,
 	p = map_grants(b, grefs, nseg, &index, op == OP_READ ?
 		       PROT_READ | PROT_WRITE : PROT_READ);
 	if (!p) {
-		finding(b, "grant-unmappable", "op=%u sector=%llu nseg=%u",
-			op, (unsigned long long)sector, nseg);
+		unmappable(b, "op=%u sector=%llu nseg=%u", op,
+			   (unsigned long long)sector, nseg);
 		return RSP_ERROR;
 	}
 	model_io(b, p, segs, nseg, sector, op == OP_WRITE);
@@ -824,7 +847,7 @@ static int16_t serve_indirect(struct back *b, const struct req_indirect *r,
 	memcpy(grefs, r->indirect_grefs, sizeof(grefs));
 	p = map_grants(b, grefs, npages, &index, PROT_READ);
 	if (!p) {
-		finding(b, "grant-unmappable", "indirect pages=%u", npages);
+		unmappable(b, "indirect pages=%u", npages);
 		return RSP_ERROR;
 	}
 	memcpy(segs, p, n * sizeof(segs[0]));
