@@ -173,6 +173,10 @@ build_base() {
 		lab_die "$QEMU_DM needs libraries the host lacks (qemu-system-x86 brings them)"
 	fi
 	copybin "$D" "$QS$QEMU_DM" $QEMU_DM
+	# it reads its keymap even without a display (libxl passes -k en-us):
+	# the host's, from qemu-system-data, the same Debian QEMU
+	mkdir -p "$D/usr/share/qemu/keymaps"
+	cp /usr/share/qemu/keymaps/en-us "$D/usr/share/qemu/keymaps/"
 	modlists "$D" $DOM0_MODS
 	guest_vmlinux > "$D/guest/vmlinuz"
 	echo "$V" > "$D/etc/kver"
