@@ -38,24 +38,6 @@ nconf=$(echo $CONFIGS | wc -w)
 finished=
 trap '[ -n "$finished" ] || guest_restart' EXIT
 
-# fuzz_attach <dev> <vdev> <r|w>: attach with nothing in the guest to answer
-fuzz_attach() {
-	xl block-attach $DOMU "format=raw,vdev=$2,access=$3,script=lab-block,target=$1" ||
-		{ fail "xl block-attach $1 as $2"; return 1; }
-}
-
-# fuzz_detach <vdev>: detach and wait until dom0 released the device
-fuzz_detach() {
-	local dir i=0
-	dir=$(bk_dir "$1")
-	xl block-detach $DOMU "$1" || { fail "xl block-detach $1"; return 1; }
-	while [ -d "$dir" ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	check_eq "$1: backend device released" "$(ls -d "$dir" 2>/dev/null | wc -l)" 0
-}
-
 total=0
 findings=0
 # judge <backend> <config> <fuzzer output>: its findings, by kind
@@ -79,7 +61,7 @@ fuzz_one() {
 $cfg
 EOF
 	dev=$(disk_null 16 "$bs") || { fail "no null_blk disk"; return 1; }
-	fuzz_attach "$dev" $v "$mode" || return 1
+	hand_attach "$dev" $v "$mode" || return 1
 	if [ -n "$cap" ]; then
 		oldcap=$(cat $PGRANTS)
 		echo "$cap" > $PGRANTS || fail "$b: max_persistent_grants=$cap"
@@ -125,7 +107,7 @@ EOF
 			err_read_only err_grant_map err_io; do
 			printf '%s=%s ' ${s#err_} "$(bk_stat $v $s)"; done)"
 	fi
-	fuzz_detach $v
+	hand_detach $v
 	[ -n "$oldcap" ] && echo "$oldcap" > $PGRANTS
 	[ "$b" = ours ] && bk_released 10
 	# the memory-backed disk gives its memory back
@@ -138,7 +120,7 @@ EOF
 replay_corpus() {
 	local b=$1 v=xvdb dev out n
 	dev=$(disk_null 16 512) || { fail "no null_blk disk"; return 1; }
-	fuzz_attach "$dev" $v w || return 1
+	hand_attach "$dev" $v w || return 1
 	out=$(g "blkif-fuzzfront -s $seed -a x86_64 -o 0 -p 0 -z -r /lab/backend.corpus $(vdev_devid $v) 2>&1
 		echo EXIT=\$?
 		echo REQS=\$(grep -c '^req ' /lab/backend.corpus)")
@@ -152,7 +134,7 @@ replay_corpus() {
 	else
 		judge "$b" corpus "$out"
 	fi
-	fuzz_detach $v
+	hand_detach $v
 	echo 0 > /sys/kernel/config/nullb/${dev#/dev/}/power
 	rmdir /sys/kernel/config/nullb/${dev#/dev/}
 }

@@ -25,24 +25,6 @@ mkdisk() {
 	echo "$lo"
 }
 
-# evil_attach <dev> <vdev> <r|w>: attach with nothing in the guest to answer
-evil_attach() {
-	xl block-attach $DOMU "format=raw,vdev=$2,access=$3,script=lab-block,target=$1" ||
-		{ fail "xl block-attach $1 as $2"; return 1; }
-}
-
-# evil_detach <vdev>: detach and wait until dom0 released the device
-evil_detach() {
-	local dir i=0
-	dir=$(bk_dir "$1")
-	xl block-detach $DOMU "$1" || { fail "xl block-detach $1"; return 1; }
-	while [ -d "$dir" ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	check_eq "$1: backend device released" "$(ls -d "$dir" 2>/dev/null | wc -l)" 0
-}
-
 # evil <vdev> <case>...: run blkif-evil on that disk; it closes when done
 evil() {
 	local v=$1
@@ -90,7 +72,7 @@ base=
 v=xvdb
 lo=$(mkdisk) || { fail "no loop device"; exit 1; }
 files="$files $lo"
-if evil_attach "$lo" $v w; then
+if hand_attach "$lo" $v w; then
 	base=$(active_grants "$domid")
 	out=$(evil $v read-ok bad-op nseg0 nseg12 first-gt-last last-gt-7 past-end \
 		span-end bad-gref ind-ok ind-too-many ind-op-barrier ind-op-garbage \
@@ -138,7 +120,7 @@ if evil_attach "$lo" $v w; then
 	after=$(active_grants "$domid")
 	summary "grants of the guest mapped (Xen's count): $base before blkif-evil, $after after"
 	check_eq "$v: no grant of the guest left mapped" "$after" "$base"
-	evil_detach $v
+	hand_detach $v
 fi
 
 # ---- a write to a read-only disk ----
@@ -146,7 +128,7 @@ v=xvdc
 lo=$(mkdisk) || { fail "no loop device"; exit 1; }
 files="$files $lo"
 before=$(md5sum < "$lo" | cut -d' ' -f1)
-if evil_attach "$lo" $v r; then
+if hand_attach "$lo" $v r; then
 	out=$(evil $v read-ok write read-again)
 	echo "$out"
 	check_eq "$v: info offered at connection (VDISK_READONLY)" \
@@ -158,7 +140,7 @@ if evil_attach "$lo" $v r; then
 		"sent=3 answered=3"
 	stats $v requests=3 rd_req=2 wr_req=0 wr_sect=0 err_read_only=1 \
 		map_ops=2 unmap_ops=2 inflight=0
-	evil_detach $v
+	hand_detach $v
 fi
 check_eq "$v: data unchanged in dom0" "$(md5sum < "$lo" | cut -d' ' -f1)" "$before"
 
@@ -167,7 +149,7 @@ v=xvdd
 lo=$(mkdisk) || { fail "no loop device"; exit 1; }
 files="$files $lo"
 held=
-if evil_attach "$lo" $v w; then
+if hand_attach "$lo" $v w; then
 	# blkif-evil kicks five times after publishing 1000 requests
 	out=$(evil_hold $v read-ok overflow) && held=1
 	echo "$out"
@@ -189,12 +171,12 @@ fi
 v=xvde
 lo=$(mkdisk) || { fail "no loop device"; exit 1; }
 files="$files $lo"
-if evil_attach "$lo" $v w; then
+if hand_attach "$lo" $v w; then
 	out=$(evil $v read-ok ind-ok)
 	echo "$out"
 	expect read-ok "status=0 id=echoed op=0 data=$MARK"
 	expect ind-ok "status=0 id=echoed op=0 data=$MARK"
-	evil_detach $v
+	hand_detach $v
 fi
 [ -n "$held" ] && check_eq "xvdd: still one log line" "$(stopped_lines "$domid" xvdd)" 1
 

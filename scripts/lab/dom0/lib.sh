@@ -251,6 +251,26 @@ g() {
 	return "${rc#* }"
 }
 
+# hand_attach <dev> <vdev> <r|w>: attach a disk that a lab tool in the guest
+# plays the frontend of (blkif-evil, blkif-fuzzfront): nothing else in the
+# guest answers for it
+hand_attach() {
+	xl block-attach $DOMU "format=raw,vdev=$2,access=$3,script=lab-block,target=$1" ||
+		{ fail "xl block-attach $1 as $2"; return 1; }
+}
+
+# hand_detach <vdev>: detach and wait until dom0 released the device
+hand_detach() {
+	local dir i=0
+	dir=$(bk_dir "$1")
+	xl block-detach $DOMU "$1" || { fail "xl block-detach $1"; return 1; }
+	while [ -d "$dir" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check_eq "$1: backend device released" "$(ls -d "$dir" 2>/dev/null | wc -l)" 0
+}
+
 # guest_hand_frontend: the guest without xen-blkfront, with the devices
 # through which blkif-evil plays a frontend by hand (event channels and
 # grant allocation)
