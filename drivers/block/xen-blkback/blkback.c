@@ -433,7 +433,8 @@ static void blkback_discard(struct blkback_ring *ring,
 
 /*
  * Copy the segments of an indirect request out of its indirect pages, once,
- * then let the pages go.
+ * then let the pages go.  Returns what blkback_map_grants() returned for
+ * them: how many it mapped anew, or an error.
  */
 static int blkback_read_indirect(struct blkback_ring *ring,
 				 struct blkback_req *r,
@@ -445,7 +446,7 @@ static int blkback_read_indirect(struct blkback_ring *ring,
 	for (i = 0; i < n; i++)
 		r->ind[i].gref = req->u.indirect.indirect_grefs[i];
 	err = blkback_map_grants(ring, r->ind, n, true);
-	if (!err) {
+	if (err >= 0) {
 		for (i = 0; i < n; i++) {
 			unsigned int cnt = min_t(unsigned int, left,
 						 BLKIF_SEGS_PER_INDIRECT_PAGE);
@@ -541,22 +542,40 @@ static void blkback_count_req(struct blkback_ring *ring,
 }
 
 /*
+ * The short tries after a give-up are for a shortage that lasts: they end
+ * when a request maps new grants, or when no request gave up for as long
+ * as the long wait (a ring idle since has no news of the shortage).
+ */
+static void blkback_nomem_lapse(struct blkback_ring *ring)
+{
+	if (ring->nomem_gave_up &&
+	    time_after(jiffies, ring->nomem_gave_up_at +
+		       msecs_to_jiffies(BLKBACK_NOMEM_TRIES *
+					BLKBACK_NOMEM_RETRY_MS)))
+		ring->nomem_gave_up = false;
+}
+
+/*
  * Mapping a request's grants ran short of dom0 memory: leave the request on
  * the ring and take it again a little later.  Only BLKBACK_NOMEM_TRIES
  * tries in a row that all ran short fail it; from then on, until a request
- * maps again, a request that runs short gets BLKBACK_NOMEM_TRIES_AFTER
- * tries only.  A lasting dom0-wide shortage (Xen's maptrack table filled
- * by another guest, say) thus costs each ring one long wait, not one per
- * request.  Meanwhile the page pool keeps the pages the request maps onto
- * (see blkback_grants_maintain()).  Returns true to retry.
+ * maps new grants or that long passed without a request failing so, a
+ * request that runs short gets BLKBACK_NOMEM_TRIES_AFTER tries only.  A
+ * lasting dom0-wide shortage (Xen's maptrack table filled by another
+ * guest, say) thus costs each ring one long wait, not one per request,
+ * even when requests served by persistent grants alone come in between.
+ * Meanwhile the page pool keeps the pages the request maps onto (see
+ * blkback_grants_maintain()).  Returns true to retry.
  */
 static bool blkback_nomem_retry(struct blkback_ring *ring,
 				const struct blkback_req_info *info)
 {
+	blkback_nomem_lapse(ring);
 	if (++ring->nomem_tries >= (ring->nomem_gave_up ?
 				    BLKBACK_NOMEM_TRIES_AFTER :
 				    BLKBACK_NOMEM_TRIES)) {
 		ring->nomem_gave_up = true;
+		ring->nomem_gave_up_at = jiffies;
 		return false;
 	}
 	ring->nomem_pages = info->nseg + info->nr_indirect_pages;
@@ -600,6 +619,7 @@ static bool blkback_dispatch(struct blkback_ring *ring,
 	struct blkback_req_info info;
 	struct blkback_req *r;
 	enum blkback_err err;
+	unsigned int mapped = 0;
 	int ret;
 
 	err = blkback_check_header(req, &lim, &info);
@@ -624,10 +644,11 @@ static bool blkback_dispatch(struct blkback_ring *ring,
 		ret = blkback_read_indirect(ring, r, req);
 		if (ret == -ENOMEM && blkback_nomem_retry(ring, &info))
 			goto retry;
-		if (ret) {
+		if (ret < 0) {
 			err = BLKBACK_ERR_MAP;
 			goto refuse;
 		}
+		mapped = ret;
 	} else if (info.nseg) {
 		memcpy(r->segs, req->u.rw.seg, info.nseg * sizeof(*r->segs));
 	}
@@ -649,14 +670,15 @@ static bool blkback_dispatch(struct blkback_ring *ring,
 
 	ret = blkback_map_grants(ring, r->grants, info.nseg,
 				 info.kind != BLKBACK_KIND_READ);
-	if (ret) {
+	if (ret < 0) {
 		blkback_unmap_grants(ring, r->grants, info.nseg);
 		if (ret == -ENOMEM && blkback_nomem_retry(ring, &info))
 			goto retry;
 		err = BLKBACK_ERR_MAP;
 		goto refuse;
 	}
-	if (info.nseg)
+	/* persistent grants alone say nothing of dom0's memory */
+	if (mapped + ret)
 		ring->nomem_gave_up = false;
 	blkback_count_req(ring, &r->info);
 	blkback_submit(ring, r);
@@ -828,6 +850,7 @@ static void blkback_housekeeping(struct blkback_ring *ring)
 		    time_before(jiffies, READ_ONCE(ring->be->squeeze_until));
 
 	blkback_grants_maintain(ring, idle);
+	blkback_nomem_lapse(ring);
 	if (!ring->idx)
 		blkback_check_resize(ring->be);
 	if (READ_ONCE(blkback_log_stats) && time_after(jiffies, ring->next_log)) {

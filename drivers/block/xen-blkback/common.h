@@ -42,7 +42,8 @@
  * tried again after BLKBACK_NOMEM_RETRY_MS (ms), and fails only when
  * BLKBACK_NOMEM_TRIES tries in a row ran short (about 10 s).  Once one
  * failed so, the next ones get BLKBACK_NOMEM_TRIES_AFTER tries (about
- * 100 ms) until a request maps again.
+ * 100 ms) until a request maps new grants, or until no request failed so
+ * for as long as BLKBACK_NOMEM_TRIES tries take.
  */
 #define BLKBACK_NOMEM_RETRY_MS		10
 #define BLKBACK_NOMEM_TRIES		1000
@@ -241,8 +242,9 @@ struct blkback_ring {
 	bool nomem_wait;		/* hold off until @nomem_until */
 	unsigned long nomem_until;	/* jiffies: next try after a shortage */
 	unsigned int nomem_tries;	/* tries of the first request, short of memory */
-	unsigned int nomem_pages;	/* pool pages that request maps onto */
+	unsigned int nomem_pages;	/* its segments + indirect pages, kept in the pool */
 	bool nomem_gave_up;		/* a request failed so: short tries for the next */
+	unsigned long nomem_gave_up_at;	/* jiffies: when a request last failed so */
 
 	/* grants (grants.c) */
 	struct rb_root pgrants;

@@ -122,12 +122,14 @@ static bool blkback_map_short(const struct gnttab_map_grant_ref *op)
 }
 
 /*
- * Issue the queued map operations.  Returns 0, -EIO if a grant could not be
- * mapped (the frontend's doing, or the hypercall failed), or -ENOMEM if
- * only dom0's resources ran short.  Each operation Xen did is kept, even
- * when the hypercall failed part-way, so that its handle gets unmapped.
+ * Issue the queued map operations, adding those that succeeded to @done.
+ * Returns 0, -EIO if a grant could not be mapped (the frontend's doing, or
+ * the hypercall failed), or -ENOMEM if only dom0's resources ran short.
+ * Each operation Xen did is kept, even when the hypercall failed part-way,
+ * so that its handle gets unmapped.
  */
-static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap)
+static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap,
+			     unsigned int *done)
 {
 	unsigned int i, mapped = 0;
 	int ret, err = 0;
@@ -155,6 +157,7 @@ static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap)
 			blkback_pgrant_adopt(ring, g);
 	}
 	atomic_long_add(mapped, &blkback_grants_mapped);
+	*done += mapped;
 	if (err)
 		dev_warn_ratelimited(&ring->be->xdev->dev,
 				     "ring %u: mapping grants of domain %u failed (%d)\n",
@@ -173,15 +176,16 @@ static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap)
  * in batches.  On failure some grants may be mapped: the caller unmaps all
  * @n with blkback_unmap_grants(), which copes with partial maps.
  *
- * Return: 0, -ENOMEM (dom0 short of memory: no page for a mapping, or
- * none to track it; the request may be tried again) or -EIO (a grant could
- * not be mapped; -EIO wins when both happen).
+ * Return: how many grants were mapped anew (0 when every one was a
+ * persistent grant already mapped), -ENOMEM (dom0 short of memory: no
+ * page for a mapping, or none to track it; the request may be tried again)
+ * or -EIO (a grant could not be mapped; -EIO wins when both happen).
  */
 int blkback_map_grants(struct blkback_ring *ring, struct blkback_grant *g,
 		       unsigned int n, bool readonly)
 {
 	u32 flags = GNTMAP_host_map;
-	unsigned int i, nmap = 0;
+	unsigned int i, nmap = 0, done = 0;
 	int err = 0;
 
 	/* persistent grants serve reads later: the frontend grants them rw */
@@ -222,13 +226,16 @@ int blkback_map_grants(struct blkback_ring *ring, struct blkback_grant *g,
 		ring->map_pages[nmap] = g[i].page;
 		ring->map_slots[nmap] = &g[i];
 		if (++nmap == BLKBACK_MAP_BATCH) {
-			err = blkback_map_err(err, blkback_map_flush(ring, nmap));
+			err = blkback_map_err(err, blkback_map_flush(ring, nmap,
+								     &done));
 			nmap = 0;
 		}
 	}
 	if (nmap)
-		err = blkback_map_err(err, blkback_map_flush(ring, nmap));
-	return err;
+		err = blkback_map_err(err, blkback_map_flush(ring, nmap, &done));
+	if (err)
+		return err;
+	return done;
 }
 
 /*

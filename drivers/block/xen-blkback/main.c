@@ -44,7 +44,7 @@ MODULE_PARM_DESC(persistent_grant_unused_seconds,
 unsigned int blkback_max_buffer_pages = 1024;
 module_param_named(max_buffer_pages, blkback_max_buffer_pages, uint, 0644);
 MODULE_PARM_DESC(max_buffer_pages,
-		 "Most free pages kept per ring for grant mappings (default 1024)");
+		 "Most free pages kept per ring for grant mappings (default 1024; a request waiting for memory keeps the pages it maps onto, up to 513, beyond this and under memory pressure)");
 
 bool blkback_feature_persistent = true;
 module_param_named(feature_persistent, blkback_feature_persistent, bool, 0644);
