@@ -24,34 +24,21 @@ dev=$(disk_loop 16) || { fail "no loop device"; restore_params; exit 1; }
 attach "$dev" xvdb w || { restore_params; exit 1; }
 rings=$(xs_front xvdb multi-queue-num-queues)
 check_eq "rings" "${rings:-1}" 1
-i=0
-while [ "$(bk_stat xvdb pool_pages)" != 0 ] && [ $i -lt 40 ]; do
-	sleep 0.5
-	i=$((i + 1))
-done
-check_eq "pool pages before the shortage" "$(bk_stat xvdb pool_pages)" 0
+af_pool_drained xvdb
 maps0=$(bk_stat xvdb err_grant_map)
-shortage_on() {
-	for f in failslab fail_page_alloc; do
-		af_lab_fault dom0 arm $f xen_blkback 0 1000000 1 || fail "arm $f in dom0"
-	done
-}
-shortage_off() {
-	for f in failslab fail_page_alloc; do af_lab_fault dom0 disarm $f; done
-}
 # the long wait, given up
-shortage_on
+af_back_shortage on
 if g "dd if=/dev/xvdb of=/dev/null bs=4k count=1 skip=7 iflag=direct 2>&1"; then
 	fail "the read during the lasting shortage succeeded"
 fi
-shortage_off
+af_back_shortage off
 check_eq "a request failed for want of memory" \
 	"$(($(bk_stat xvdb err_grant_map) - maps0))" 1
 # idle, longer than the long wait
 sleep 15
 # the brief shortage: it ends once the read has waited for a while
 tries0=$(bk_stat xvdb nomem_retries)
-shortage_on
+af_back_shortage on
 g "rm -f /tmp/brief.rc; (dd if=/dev/xvdb of=/dev/null bs=4k count=1 skip=9 iflag=direct; echo \$? > /tmp/brief.rc) </dev/null >/dev/null 2>&1 &" >/dev/null
 i=0
 while [ "$(bk_stat xvdb nomem_retries)" = "$tries0" ] && [ $i -lt 100 ]; do
@@ -59,7 +46,7 @@ while [ "$(bk_stat xvdb nomem_retries)" = "$tries0" ] && [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 sleep 1
-shortage_off
+af_back_shortage off
 tries=$(($(bk_stat xvdb nomem_retries) - tries0))
 rc=$(g 'i=0; while [ ! -s /tmp/brief.rc ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done; cat /tmp/brief.rc')
 check_ge "tries during the brief shortage" "$tries" 1

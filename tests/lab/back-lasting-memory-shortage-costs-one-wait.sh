@@ -22,18 +22,10 @@ echo 0 > $P/feature_persistent
 echo 0 > $P/max_buffer_pages
 dev=$(disk_loop 16) || { fail "no loop device"; exit 1; }
 attach "$dev" xvdb w || exit 1
-# the partition scan's pages back in the pool, then trimmed (idle ring)
-i=0
-while [ "$(bk_stat xvdb pool_pages)" != 0 ] && [ $i -lt 40 ]; do
-	sleep 0.5
-	i=$((i + 1))
-done
-check_eq "pool pages before the shortage" "$(bk_stat xvdb pool_pages)" 0
+af_pool_drained xvdb
 tries0=$(bk_stat xvdb nomem_retries)
 maps0=$(bk_stat xvdb err_grant_map)
-for f in failslab fail_page_alloc; do
-	af_lab_fault dom0 arm $f xen_blkback 0 1000000 1 || fail "arm $f in dom0"
-done
+af_back_shortage on
 # one guest command, so that the reads follow each other closely: the
 # short tries end once no request gave up for as long as the long wait
 # (10 s), and a round trip to the guest costs seconds on a busy lab
@@ -45,7 +37,7 @@ note "reads during the shortage:" $out
 note "$(bk_stat xvdb nomem_retries) tries, $(bk_stat xvdb err_grant_map) failed maps"
 failed=$(echo "$out" | grep -c '^read-failed$')
 injected=$(($(af_lab_fault dom0 injected failslab) + $(af_lab_fault dom0 injected fail_page_alloc)))
-for f in failslab fail_page_alloc; do af_lab_fault dom0 disarm $f; done
+af_back_shortage off
 tries=$(($(bk_stat xvdb nomem_retries) - tries0))
 check_ge "allocations failed" "$injected" 1
 check_eq "reads failed with an I/O error during the shortage" "$failed" 5

@@ -33,19 +33,12 @@ check_eq "persistent grants offered by both ends" \
 	"$(xs_back xvdb feature-persistent)$(xs_front xvdb feature-persistent)" 11
 # warm-up: the slot's first grant becomes persistent
 check "warm-up read" g "dd if=/dev/xvdb of=/dev/null bs=4k count=1 iflag=direct 2>&1"
-i=0
-while [ "$(bk_stat xvdb pool_pages)" != 0 ] && [ $i -lt 40 ]; do
-	sleep 0.5
-	i=$((i + 1))
-done
-check_eq "pool pages before the shortage" "$(bk_stat xvdb pool_pages)" 0
+af_pool_drained xvdb
 tries0=$(bk_stat xvdb nomem_retries)
 maps0=$(bk_stat xvdb err_grant_map)
 hits0=$(bk_stat xvdb pgrant_hits)
 miss0=$(bk_stat xvdb pgrant_misses)
-for f in failslab fail_page_alloc; do
-	af_lab_fault dom0 arm $f xen_blkback 0 1000000 1 || fail "arm $f in dom0"
-done
+af_back_shortage on
 # one guest command: the reads follow each other closely
 out=$(g 'for i in 1 2 3 4; do
 	if dd if=/dev/xvdb of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null
@@ -55,7 +48,7 @@ out=$(g 'for i in 1 2 3 4; do
 done')
 note "reads during the shortage:" $out
 injected=$(($(af_lab_fault dom0 injected failslab) + $(af_lab_fault dom0 injected fail_page_alloc)))
-for f in failslab fail_page_alloc; do af_lab_fault dom0 disarm $f; done
+af_back_shortage off
 tries=$(($(bk_stat xvdb nomem_retries) - tries0))
 hits=$(($(bk_stat xvdb pgrant_hits) - hits0))
 misses=$(($(bk_stat xvdb pgrant_misses) - miss0))

@@ -17,7 +17,8 @@
 # sets AF_ROUNDS and AF_FAILED (rounds, rounds whose attach failed).
 #
 # Also for the other fault scenarios: af_require (the debug kernel and our
-# module), af_lab_fault (lab-fault in either domain) and io_fault_fio
+# module), af_lab_fault (lab-fault in either domain), af_back_shortage and
+# af_pool_drained (xen-blkback short of memory, its pool empty) and io_fault_fio
 # (allocations failing again and again during fio verify).
 
 af_require() { # front|back: the debug kernel, and our module on that side
@@ -36,6 +37,30 @@ af_lab_fault() { # where args...: lab-fault in dom0 or in the guest
 	else
 		g "lab-fault $*"
 	fi
+}
+
+# af_back_shortage on|off: every page and slab allocation made from
+# xen-blkback's code fails (on), or none (off)
+af_back_shortage() {
+	local f
+	for f in failslab fail_page_alloc; do
+		if [ "$1" = on ]; then
+			af_lab_fault dom0 arm $f xen_blkback 0 1000000 1 || fail "arm $f in dom0"
+		else
+			af_lab_fault dom0 disarm $f
+		fi
+	done
+}
+
+# af_pool_drained <vdev>: wait until the ring's page pool is empty (the
+# partition scan's pages back in it, then trimmed on an idle ring)
+af_pool_drained() {
+	local i=0
+	while [ "$(bk_stat "$1" pool_pages)" != 0 ] && [ $i -lt 40 ]; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+	check_eq "pool pages before the shortage" "$(bk_stat "$1" pool_pages)" 0
 }
 
 af_outcome() { # vdev errnode errnode2: connected, failed or hung
