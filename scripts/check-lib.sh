@@ -40,8 +40,8 @@ finish() { # the summary; exits non-zero when any test failed
 	exit
 }
 
-# debug_kernel_ready: once, for a debug kernel built in the background
-# (debug_pid, debug_t0: scripts/check.sh): wait for it, count it as one
+# debug_kernel_ready: for a debug kernel built in the background (debug_pid,
+# debug_t0: scripts/check.sh), before the lab's first boot: wait for it, count it as one
 # test, and build our modules against it with W=1.  Non-zero when it
 # failed.
 debug_kernel_ready() {
@@ -83,8 +83,6 @@ run_plan() {
 			esac
 		done
 		tag="$kver $front/$back${fp:+ front:$fp}${bp:+ back:$bp}"
-		# a failed build still lets the boot run: its scenarios fail
-		case $kver in *-debug) debug_kernel_ready ;; esac
 		echo "-- boot $n: $tag"
 		t0=$SECONDS
 		out=$(plan_boot "")
