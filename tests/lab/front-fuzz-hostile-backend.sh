@@ -29,8 +29,6 @@ count=$(conf FUZZ_RESPONSES)
 count=${count:-1000}
 only=$(conf FUZZ_CONN)
 front=$(cat $LAB_RUN/front)
-back=$(cat $LAB_RUN/back)
-bparams=$(cat $LAB_RUN/bparams)
 FB=/lab/blkif-fuzzback
 # guest operations per connection
 OPS=200
@@ -47,7 +45,6 @@ guest_ensure || exit 1
 domid=$(cat $LAB_RUN/domid)
 # the hotplug script wants a device; blkif-fuzzback never reads it
 lo=$(disk_loop 16) || { fail "no loop device"; exit 1; }
-file=$(cat /sys/block/${lo#/dev/}/loop/backing_file)
 check "xen-blkback unloaded" back_unload || exit 1
 v=xvdb
 devid=$(vdev_devid $v)
@@ -229,13 +226,4 @@ summary "fuzz-frontend: $total responses, $findings findings, seed $seed ($front
 # ---- the run's backend again ----
 check_eq "backend devices left in dom0" \
 	"$(ls -d /sys/bus/xen-backend/devices/vbd-$domid-* 2>/dev/null | wc -l)" 0
-check "xen-blkback loads again" back_load "$back" $bparams
-losetup -d "$lo"
-rm -f "$file"
-lo=$(disk_loop 16)
-file=$(cat /sys/block/${lo#/dev/}/loop/backing_file)
-attach "$lo" xvdb w && check "I/O through the real backend" \
-	fio_verify xvdb --rw=randwrite --bs=4k --iodepth=8 --size=2M
-detach xvdb
-losetup -d "$lo"
-rm -f "$file"
+back_again "$lo"

@@ -13,8 +13,6 @@
 # detaches cleanly.  At the end the run's backend is loaded again and
 # serves a fio verify.
 [ "$(cat $LAB_RUN/front)" = ours ] || { note "skipped: needs our frontend"; exit 0; }
-back=$(cat $LAB_RUN/back)
-bparams=$(cat $LAB_RUN/bparams)
 EB=/lab/blkif-evilback
 # the read that gets the wrong answer: sector 32768, far from anything the
 # partition scan reads
@@ -24,7 +22,6 @@ TRIGGER_DD="bs=4k count=1 skip=4096 iflag=direct"
 guest_ensure || exit 1
 domid=$(cat $LAB_RUN/domid)
 lo=$(disk_loop 64) || { fail "no loop device"; exit 1; }
-file=$(cat /sys/block/${lo#/dev/}/loop/backing_file)
 check "xen-blkback unloaded" back_unload || exit 1
 restart=
 
@@ -240,13 +237,4 @@ evil_case xvdi dup-alone
 check_eq "backend devices left in dom0" \
 	"$(ls -d /sys/bus/xen-backend/devices/vbd-$domid-* 2>/dev/null | wc -l)" 0
 [ -n "$restart" ] && guest_restart
-check "xen-blkback loads again" back_load "$back" $bparams
-losetup -d "$lo"
-rm -f "$file"
-lo=$(disk_loop 16)
-file=$(cat /sys/block/${lo#/dev/}/loop/backing_file)
-attach "$lo" xvdb w && check "I/O through the real backend" \
-	fio_verify xvdb --rw=randwrite --bs=4k --iodepth=8 --size=2M
-detach xvdb
-losetup -d "$lo"
-rm -f "$file"
+back_again "$lo"

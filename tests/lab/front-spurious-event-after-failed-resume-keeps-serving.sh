@@ -18,8 +18,6 @@
 # not write it, and the frontend takes no InitWait any more.)
 . /lab/attach-fault.sh
 af_require front
-back=$(cat $LAB_RUN/back)
-bparams=$(cat $LAB_RUN/bparams)
 EB=/lab/blkif-evilback
 V=xvdb
 DEVID=$(vdev_devid $V)
@@ -58,7 +56,6 @@ eb_wait() {
 guest_ensure || exit 1
 domid=$(cat $LAB_RUN/domid)
 lo=$(disk_loop 64) || { fail "no loop device"; exit 1; }
-file=$(cat /sys/block/${lo#/dev/}/loop/backing_file)
 check "xen-blkback unloaded" back_unload || exit 1
 restart=
 
@@ -159,13 +156,4 @@ if ! timeout 60 xl block-detach $DOMU $V; then
 fi
 eb_wait $pid2 "$log2"
 [ -n "$restart" ] && guest_restart
-check "xen-blkback loads again" back_load "$back" $bparams
-losetup -d "$lo"
-rm -f "$file"
-lo=$(disk_loop 16)
-file=$(cat /sys/block/${lo#/dev/}/loop/backing_file)
-attach "$lo" xvdb w && check "I/O through the real backend" \
-	fio_verify xvdb --rw=randwrite --bs=4k --iodepth=8 --size=2M
-detach xvdb
-losetup -d "$lo"
-rm -f "$file"
+back_again "$lo"

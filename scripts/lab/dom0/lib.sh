@@ -251,6 +251,24 @@ g() {
 	return "${rc#* }"
 }
 
+# back_again <loop device>: after a scenario played the backend itself, the
+# run's xen-blkback loads again, <loop device> and its file go, and a fresh
+# disk that xen-blkback serves passes fio verify
+back_again() {
+	local lo=$1 file
+	check "xen-blkback loads again" back_load "$(cat $LAB_RUN/back)" $(cat $LAB_RUN/bparams)
+	file=$(cat /sys/block/${lo#/dev/}/loop/backing_file 2>/dev/null)
+	losetup -d "$lo"
+	rm -f "$file"
+	lo=$(disk_loop 16) || { fail "no loop device"; return 1; }
+	file=$(cat /sys/block/${lo#/dev/}/loop/backing_file)
+	attach "$lo" xvdb w && check "I/O through the real backend" \
+		fio_verify xvdb --rw=randwrite --bs=4k --iodepth=8 --size=2M
+	detach xvdb
+	losetup -d "$lo"
+	rm -f "$file"
+}
+
 # hand_attach <dev> <vdev> <r|w>: attach a disk that a lab tool in the guest
 # plays the frontend of (blkif-evil, blkif-fuzzfront): nothing else in the
 # guest answers for it
