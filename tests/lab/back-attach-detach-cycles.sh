@@ -9,7 +9,7 @@ bparams=$(cat $LAB_RUN/bparams)
 case "$(uname -r)" in
 *-debug)
 	N=10
-	[ "$(. /etc/lab.conf; echo "${LAB_QUICK:-}")" = 1 ] && N=5
+	lab_quick && N=5
 	N=${BACK_CYCLES:-$N} ;;
 *) N=${BACK_CYCLES:-50} ;;
 esac

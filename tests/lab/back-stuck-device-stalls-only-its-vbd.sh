@@ -119,7 +119,7 @@ check "xen-blkfront loaded again in the guest" \
 	g "lab-front $(cat $LAB_RUN/front) $(cat $LAB_RUN/fparams)"
 # five cycles; two under LAB_QUICK (make check), where each costs ~20 s
 cycles=5
-[ "$(. /etc/lab.conf; echo "${LAB_QUICK:-}")" = 1 ] && cycles=2
+lab_quick && cycles=2
 i=0 bad=0
 while [ $i -lt $cycles ]; do
 	i=$((i + 1))
