@@ -222,37 +222,45 @@ guest_restart() {
 # within G_TIMEOUT seconds).  Shell builtins where a process would do: under
 # TCG every process costs dom0 tens of milliseconds.
 g() {
-	local d seq i n rc t0 now
+	local d seq i n rc fifo
 	guest_ensure || return 1
 	read -r d < $LAB_RUN/domid
 	read -r seq < $LAB_RUN/seq
 	seq=$((seq + 1))
 	echo $seq > $LAB_RUN/seq
-	xenstore-write -R -- /local/domain/$d/data/cmd "$seq $*"
-	read -r t0 n < /proc/uptime
-	i=0
-	while :; do
-		sleep 0.05
-		rc=$(xenstore-read /local/domain/$d/data/rc 2>/dev/null)
-		[ "${rc%% *}" = "$seq" ] && break
-		# whether the guest still lives: every 20th poll
-		i=$((i + 1))
-		[ $((i % 20)) -ne 0 ] && continue
-		read -r now n < /proc/uptime
-		if [ $((${now%.*} - ${t0%.*})) -ge "$G_TIMEOUT" ] || ! guest_alive; then
-			echo "g: no answer from the guest to: $*"
-			return 1
+	# A watch on the guest's data/rc wakes us when it answers, or when the
+	# guest's directory goes with the guest; it is set (its first event
+	# read) before the command is written, and timeout(1) bounds the wait.
+	fifo=$LAB_RUN/g.fifo
+	[ -p $fifo ] || mkfifo $fifo
+	timeout "$G_TIMEOUT" xenstore-watch /local/domain/$d/data/rc > $fifo 2>/dev/null &
+	rc=
+	{
+		if read -r n; then
+			xenstore-write -R -- /local/domain/$d/data/cmd "$seq $*"
+			while read -r n; do
+				rc=$(xenstore-read /local/domain/$d/data/rc /local/domain/$d/data/nout 2>/dev/null)
+				[ "${rc%% *}" = "$seq" ] && break
+				rc=
+				guest_alive || break
+			done
 		fi
-	done
-	n=$(xenstore-read /local/domain/$d/data/nout 2>/dev/null)
+	} < $fifo
+	kill $! 2>/dev/null
+	if [ -z "$rc" ]; then
+		echo "g: no answer from the guest to: $*"
+		return 1
+	fi
+	# "<seq> <status>", then the number of chunks
+	set -- $rc
 	i=0
 	# a chunk holds whole lines, its last newline dropped by the agent
-	while [ $i -lt "${n:-0}" ]; do
+	while [ $i -lt "${3:-0}" ]; do
 		xenstore-read -R /local/domain/$d/data/out/$i
 		echo
 		i=$((i + 1))
 	done
-	return "${rc#* }"
+	return "$2"
 }
 
 # back_again <loop device>: after a scenario played the backend itself, the
