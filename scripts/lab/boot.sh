@@ -5,6 +5,10 @@
 #
 # Environment: KVER=6.1|6.12  FRONT=ours|upstream  BACK=ours|upstream
 #   FRONT_PARAMS="k=v ..."  BACK_PARAMS="k=v ..."  TESTS="scenario ..."
+#   TESTS may change the pair between scenarios: a word
+#   @<front>/<back>:<front params>:<back params> (params comma separated)
+#   applies to the scenarios after it (dom0/init.sh lab_pair); a scenario
+#   may then appear more than once, and is reported once per appearance
 #   FRONT_ALT_KO=<path>: another build of xen-blkfront.ko against the same
 #   kernel (e.g. from the commit before a fix), in the guest as "alt"
 #   (lab-front alt) for scenarios that compare it with ours
@@ -27,7 +31,8 @@ BACK_PARAMS=${BACK_PARAMS:-}
 FRONT_ALT_KO=${FRONT_ALT_KO:-}
 TESTS=${TESTS:?TESTS names the scenarios to run}
 RESULTS=${RESULTS:-$LAB_SRC/results/$(date +%Y%m%d-%H%M%S)-$KVER-$FRONT-$BACK-$$}
-n_tests=$(echo $TESTS | wc -w)
+scenarios=$(for t in $TESTS; do case "$t" in @*) ;; *) echo "$t" ;; esac; done)
+n_tests=$(echo $scenarios | wc -w)
 # about 4.5 times slower on the debug kernel, where a fault scenario takes
 # up to 12 minutes: two of them and the checkers overran 300 + 400 * 3 s
 per_test=400
@@ -35,6 +40,10 @@ case "$KVER" in *-debug) per_test=600 ;; esac
 TIMEOUT=${TIMEOUT:-$((300 + per_test * n_tests))}
 
 for t in $TESTS; do
+	case "$t" in
+	@*/*:*:*) continue ;;
+	@*) lab_die "a pair in TESTS is @<front>/<back>:<front params>:<back params> (got $t)" ;;
+	esac
 	[ -f "$LAB_SRC/tests/lab/$t.sh" ] || lab_die "no scenario tests/lab/$t.sh"
 done
 [ -z "$FRONT_ALT_KO" ] || [ -f "$FRONT_ALT_KO" ] || lab_die "FRONT_ALT_KO: no file $FRONT_ALT_KO"
@@ -106,8 +115,11 @@ awk -v dir="$RESULTS/scenarios" '
 	f { print > f }
 	/LAB-END / { f = "" }' "$RESULTS/serial.log"
 rc=0
-for t in $TESTS; do
-	end=$(grep -m1 -E "LAB-END $t (PASS|FAIL)" "$RESULTS/serial.log" | sed 's/.*LAB-END //')
+declare -A seen=()
+for t in $scenarios; do
+	# the k-th appearance of a scenario is its k-th end marker
+	seen[$t]=$((${seen[$t]:-0} + 1))
+	end=$(grep -a -E "LAB-END $t (PASS|FAIL)" "$RESULTS/serial.log" | sed -n "${seen[$t]}p" | sed 's/.*LAB-END //')
 	if [ -z "$end" ]; then
 		end="$t FAIL (did not finish: boot ended or timed out)"
 	fi

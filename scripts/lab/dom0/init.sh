@@ -105,8 +105,51 @@ run_scenario() {
 	[ $verdict = PASS ]
 }
 
+# lab_pair <front>/<back>:<front params>:<back params> (params comma
+# separated): the pair for the scenarios that follow, when one boot runs
+# several (scripts/check-lib.sh run_plan merges a kernel's plan lines):
+# the guest stops, the backend is swapped when it or its parameters
+# change, and the next guest_start takes the frontend.  When the swap
+# fails, every scenario of that pair fails.
+lab_pair() {
+	local pair=${1%%:*} rest=${1#*:} front back fp bp i
+	front=${pair%/*}
+	back=${pair#*/}
+	fp=$(echo "${rest%%:*}" | tr ',' ' ')
+	bp=$(echo "${rest#*:}" | tr ',' ' ')
+	printf '\nLAB-PAIR front=%s back=%s front-params=%s back-params=%s\n' "$front" "$back" "$fp" "$bp"
+	rm -f $LAB_RUN/pair-failed
+	guest_stop
+	if [ "$back" != "$(cat $LAB_RUN/back)" ] || [ "$bp" != "$(cat $LAB_RUN/bparams)" ]; then
+		# the destroyed guest's vbds may still be going away
+		i=0
+		while ! back_unload 2>/dev/null && [ $i -lt 20 ]; do
+			sleep 0.5
+			i=$((i + 1))
+		done
+		if ! (back_reload "$back" $bp); then
+			echo "LAB-PAIR-FAIL could not load $back xen-blkback $bp"
+			echo "$1" > $LAB_RUN/pair-failed
+		fi
+	fi
+	echo "$front" > $LAB_RUN/front
+	echo "$fp" > $LAB_RUN/fparams
+}
+
 result=PASS
 for t in $TESTS; do
+	case "$t" in
+	@*)
+		lab_pair "${t#@}"
+		continue
+		;;
+	esac
+	if [ -f $LAB_RUN/pair-failed ]; then
+		printf '\nLAB-BEGIN %s\nFAIL: the pair %s could not be set up\n\nLAB-END %s FAIL 0.0s\n' \
+			"$t" "$(cat $LAB_RUN/pair-failed)" "$t"
+		result=FAIL
+		continue
+	fi
 	run_scenario "$t" || result=FAIL
 done
 guest_stop
