@@ -11,6 +11,7 @@
 #   make debug-kernel       build the lab's debug kernel (cached)
 #   make check-debug        our pair on the debug kernel (lockdep, kmemleak, ...)
 #   make fuzz               both fuzzers: 10^6 requests, 10^5 responses
+#   make deb                the DKMS package, build/deb/xen-blk-dkms_<version>_all.deb
 #
 # Sources are mirrored as symlinks into build/<headers-name>/ so that the
 # objects of different kernels never mix (see scripts/mkbuildtree.sh).
@@ -21,7 +22,7 @@ BUILD := build/$(notdir $(KDIR))
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR)/$(BUILD)
 
 .PHONY: all modules clean setup w1 sparse checkpatch static unit lab check bench \
-	debug-kernel check-debug fuzz
+	debug-kernel check-debug fuzz deb
 
 all: modules
 
@@ -69,3 +70,7 @@ check-debug:
 # both fuzzers against our pair (the distro backend as a reference)
 fuzz:
 	scripts/fuzz.sh
+
+# the DKMS package (dkms.conf, debian/), in build/deb/
+deb:
+	scripts/deb.sh
