@@ -18,7 +18,9 @@
 
 KVER ?= 6.1
 KDIR ?= $(shell scripts/kdir.sh $(KVER))
-BUILD := build/$(notdir $(KDIR))
+# named after the headers directory, KDIR's target when it is a link
+# (/lib/modules/<kernel>/build -> /usr/src/linux-headers-<kernel>)
+BUILD := build/$(notdir $(or $(realpath $(KDIR)),$(KDIR)))
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR)/$(BUILD)
 
 .PHONY: all modules clean setup w1 sparse checkpatch static unit lab check bench \
