@@ -15,9 +15,10 @@
 #
 # Each check prints PASS or FAIL; the last line is "N passed, N failed",
 # the exit status non-zero when any failed.  The package is removed on the
-# way out even when a step fails.  Lab boots are QEMU: run this through
-# the machine's lab slot when boots are serialized.
+# way out even when a step fails.
 #   DKMS_LAB=0 skips the boots (and says so: skipped is not passed)
+#   DKMS_LAB_WRAP=<command>: runs each boot as "<command> scripts/lab/boot.sh",
+#   e.g. a lock that serializes the machine's QEMU boots
 #   SERIES="6.1 6.12" (default)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -110,13 +111,14 @@ else
 		KVER=$s FRONT=ours BACK=ours LAB_QUICK=1 RESULTS=$out \
 			OURS_KO_DIR=/lib/modules/${kv[$s]}/updates/dkms \
 			TESTS="modules-report-their-version fio-verify-on-loop-disk" \
-			scripts/lab/boot.sh > "$LOGS/lab-$s.log" 2>&1
+			${DKMS_LAB_WRAP:-} scripts/lab/boot.sh > "$LOGS/lab-$s.log" 2>&1
 		rc=$?
 		grep -E '^(PASS|FAIL|LAB-FLAKE)' "$LOGS/lab-$s.log" | sed 's/^/    /'
 		for sc in modules-report-their-version fio-verify-on-loop-disk; do
 			check "$s: lab scenario $sc with DKMS's modules" \
 				grep -q "^PASS $sc " "$out/results.txt"
 		done
+		check "$s: lab boot with DKMS's modules ends well" [ $rc -eq 0 ]
 		[ $rc -eq 0 ] || tail -n 20 "$LOGS/lab-$s.log" | sed 's/^/    /'
 	done
 fi
