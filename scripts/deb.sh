@@ -43,20 +43,27 @@ files Kbuild dkms.conf drivers include Documentation README.md debian |
 	cpio -pdm --quiet "$stage"
 
 # debian/changelog: the version, and the commit it was built from; the
-# date is the commit's, so that two builds of one commit are the same
+# date is the commit's, so that two builds of one commit are the same.
+# The maintainer (control and changelog): DEBFULLNAME <DEBEMAIL> when set,
+# as Debian's tools take it, else the commit's author.
+maint=
+[ -n "${DEBEMAIL:-}" ] && maint="${DEBFULLNAME:-xen-blk} <$DEBEMAIL>"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	rev=$(git describe --always --dirty)
 	date=$(git log -1 --format=%cD)
+	[ -n "$maint" ] || maint=$(git log -1 --format='%an <%ae>')
 else
 	rev="a tree without git"
 	date=$(date -R)
 fi
+[ -n "$maint" ] || maint=$(sed -n 's/^Maintainer: //p' debian/control)
+sed -i "s|^Maintainer: .*|Maintainer: $maint|" "$stage/debian/control"
 cat > "$stage/debian/changelog" <<EOF
 xen-blk ($version) unstable; urgency=medium
 
   * Built from $rev.
 
- -- xen-blk developers <xen-blk@localhost>  $date
+ -- $maint  $date
 EOF
 
 (cd "$stage" && dpkg-buildpackage -b -us -uc) > "$out/build.log" 2>&1 ||
