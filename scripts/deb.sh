@@ -41,6 +41,11 @@ files() {
 }
 files Kbuild dkms.conf drivers include Documentation README.md debian |
 	cpio -pdm --quiet "$stage"
+# DKMS sources dkms.conf with bash and reads the version from the header
+# beside it: it must find the one dh_dkms is given
+conf=$PWD/$stage/dkms.conf
+v=$(cd / && bash -c '. "$1"; echo "$PACKAGE_VERSION"' sh "$conf")
+[ "$v" = "$version" ] || { echo "deb: dkms.conf gives version '$v', not $version" >&2; exit 1; }
 
 # debian/changelog: the version, and the commit it was built from; the
 # date is the commit's, so that two builds of one commit are the same.
