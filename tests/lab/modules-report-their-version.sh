@@ -9,6 +9,8 @@ set -- $(grep '^xen-blkback ' /etc/ours-modinfo)
 check "the host read a version of our xen-blkback" [ -n "${2:-}" ]
 check_eq "dom0: /sys/module/xen_blkback/version" "$(cat /sys/module/xen_blkback/version 2>&1)" "${2:-}"
 check_eq "dom0: /sys/module/xen_blkback/srcversion" "$(cat /sys/module/xen_blkback/srcversion 2>&1)" "${3:-}"
+# the guest up first: its start reports on stdout
+guest_ensure || { fail "the guest did not start"; exit 1; }
 set -- $(grep '^xen-blkfront ' /etc/ours-modinfo)
 check "the host read a version of our xen-blkfront" [ -n "${2:-}" ]
 check_eq "guest: /sys/module/xen_blkfront/version" "$(g 'cat /sys/module/xen_blkfront/version' 2>&1)" "${2:-}"
