@@ -77,7 +77,7 @@ echo "    (apt install: $((SECONDS - t)) s)"
 [ $rc -eq 0 ] || tail -n 30 "$LOGS/apt-install.log" | sed 's/^/    /'
 check "apt installs the package" [ $rc -eq 0 ]
 installed || finish
-dkms status -m xen-blk > "$LOGS/dkms-status.txt" 2>&1
+dkms status -m xen-blk 2>/dev/null > "$LOGS/dkms-status.txt"
 sed 's/^/    /' "$LOGS/dkms-status.txt"
 
 # $1 series: the module files DKMS installed, their version and kernel, and
