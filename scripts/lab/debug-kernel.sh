@@ -47,6 +47,16 @@ publish() { # the series 6.12-debug for build-images.sh, boot.sh, kdir.sh
 	echo "$TREE"
 }
 
+# One build per cache at a time: a second run (another checkout's make
+# check, say) waits here and then finds the first one's result, instead of
+# removing the tree the first one is building in.
+mkdir -p "$LAB_CACHE"
+exec 9> "$LAB_CACHE/kdebug.lock"
+if ! flock -n 9; then
+	lab_log "debug kernel: another build holds $LAB_CACHE/kdebug.lock; waiting for it"
+	flock 9
+fi
+
 if [ -f "$D/done" ]; then
 	publish
 	exit 0
