@@ -11,17 +11,21 @@
 #   make debug-kernel       build the lab's debug kernel (cached)
 #   make check-debug        our pair on the debug kernel (lockdep, kmemleak, ...)
 #   make fuzz               both fuzzers: 10^6 requests, 10^5 responses
+#   make deb                the DKMS package, build/deb/xen-blk-dkms_<version>_all.deb
+#   make dkms-check         install it here, DKMS for 6.1 and 6.12, a lab boot each, remove it
 #
 # Sources are mirrored as symlinks into build/<headers-name>/ so that the
 # objects of different kernels never mix (see scripts/mkbuildtree.sh).
 
 KVER ?= 6.1
 KDIR ?= $(shell scripts/kdir.sh $(KVER))
-BUILD := build/$(notdir $(KDIR))
+# named after the headers directory, KDIR's target when it is a link
+# (/lib/modules/<kernel>/build -> /usr/src/linux-headers-<kernel>)
+BUILD := build/$(notdir $(or $(realpath $(KDIR)),$(KDIR)))
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR)/$(BUILD)
 
 .PHONY: all modules clean setup w1 sparse checkpatch static unit lab check bench \
-	debug-kernel check-debug fuzz
+	debug-kernel check-debug fuzz deb dkms-check
 
 all: modules
 
@@ -69,3 +73,10 @@ check-debug:
 # both fuzzers against our pair (the distro backend as a reference)
 fuzz:
 	scripts/fuzz.sh
+
+# the DKMS package (dkms.conf, debian/), in build/deb/
+deb:
+	scripts/deb.sh
+
+dkms-check:
+	scripts/dkms-check.sh

@@ -30,6 +30,9 @@ echo "== static checks"
 for c in w1 sparse checkpatch; do
 	step "static-$c" scripts/static-check.sh $c
 done
+# the modules of the W=1 build: version, and every parameter of the
+# distro's modules accepted (seconds)
+step modinfo-version-and-dropin-params env PARAMS_TREE=w1- scripts/modinfo-check.sh
 
 echo "== unit tests"
 make -s -C tests/unit run > "$LOGS/unit.log" 2>&1

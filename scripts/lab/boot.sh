@@ -12,6 +12,9 @@
 #   FRONT_ALT_KO=<path>: another build of xen-blkfront.ko against the same
 #   kernel (e.g. from the commit before a fix), in the guest as "alt"
 #   (lab-front alt) for scenarios that compare it with ours
+#   OURS_KO_DIR=<dir>: our two modules (xen-blkfront.ko*, xen-blkback.ko*)
+#   from there instead of a build of this tree, e.g. the ones DKMS installed
+#   in /lib/modules/<kernel>/updates/dkms (scripts/dkms-check.sh)
 #   LAB_MITIGATIONS=on: Xen and both kernels with their speculative-execution
 #   mitigations (default off: the lab runs only its own guests)
 #   RESULTS=<dir> (default results/<time>-<kver>-<front>-<back>)
@@ -29,6 +32,7 @@ BACK=${BACK:-upstream}
 FRONT_PARAMS=${FRONT_PARAMS:-}
 BACK_PARAMS=${BACK_PARAMS:-}
 FRONT_ALT_KO=${FRONT_ALT_KO:-}
+OURS_KO_DIR=${OURS_KO_DIR:-}
 TESTS=${TESTS:?TESTS names the scenarios to run}
 RESULTS=${RESULTS:-$LAB_SRC/results/$(date +%Y%m%d-%H%M%S)-$KVER-$FRONT-$BACK-$$}
 scenarios=$(for t in $TESTS; do case "$t" in @*) ;; *) echo "$t" ;; esac; done)
@@ -48,6 +52,8 @@ for t in $TESTS; do
 done
 [ -z "$FRONT_ALT_KO" ] || [ -f "$FRONT_ALT_KO" ] || lab_die "FRONT_ALT_KO: no file $FRONT_ALT_KO"
 export FRONT_ALT_KO
+[ -z "$OURS_KO_DIR" ] || [ -d "$OURS_KO_DIR" ] || lab_die "OURS_KO_DIR: no directory $OURS_KO_DIR"
+export OURS_KO_DIR
 case "$FRONT/$BACK" in
 ours/ours|ours/upstream|upstream/ours|upstream/upstream) ;;
 *) lab_die "FRONT and BACK are 'ours' or 'upstream' (got $FRONT/$BACK)" ;;
@@ -65,6 +71,7 @@ TESTS='$TESTS'
 LAB_QUICK='${LAB_QUICK:-}'
 LAB_MITIGATIONS='${LAB_MITIGATIONS:-off}'
 FRONT_ALT_KO='$FRONT_ALT_KO'
+OURS_KO_DIR='$OURS_KO_DIR'
 FUZZ_SEED='${FUZZ_SEED:-}'
 FUZZ_COUNT='${FUZZ_COUNT:-}'
 FUZZ_RESPONSES='${FUZZ_RESPONSES:-}'
@@ -72,7 +79,7 @@ FUZZ_REFERENCE='${FUZZ_REFERENCE:-}'
 SCENARIO_TIMEOUT='${SCENARIO_TIMEOUT:-900}'
 CONF
 V=$(lab_kver_of "$KVER")
-lab_log "kernel $V front=$FRONT${FRONT_ALT_KO:+ (alt: $FRONT_ALT_KO)} back=$BACK tests: $TESTS"
+lab_log "kernel $V front=$FRONT${FRONT_ALT_KO:+ (alt: $FRONT_ALT_KO)} back=$BACK${OURS_KO_DIR:+ (ours from $OURS_KO_DIR)} tests: $TESTS"
 "$LAB_SRC/scripts/lab/build-images.sh" "$KVER" "$RESULTS" > "$RESULTS/build.log" 2>&1 ||
 	{ tail -n 30 "$RESULTS/build.log"; lab_die "image build failed (log: $RESULTS/build.log)"; }
 

@@ -257,8 +257,31 @@ case "$S" in
 *) [ "$(basename "$KDIR")" = "linux-headers-$V" ] ||
 	lab_die "headers $KDIR do not match the lab kernel $V: run 'make setup'" ;;
 esac
-make -s -C "$LAB_SRC" KDIR="$KDIR" modules >/dev/null
-MB=$LAB_SRC/build/$(basename "$KDIR")/drivers/block
+# our modules: built here from the tree, or OURS_KO_DIR (boot.sh): the two
+# files another build installed for this kernel, such as DKMS's
+# /lib/modules/<kernel>/updates/dkms, decompressed
+if [ -n "${OURS_KO_DIR:-}" ]; then
+	MB=$OUT/ours-ko
+	rm -rf "$MB"
+	for m in xen-blkfront xen-blkback; do
+		f=$(find "$OURS_KO_DIR" -maxdepth 1 \( -name "$m.ko" -o -name "$m.ko.xz" \
+			-o -name "$m.ko.zst" -o -name "$m.ko.gz" \) | head -n 1)
+		[ -n "$f" ] || lab_die "OURS_KO_DIR: no $m.ko* in $OURS_KO_DIR"
+		mkdir -p "$MB/$m"
+		case "$f" in
+		*.xz) xz -dc "$f" > "$MB/$m/$m.ko" ;;
+		*.zst) zstd -qdc "$f" > "$MB/$m/$m.ko" ;;
+		*.gz) gzip -dc "$f" > "$MB/$m/$m.ko" ;;
+		*) cp "$f" "$MB/$m/$m.ko" ;;
+		esac
+		vm=$(/sbin/modinfo -F vermagic "$MB/$m/$m.ko")
+		[ "${vm%% *}" = "$V" ] || lab_die "OURS_KO_DIR: $f is for '${vm%% *}', not $V"
+		echo "ours: $f (version $(/sbin/modinfo -F version "$MB/$m/$m.ko"))"
+	done
+else
+	make -s -C "$LAB_SRC" KDIR="$KDIR" modules >/dev/null
+	MB=$LAB_SRC/build/$(basename "$KDIR")/drivers/block
+fi
 # the lab's test-only modules (dm-lab-noflush), W=1 with warnings as errors
 KM=$LAB_SRC/build/lab-kmod-$(basename "$KDIR")
 make -s -C "$LAB_SRC/tests/lab/tools/kmod" KDIR="$KDIR" OUT="$KM" >/dev/null
@@ -325,6 +348,11 @@ gcc -static -O2 -Wall -Wextra -Werror -o "$D/lab/blkif-fuzzback" \
 	"$LAB_SRC/tests/lab/tools/blkif-fuzzback.c"
 cp "$LAB_SRC/scripts/lab/dom0/lab-block" "$D/etc/xen/scripts/lab-block"
 cp "$OUT/lab.conf" "$D/etc/lab.conf"
+# what modinfo says of our two files, for modules-report-their-version.sh:
+# "<module> <version> <srcversion>" each
+for m in xen-blkfront xen-blkback; do
+	echo "$m $(/sbin/modinfo -F version "$MB/$m/$m.ko") $(/sbin/modinfo -F srcversion "$MB/$m/$m.ko")"
+done > "$D/etc/ours-modinfo"
 cp "$LAB_SRC"/tests/lab/*.sh "$D/tests/" 2>/dev/null || true
 cat "$BASE/domu-base.cpio" "$O/domu-overlay.cpio" > "$D/guest/initrd.cpio"
 rm "$D/lab/lab-block"

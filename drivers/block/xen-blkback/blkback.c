@@ -841,13 +841,24 @@ static void blkback_print_stats(struct blkback_ring *ring)
 		 blkback_pool_pages(ring));
 }
 
+/* Memory pressure was notified since the last upkeep, or still lasts. */
+static bool blkback_squeezed(struct blkback_ring *ring)
+{
+	unsigned int seq = atomic_read(&ring->be->squeeze_seq);
+	bool fresh = seq != ring->squeeze_seen;
+
+	ring->squeeze_seen = seq;
+	return fresh ||
+	       time_before(jiffies, READ_ONCE(ring->be->squeeze_until));
+}
+
 /* Cache upkeep and statistics, between batches of requests. */
 static void blkback_housekeeping(struct blkback_ring *ring)
 {
-	bool idle = (!atomic_read(&ring->inflight) &&
+	bool idle = blkback_squeezed(ring) ||
+		    (!atomic_read(&ring->inflight) &&
 		     time_after(jiffies, ring->last_req +
-				msecs_to_jiffies(BLKBACK_POOL_IDLE_MS))) ||
-		    time_before(jiffies, READ_ONCE(ring->be->squeeze_until));
+				msecs_to_jiffies(BLKBACK_POOL_IDLE_MS)));
 
 	blkback_grants_maintain(ring, idle);
 	blkback_nomem_lapse(ring);

@@ -34,9 +34,6 @@
 /* After this long without a request the page pool is emptied (ms). */
 #define BLKBACK_POOL_IDLE_MS		10000
 
-/* How long memory pressure keeps the page pools empty (ms). */
-#define BLKBACK_SQUEEZE_MS		1000
-
 /*
  * dom0 short of memory while mapping a request's grants: the request is
  * tried again after BLKBACK_NOMEM_RETRY_MS (ms), and fails only when
@@ -59,8 +56,9 @@ extern unsigned int blkback_max_indirect_segments;
 extern unsigned int blkback_max_persistent_grants;
 extern unsigned int blkback_pgrant_unused_seconds;
 extern unsigned int blkback_max_buffer_pages;
+extern unsigned int blkback_buffer_squeeze_ms;
 extern bool blkback_feature_persistent;
-extern bool blkback_log_stats;
+extern int blkback_log_stats;
 extern atomic_long_t blkback_grants_mapped;
 extern atomic_long_t blkback_pages_leaked;
 extern const struct attribute_group *blkback_driver_groups[];
@@ -273,6 +271,7 @@ struct blkback_ring {
 	struct page *purge_pages[BLKBACK_MAP_BATCH];
 	struct gntab_unmap_queue_data purge_q;
 
+	unsigned int squeeze_seen;	/* the device's squeeze_seq at the last upkeep */
 	unsigned long next_log;
 	struct blkback_stats stats;
 };
@@ -341,6 +340,7 @@ struct blkback_dev {
 	struct blkback_ring *rings;	/* conn->rings, or NULL */
 	bool running;
 	unsigned long squeeze_until;	/* memory pressure: keep no free pages */
+	atomic_t squeeze_seq;		/* memory pressure notifications */
 
 	/* counters of rings gone with earlier connections */
 	struct blkback_stats closed;

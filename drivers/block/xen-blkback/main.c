@@ -13,6 +13,7 @@
 #include <linux/cpumask.h>
 #include <linux/module.h>
 #include <xen/xen.h>
+#include <xen-blk/version.h>
 #include "common.h"
 
 unsigned int blkback_max_queues;
@@ -46,15 +47,20 @@ module_param_named(max_buffer_pages, blkback_max_buffer_pages, uint, 0644);
 MODULE_PARM_DESC(max_buffer_pages,
 		 "Most free pages kept per ring for grant mappings (default 1024; a request waiting for memory keeps the pages it maps onto, up to 513, beyond this and under memory pressure)");
 
+unsigned int blkback_buffer_squeeze_ms = 1000;
+module_param_named(buffer_squeeze_duration_ms, blkback_buffer_squeeze_ms, uint, 0644);
+MODULE_PARM_DESC(buffer_squeeze_duration_ms,
+		 "After dom0's memory pressure notification, keep no free pages in the rings' pools for this long (ms, 0: ignore the notification; default 1000)");
+
 bool blkback_feature_persistent = true;
 module_param_named(feature_persistent, blkback_feature_persistent, bool, 0644);
 MODULE_PARM_DESC(feature_persistent,
 		 "Offer persistent grants to frontends (default on)");
 
-bool blkback_log_stats;
-module_param_named(log_stats, blkback_log_stats, bool, 0644);
+int blkback_log_stats;
+module_param_named(log_stats, blkback_log_stats, int, 0644);
 MODULE_PARM_DESC(log_stats,
-		 "Log each ring's counters every 10 seconds (default off)");
+		 "Log each ring's counters every 10 seconds when non-zero (default 0)");
 
 /* Discards, which wait for the device, away from the rings' threads. */
 struct workqueue_struct *blkback_discard_wq;
@@ -102,4 +108,5 @@ module_exit(blkback_exit);
 
 MODULE_DESCRIPTION("Xen virtual block device backend (xen-blk)");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(XEN_BLK_VERSION);
 MODULE_ALIAS("xen-backend:vbd");

@@ -896,14 +896,20 @@ fail:
 	return err;
 }
 
-/* Memory is short: empty the page pools for a while. */
+/*
+ * Memory is short: empty the page pools for buffer_squeeze_duration_ms.
+ * The sequence number makes every ring's next upkeep empty its pool even
+ * when the window closes first (a ring's thread may sleep 100 ms).
+ */
 static void blkback_reclaim_memory(struct xenbus_device *xdev)
 {
 	struct blkback_dev *be = dev_get_drvdata(&xdev->dev);
+	unsigned int ms = READ_ONCE(blkback_buffer_squeeze_ms);
 
-	if (be)
-		WRITE_ONCE(be->squeeze_until,
-			   jiffies + msecs_to_jiffies(BLKBACK_SQUEEZE_MS));
+	if (!be || !ms)
+		return;
+	WRITE_ONCE(be->squeeze_until, jiffies + msecs_to_jiffies(ms));
+	atomic_inc(&be->squeeze_seq);
 }
 
 static const struct xenbus_device_id blkback_ids[] = {

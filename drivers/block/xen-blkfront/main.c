@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/major.h>
 #include <xen/xen.h>
+#include <xen-blk/version.h>
 #include <xen/platform_pci.h>
 #include "common.h"
 
@@ -62,8 +63,9 @@ static int __init blkfront_init(void)
 		unregister_blkdev(XENVBD_MAJOR, BLKFRONT_DEV_NAME);
 		return err;
 	}
-	pr_info("loaded: max_queues=%u max_ring_page_order=%u max_indirect_segments=%u feature_persistent=%d trusted=%d\n",
-		blkfront_param_max_queues, blkfront_param_max_ring_page_order,
+	pr_info("version %s loaded: max_queues=%u max_ring_page_order=%u max_indirect_segments=%u feature_persistent=%d trusted=%d\n",
+		XEN_BLK_VERSION, blkfront_param_max_queues,
+		blkfront_param_max_ring_page_order,
 		blkfront_param_max_indirect_segments,
 		blkfront_param_feature_persistent, blkfront_param_trusted);
 	return 0;
@@ -81,6 +83,7 @@ module_exit(blkfront_exit);
 
 MODULE_DESCRIPTION("Xen virtual block device frontend (xen-blk)");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(XEN_BLK_VERSION);
 MODULE_ALIAS_BLOCKDEV_MAJOR(XENVBD_MAJOR);
 MODULE_ALIAS("xen:vbd");
 MODULE_ALIAS("xenblk");
