@@ -27,7 +27,7 @@ case "$KVER" in
 	"$LAB_SRC/scripts/lab/debug-kernel.sh" >/dev/null || lab_die "debug kernel build failed" ;;
 *) "$LAB_SRC/scripts/lab/setup.sh" "$KVER" || lab_die "setup failed" ;;
 esac
-export RESULTS=${RESULTS:-$LAB_SRC/results/lab-$(date +%Y%m%d-%H%M%S)-$KVER-$FRONT-$BACK${COMPARE:+-compare}}
+export RESULTS=${RESULTS:-$LAB_SRC/results/lab-$(date +%Y%m%d-%H%M%S)-$KVER-$FRONT-$BACK$([ "$COMPARE" = 1 ] && echo -compare)}
 "$LAB_SRC/scripts/lab/boot.sh"
 rc=$?
 
