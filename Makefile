@@ -5,7 +5,8 @@
 #   make                    build both modules for KVER (default 6.1)
 #   make KVER=6.12          ... for Debian's 6.12 kernel
 #   make KDIR=<headers>     ... against any kernel headers directory
-#   make lab                boot Xen in QEMU and run the default workload
+#   make lab                boot Xen in QEMU, run the default workload on our pair
+#   make lab COMPARE=1      ... and on upstream's pair in the same boot, side by side
 #   make check              static checks + unit tests + lab scenarios
 #   make bench              ours against upstream, in one boot
 #   make debug-kernel       build the lab's debug kernel (cached)
@@ -18,11 +19,14 @@
 # objects of different kernels never mix (see scripts/mkbuildtree.sh).
 
 KVER ?= 6.1
-KDIR ?= $(shell scripts/kdir.sh $(KVER))
+# The headers are looked up when a recipe first needs them, once (the eval
+# turns KDIR into a simple variable): make lab, setup or check, run before
+# any headers are installed, must not complain that there are none.
+KDIR ?= $(eval KDIR := $(shell scripts/kdir.sh $(KVER)))$(KDIR)
 # named after the headers directory, KDIR's target when it is a link
 # (/lib/modules/<kernel>/build -> /usr/src/linux-headers-<kernel>)
-BUILD := build/$(notdir $(or $(realpath $(KDIR)),$(KDIR)))
-KBUILD_ARGS := -C $(KDIR) M=$(CURDIR)/$(BUILD)
+BUILD = build/$(notdir $(or $(realpath $(KDIR)),$(KDIR)))
+KBUILD_ARGS = -C $(KDIR) M=$(CURDIR)/$(BUILD)
 
 .PHONY: all modules clean setup w1 sparse checkpatch static unit lab check bench \
 	debug-kernel check-debug fuzz deb dkms-check
@@ -30,7 +34,8 @@ KBUILD_ARGS := -C $(KDIR) M=$(CURDIR)/$(BUILD)
 all: modules
 
 modules:
-	@test -d "$(KDIR)" || { echo "no kernel headers at '$(KDIR)': run 'make setup'"; exit 1; }
+	@# kdir.sh said why when it found none
+	@test -d "$(KDIR)" || { [ -z "$(KDIR)" ] || echo "no kernel headers at '$(KDIR)': run 'make setup'"; exit 1; }
 	@scripts/mkbuildtree.sh . $(BUILD)
 	$(MAKE) $(KBUILD_ARGS) modules
 	@ls -1 $(BUILD)/drivers/block/*/*.ko

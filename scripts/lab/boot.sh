@@ -3,7 +3,8 @@
 # One lab boot: build the images, boot Xen + dom0 under QEMU (TCG), run the
 # scenarios, split the serial log into one log per scenario and report.
 #
-# Environment: KVER=6.1|6.12  FRONT=ours|upstream  BACK=ours|upstream
+# Environment: KVER=6.1|6.12  FRONT=ours|upstream  BACK=ours|upstream (both
+#   default ours)
 #   FRONT_PARAMS="k=v ..."  BACK_PARAMS="k=v ..."  TESTS="scenario ..."
 #   TESTS may change the pair between scenarios: a word
 #   @<front>/<back>:<front params>:<back params> (params comma separated)
@@ -27,8 +28,8 @@
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 KVER=${KVER:-6.1}
-FRONT=${FRONT:-upstream}
-BACK=${BACK:-upstream}
+FRONT=${FRONT:-ours}
+BACK=${BACK:-ours}
 FRONT_PARAMS=${FRONT_PARAMS:-}
 BACK_PARAMS=${BACK_PARAMS:-}
 FRONT_ALT_KO=${FRONT_ALT_KO:-}
@@ -77,6 +78,7 @@ FUZZ_COUNT='${FUZZ_COUNT:-}'
 FUZZ_RESPONSES='${FUZZ_RESPONSES:-}'
 FUZZ_REFERENCE='${FUZZ_REFERENCE:-}'
 SCENARIO_TIMEOUT='${SCENARIO_TIMEOUT:-900}'
+OURS_BUILD='$(git -C "$LAB_SRC" describe --always --dirty 2>/dev/null)'
 CONF
 V=$(lab_kver_of "$KVER")
 lab_log "kernel $V front=$FRONT${FRONT_ALT_KO:+ (alt: $FRONT_ALT_KO)} back=$BACK${OURS_KO_DIR:+ (ours from $OURS_KO_DIR)} tests: $TESTS"
@@ -164,7 +166,10 @@ if [ $rc -ne 0 ] && [ -n "$(oops_blocks)" ] &&
    ! oops_blocks | grep -qE '\[xen_blk(front|back)\]|(RIP|PC): .*(blkif|blkfront|blkback)'; then
 	echo "LAB-FLAKE: a kernel oopsed outside the block drivers (see $RESULTS/serial.log)"
 fi
-grep -h 'SUMMARY: ' "$RESULTS"/scenarios/*.log 2>/dev/null | sed 's/.*SUMMARY: /  /' > "$RESULTS/summary.txt"
+# in the order the scenarios ran
+for t in $TESTS; do
+	grep -h 'SUMMARY: ' "$RESULTS/scenarios/$t.log" 2>/dev/null
+done | sed 's/.*SUMMARY: /  /' > "$RESULTS/summary.txt"
 end=${EPOCHREALTIME/./}
 lab_log "boot took $(((end - start) / 1000000)) s; results in $RESULTS"
 exit $rc

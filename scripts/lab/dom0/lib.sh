@@ -124,6 +124,64 @@ back_reload() {
 	back_load "$@" || { fail "load xen-blkback $*"; return 1; }
 }
 
+# mod_facts <module> [g]: "<origin> <version> <release> <debian>" of the
+# module loaded in dom0 (with g: in the guest).  <origin> is "ours" for a
+# module built out of tree (the O of its taint: in the lab's images only our
+# builds are), "upstream" for the kernel's own (as FRONT and BACK name
+# them), "none" when it is not loaded;
+# <version> that of MODULE_VERSION, "-" without one; <release> the kernel's
+# uname -r; <debian> the Debian version of the kernel's package, or "-".
+mod_facts() {
+	local cmd
+	cmd="m=/sys/module/$(echo "$1" | tr - _)"'
+		if [ ! -d $m ]; then o=none
+		else case "$(cat $m/taint 2>/dev/null)" in *O*) o=ours ;; *) o=upstream ;; esac
+		fi
+		v=$(cat $m/version 2>/dev/null)
+		u=$(uname -v) d=
+		case "$u" in *"Debian "*) d=${u#*Debian }; d=${d%% *} ;; esac
+		echo "$o ${v:--} $(uname -r) ${d:--}"'
+	if [ "${2:-}" = g ]; then g "$cmd"; else sh -c "$cmd"; fi
+}
+
+# mod_origin <module> [g]: ours, upstream or none (mod_facts)
+mod_origin() { mod_facts "$@" | cut -d' ' -f1; }
+
+# mod_describe <module> [g]: which build of the module runs, for people
+# (mod_text of its mod_facts)
+mod_describe() { mod_text $(mod_facts "$@"); }
+
+# mod_text <mod_facts words>: ours with its version (or, when it has none,
+# the commit the lab built it from), or the distribution's with its kernel's
+# version
+mod_text() {
+	local build
+	case "$1" in
+	ours)
+		if [ "$2" != - ]; then
+			echo "ours, version $2"
+		else
+			build=$(. /etc/lab.conf; echo "${OURS_BUILD:-}")
+			echo "ours (version unknown${build:+; built from $build})"
+		fi ;;
+	upstream) echo "the distribution's (Linux $3$([ "$4" = - ] || echo ", Debian $4"))" ;;
+	*) echo "not loaded" ;;
+	esac
+}
+
+# mod_brief <mod_facts words>: the same in a table's cell
+mod_brief() {
+	case "$1" in
+	ours) [ "$2" != - ] && echo "ours $2" || echo "ours (no version)" ;;
+	upstream) [ "$4" != - ] && echo "Debian $4" || echo "Linux $3" ;;
+	*) echo "not loaded" ;;
+	esac
+}
+
+# figure <label> <value>: a row of make lab's side-by-side table
+# (COMPARE=1, scripts/lab/lab.sh), in the column of the pair in force
+figure() { echo "LAB-FIGURE $(cat $LAB_RUN/front)/$(cat $LAB_RUN/back) $1: $2"; }
+
 # ------------------------------------------------------------------
 # The guest
 # ------------------------------------------------------------------
