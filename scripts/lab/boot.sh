@@ -166,8 +166,8 @@ if [ $rc -ne 0 ] && [ -n "$(oops_blocks)" ] &&
    ! oops_blocks | grep -qE '\[xen_blk(front|back)\]|(RIP|PC): .*(blkif|blkfront|blkback)'; then
 	echo "LAB-FLAKE: a kernel oopsed outside the block drivers (see $RESULTS/serial.log)"
 fi
-# in the order the scenarios ran
-for t in $TESTS; do
+# in the order the scenarios ran (a scenario run twice has one log)
+for t in $(echo "$scenarios" | awk '!seen[$0]++'); do
 	grep -h 'SUMMARY: ' "$RESULTS/scenarios/$t.log" 2>/dev/null
 done | sed 's/.*SUMMARY: /  /' > "$RESULTS/summary.txt"
 end=${EPOCHREALTIME/./}
