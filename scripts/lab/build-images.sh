@@ -321,6 +321,8 @@ gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-fuzzcheck" \
 # the O_DIRECT buffer watcher of front-no-page-returned-while-granted.sh
 gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/odirect-stable" \
 	"$LAB_SRC/tests/lab/tools/odirect-stable.c"
+# the guest's agent and dom0's g (lab-xs serve / lab-xs ask)
+gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/lab-xs" "$LAB_SRC/tests/lab/tools/lab-xs.c"
 mkcpio_raw "$O/u" "$O/domu-overlay.cpio"
 # dom0 overlay
 D=$O/d
@@ -340,6 +342,7 @@ cp "$LAB_SRC/scripts/lab/dom0/init.sh" "$D/init"
 chmod 755 "$D/init"
 cp -r "$LAB_SRC/scripts/lab/dom0/." "$D/lab/"
 cp "$LAB_SRC"/scripts/lab/debug/lab-* "$D/lab/"
+cp "$O/u/lab/lab-xs" "$D/lab/lab-xs"
 # the hand-played backend of front-hostile-backend.sh
 gcc -static -O2 -Wall -Wextra -Werror -o "$D/lab/blkif-evilback" \
 	"$LAB_SRC/tests/lab/tools/blkif-evilback.c"

@@ -277,48 +277,18 @@ guest_restart() {
 
 # g <command...>: run a shell command in the guest; prints its output and
 # returns its exit status (1 with a note when the guest does not answer
-# within G_TIMEOUT seconds).  Shell builtins where a process would do: under
-# TCG every process costs dom0 tens of milliseconds.
+# within G_TIMEOUT seconds, or goes away).  lab-xs (tests/lab/tools/lab-xs.c)
+# speaks XenStore itself, woken by a watch on the guest's answer: one
+# static process per command, where xenstore-read and friends cost dom0 a
+# process each, and polling a dozen more.
 g() {
-	local d seq i n rc fifo
+	local d seq
 	guest_ensure || return 1
 	read -r d < $LAB_RUN/domid
 	read -r seq < $LAB_RUN/seq
 	seq=$((seq + 1))
 	echo $seq > $LAB_RUN/seq
-	# A watch on the guest's data/rc wakes us when it answers, or when the
-	# guest's directory goes with the guest; it is set (its first event
-	# read) before the command is written, and timeout(1) bounds the wait.
-	fifo=$LAB_RUN/g.fifo
-	[ -p $fifo ] || mkfifo $fifo
-	timeout "$G_TIMEOUT" xenstore-watch /local/domain/$d/data/rc > $fifo 2>/dev/null &
-	rc=
-	{
-		if read -r n; then
-			xenstore-write -R -- /local/domain/$d/data/cmd "$seq $*"
-			while read -r n; do
-				rc=$(xenstore-read /local/domain/$d/data/rc /local/domain/$d/data/nout 2>/dev/null)
-				[ "${rc%% *}" = "$seq" ] && break
-				rc=
-				guest_alive || break
-			done
-		fi
-	} < $fifo
-	kill $! 2>/dev/null
-	if [ -z "$rc" ]; then
-		echo "g: no answer from the guest to: $*"
-		return 1
-	fi
-	# "<seq> <status>", then the number of chunks
-	set -- $rc
-	i=0
-	# a chunk holds whole lines, its last newline dropped by the agent
-	while [ $i -lt "${3:-0}" ]; do
-		xenstore-read -R /local/domain/$d/data/out/$i
-		echo
-		i=$((i + 1))
-	done
-	return "$2"
+	/lab/lab-xs ask "$d" "$seq" "$G_TIMEOUT" "$*"
 }
 
 # back_again <loop device>: after a scenario played the backend itself, the

@@ -70,10 +70,13 @@ serve() {
 	xenstore-write data/nout $i data/rc "$seq $rc"
 }
 
-# A watch on data/cmd wakes the agent: no polling, which cost the guest
-# and xenstored a process and a request twenty times a second between
-# commands.  The watch fires once when it is set, so a command written
-# before that is seen too; should it ever end, the agent polls.
+# The agent is lab-xs (tests/lab/tools/lab-xs.c): one static process that
+# speaks XenStore itself and sleeps on a watch between commands.  Should it
+# end, this shell takes over: a watch on data/cmd through xenstore-watch
+# (it fires once when set, so a command written before is seen too), and
+# polling should that end too.
+/lab/lab-xs serve
+echo "LAB-GUEST: lab-xs serve ended ($?); the shell agent takes over"
 last=
 xenstore-write data/agent ready
 xenstore-watch data/cmd 2>/dev/null | while read -r _; do
