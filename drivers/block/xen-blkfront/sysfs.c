@@ -99,6 +99,56 @@ static ssize_t in_flight_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(in_flight);
 
+static ssize_t in_flight_peak_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct blkfront_info *info = blkfront_dev_info(dev);
+	ssize_t n = 0;
+	unsigned int r;
+
+	mutex_lock(&info->mutex);
+	for (r = 0; info->rinfo && r < info->nr_rings; r++)
+		n += sysfs_emit_at(buf, n, "%s%u", r ? " " : "",
+				   READ_ONCE(info->rinfo[r].in_flight_peak));
+	mutex_unlock(&info->mutex);
+	n += sysfs_emit_at(buf, n, "\n");
+	return n;
+}
+static DEVICE_ATTR_RO(in_flight_peak);
+
+/* One line per ring: its XEN_BLK_LAT_BUCKETS counts of one kind. */
+static ssize_t blkfront_latency_show(struct device *dev, unsigned int kind,
+				     char *buf)
+{
+	struct blkfront_info *info = blkfront_dev_info(dev);
+	ssize_t n = 0;
+	unsigned int r, b;
+
+	mutex_lock(&info->mutex);
+	for (r = 0; info->rinfo && r < info->nr_rings; r++) {
+		const u64 *hist = info->rinfo[r].lat.hist[kind];
+
+		for (b = 0; b < XEN_BLK_LAT_BUCKETS; b++)
+			n += sysfs_emit_at(buf, n, "%llu%s", READ_ONCE(hist[b]),
+					   b + 1 < XEN_BLK_LAT_BUCKETS ? " " : "\n");
+	}
+	mutex_unlock(&info->mutex);
+	return n;
+}
+
+#define BLKFRONT_LATENCY_ATTR(name, kind)				\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	return blkfront_latency_show(dev, kind, buf);			\
+}									\
+static DEVICE_ATTR_RO(name)
+
+BLKFRONT_LATENCY_ATTR(latency_read, XEN_BLK_LAT_READ);
+BLKFRONT_LATENCY_ATTR(latency_write, XEN_BLK_LAT_WRITE);
+BLKFRONT_LATENCY_ATTR(latency_flush, XEN_BLK_LAT_FLUSH);
+BLKFRONT_LATENCY_ATTR(latency_discard, XEN_BLK_LAT_DISCARD);
+
 static struct attribute *blkfront_attrs[] = {
 	&dev_attr_state.attr,
 	&dev_attr_nr_rings.attr,
@@ -121,6 +171,11 @@ static struct attribute *blkfront_attrs[] = {
 	&dev_attr_persistent_hits.attr,
 	&dev_attr_bounce_copies.attr,
 	&dev_attr_in_flight.attr,
+	&dev_attr_in_flight_peak.attr,
+	&dev_attr_latency_read.attr,
+	&dev_attr_latency_write.attr,
+	&dev_attr_latency_flush.attr,
+	&dev_attr_latency_discard.attr,
 	NULL,
 };
 
