@@ -124,6 +124,8 @@ struct blkfront_ring_stats {
 	unsigned long persistent_hits;
 	unsigned long bounce_copies;
 	unsigned long grants_in_use;
+	unsigned long grants_granted;
+	unsigned long grants_revoked;
 	unsigned long errors;
 };
 

@@ -104,6 +104,7 @@ static unsigned int blkfront_grant_drop(struct blkfront_ring_info *rinfo,
 		/* frees the page only once the backend has let go of it */
 		gnttab_end_foreign_access(g->gref, g->page);
 		rinfo->stats.grants_in_use--;
+		rinfo->stats.grants_revoked++;
 		g->gref = BLKFRONT_NO_GREF;
 		g->page = NULL;
 		dropped = 1;
@@ -158,6 +159,7 @@ static int blkfront_grant_page(struct blkfront_ring_info *rinfo,
 
 	if (ref >= 0) {
 		rinfo->stats.grants_in_use++;
+		rinfo->stats.grants_granted++;
 		trace_blkfront_grant_map(dev_name(&rinfo->info->xbdev->dev),
 					 rinfo->id, 1);
 	}
@@ -372,6 +374,7 @@ static int blkfront_grant_end(struct blkfront_ring_info *rinfo,
 	}
 	g->gref = BLKFRONT_NO_GREF;
 	rinfo->stats.grants_in_use--;
+	rinfo->stats.grants_revoked++;
 	trace_blkfront_grant_unmap(dev_name(&rinfo->info->xbdev->dev),
 				   rinfo->id, 1);
 	return err;

@@ -79,6 +79,8 @@ BLKFRONT_STAT_ATTR(requests_discard, discards);
 BLKFRONT_STAT_ATTR(requests_indirect, indirect);
 BLKFRONT_STAT_ATTR(request_errors, errors);
 BLKFRONT_STAT_ATTR(grants_in_use, grants_in_use);
+BLKFRONT_STAT_ATTR(grants_granted, grants_granted);
+BLKFRONT_STAT_ATTR(grants_revoked, grants_revoked);
 BLKFRONT_STAT_ATTR(persistent_hits, persistent_hits);
 BLKFRONT_STAT_ATTR(bounce_copies, bounce_copies);
 
@@ -168,6 +170,8 @@ static struct attribute *blkfront_attrs[] = {
 	&dev_attr_requests_indirect.attr,
 	&dev_attr_request_errors.attr,
 	&dev_attr_grants_in_use.attr,
+	&dev_attr_grants_granted.attr,
+	&dev_attr_grants_revoked.attr,
 	&dev_attr_persistent_hits.attr,
 	&dev_attr_bounce_copies.attr,
 	&dev_attr_in_flight.attr,
