@@ -243,6 +243,9 @@ gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-fuzzcheck" \
 # the O_DIRECT buffer watcher of front-no-page-returned-while-granted.sh
 gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/odirect-stable" \
 	"$LAB_SRC/tests/lab/tools/odirect-stable.c"
+# iostat for Xen disks (tools/), as an administrator runs it
+mkdir -p "$O/u/usr/bin"
+cp "$LAB_SRC/tools/xen-blkstat" "$O/u/usr/bin/xen-blkstat"
 mkcpio_raw "$O/u" "$O/domu-overlay.cpio"
 # dom0 overlay
 D=$O/d
@@ -269,6 +272,8 @@ gcc -static -O2 -Wall -Wextra -Werror -o "$D/lab/blkif-evilback" \
 gcc -static -O2 -Wall -Wextra -Werror -o "$D/lab/blkif-fuzzback" \
 	"$LAB_SRC/tests/lab/tools/blkif-fuzzback.c"
 cp "$LAB_SRC/scripts/lab/dom0/lab-block" "$D/etc/xen/scripts/lab-block"
+mkdir -p "$D/usr/bin"
+cp "$LAB_SRC/tools/xen-blkstat" "$D/usr/bin/xen-blkstat"
 cp "$OUT/lab.conf" "$D/etc/lab.conf"
 cp "$LAB_SRC"/tests/lab/*.sh "$D/tests/" 2>/dev/null || true
 cat "$BASE/domu-base.cpio" "$O/domu-overlay.cpio" > "$D/guest/initrd.cpio"
