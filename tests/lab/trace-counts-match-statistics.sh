@@ -149,7 +149,9 @@ if [ "$front" = ours ]; then
 	check_eq "frontend: req_queued events = delta of requests_*" "$q" "$dr"
 	check_eq "frontend: req_completed events = delta of requests_*" "$c" "$dr"
 	check_eq "frontend: latency_* histograms gained one count per request" "$((fl1 - fl0))" "$dr"
-	js=$(g "xen-blkstat -c 1 --json")
+	# one value a line on the way (the agent carries lines, in chunks
+	# under XenStore's size limit), one line again here
+	js=$(g "xen-blkstat -c 1 --json | tr ',' '\n'" | tr '\n' ',')
 	set -- $f1
 	check_eq "frontend: xen-blkstat rd_req" "$(json_get "$js" "$fdev" counters rd_req)" "$2"
 	check_eq "frontend: xen-blkstat wr_req" "$(json_get "$js" "$fdev" counters wr_req)" "$3"

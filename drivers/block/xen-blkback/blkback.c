@@ -263,13 +263,15 @@ void blkback_ring_free_reqs(struct blkback_ring *ring)
 static struct blkback_req *blkback_req_get(struct blkback_ring *ring)
 {
 	struct blkback_req *r;
+	unsigned int nr;
 
 	spin_lock_irq(&ring->done_lock);
 	r = list_first_entry(&ring->free, struct blkback_req, list);
 	list_del(&r->list);
 	WRITE_ONCE(ring->nr_free, ring->nr_free - 1);
-	if (atomic_inc_return(&ring->inflight) > ring->inflight_peak)
-		WRITE_ONCE(ring->inflight_peak, atomic_read(&ring->inflight));
+	nr = atomic_inc_return(&ring->inflight);
+	if (nr > ring->inflight_peak)
+		WRITE_ONCE(ring->inflight_peak, nr);
 	spin_unlock_irq(&ring->done_lock);
 	r->taken_ns = ring->taken_ns;
 	return r;
