@@ -1,10 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # tools/xen-blkstat over a made-up sysfs tree (XEN_BLKSTAT_SYSFS): one disk
-# of our backend (2 rings), one of upstream's, one of our frontend; the
-# counters, the per-ring sums and the percentiles it reports, in JSON and
-# in text; the second report of -c 2 counts only its interval.  Run with
-# the host's awk, and with busybox's (the lab's) when there is one.
+# of our backend (2 rings), one of upstream's, one of our frontend, one of
+# upstream's frontend (the block layer's stat only); the counters, the
+# per-ring sums and the percentiles it reports, in JSON and in text; the
+# second report of -c 2 counts only its interval.  Run with the host's
+# awk, and with busybox's (the lab's) when there is one.  Then, host only:
+# stat lines of older kernels, a disk that goes mid-snapshot, and TERM.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 tool=$here/../../../tools/xen-blkstat
@@ -56,6 +58,11 @@ put "$f/xen-blkfront/latency_read" "0 0 0 0 0 0 0 0 100 0 0 0 0 0 0 0 0 0 0 0 0 
 put "$f/xen-blkfront/latency_write" "0 0 0 0 0 0 0 0 0 40 0 0 0 0 0 0 0 0 0 0 0 0 0 0"
 put "$f/xen-blkfront/latency_flush" "0 0 0 0 0 0 0 0 0 0 4 0 0 0 0 0 0 0 0 0 0 0 0 0"
 put "$f/xen-blkfront/latency_discard" "0 0 0 0 0 0 0 0 0 0 0 2 0 0 0 0 0 0 0 0 0 0 0 0"
+# upstream's frontend: only the block layer's stat, whose 17 fields (see
+# the kernel's Documentation/block/stat.rst) end with discard I/Os,
+# merges, sectors, ticks (12-15), then flush I/Os and ticks (16-17)
+mkdir -p "$S/bus/xen/devices/vbd-51744/block/xvdc"
+put "$S/block/xvdc/stat" "30 1 240 7 20 2 160 8 0 9 10 5 0 80 77 6 11"
 
 # the value after "key": in a piece of JSON
 val() {
@@ -99,6 +106,13 @@ run_checks() {
 	eq "$label: upstream backend" "$(val "$d" driver)" '"upstream"'
 	eq "$label: upstream rd_req" "$(val "$d" rd_req)" 7
 	eq "$label: upstream has no rings" "$(echo "$d" | sed -n 's/.*"rings":\[\]}.*/none/p')" none
+	d=$(dev "$js" vbd-51744)
+	eq "$label: upstream frontend" "$(val "$d" driver)" '"upstream"'
+	eq "$label: upstream frontend rd_req (stat field 1)" "$(val "$d" rd_req)" 30
+	eq "$label: upstream frontend ds_req (stat field 12)" "$(val "$d" ds_req)" 5
+	eq "$label: upstream frontend f_req is flush I/Os (field 16), not discard ticks" \
+		"$(val "$d" f_req)" 6
+	eq "$label: upstream frontend requests" "$(val "$d" requests)" 61
 	d=$(dev "$js" vbd-51728)
 	eq "$label: frontend disk" "$(val "$d" disk)" '"xvdb"'
 	eq "$label: frontend rd_req" "$(val "$d" rd_req)" 100
@@ -124,6 +138,67 @@ run_checks() {
 }
 
 run_checks "host awk"
+
+# a kernel older than 5.5 has no flush fields, one older than 4.18 no
+# discard fields: no f_req (nor ds_req) then, rather than another field
+put "$S/block/xvdc/stat" "30 1 240 7 20 2 160 8 0 9 10 5 0 80 77"
+js=$(XEN_BLKSTAT_SYSFS=$S sh "$tool" --json -c 1)
+eq "15 fields: no f_req" "$(val "$(dev "$js" vbd-51744)" f_req)" ""
+put "$S/block/xvdc/stat" "30 1 240 7 20 2 160 8 0 9 10"
+js=$(XEN_BLKSTAT_SYSFS=$S sh "$tool" --json -c 1)
+eq "11 fields: no ds_req" "$(val "$(dev "$js" vbd-51744)" ds_req)" ""
+eq "11 fields: requests are reads and writes" "$(val "$(dev "$js" vbd-51744)" requests)" 50
+put "$S/block/xvdc/stat" "30 1 240 7 20 2 160 8 0 9 10 5 0 80 77 6 11"
+
+# a disk removed while its files are read: a cat that finds the file gone
+# (it removes it, then fails as cat does for a missing file); the report
+# goes on without a word on stderr and without that value
+mkdir -p "$tmp/gone"
+{
+	echo '#!/bin/sh'
+	echo 'for a; do'
+	echo '	case $a in'
+	echo '	*/vbd-51728/xen-blkfront/requests_read|*/vbd-3-51728/statistics/rd_req)'
+	echo '		rm -f "$a"; echo "cat: $a: No such file or directory" >&2; exit 1 ;;'
+	echo '	esac'
+	echo 'done'
+	echo "exec $(command -v cat) \"\$@\""
+} > "$tmp/gone/cat"
+chmod +x "$tmp/gone/cat"
+cp -r "$S" "$tmp/sys-gone"
+PATH=$tmp/gone:$PATH XEN_BLKSTAT_SYSFS=$tmp/sys-gone sh "$tool" --json -c 1 \
+	> "$tmp/gone.out" 2> "$tmp/gone.err"
+eq "a file gone mid-snapshot: exit status" "$?" 0
+eq "a file gone mid-snapshot: nothing on stderr" "$(cat "$tmp/gone.err")" ""
+js=$(cat "$tmp/gone.out")
+eq "a file gone mid-snapshot: the frontend counter is left out" \
+	"$(dev "$js" vbd-51728 | grep -c '"rd_req"')" 0
+eq "a file gone mid-snapshot: the backend counter is left out" \
+	"$(dev "$js" vbd-3-51728 | grep -c '"rd_req"')" 0
+eq "a file gone mid-snapshot: the others are there" "$(val "$(dev "$js" vbd-51728)" wr_req)" 40
+
+# TERM (kill, a service manager) ends a run with -i at once, status
+# 128 + 15, and its temporary directory goes with it
+mkdir -p "$tmp/run"
+TMPDIR=$tmp/run XEN_BLKSTAT_SYSFS=$S sh "$tool" -i 1 > /dev/null 2>&1 &
+pid=$!
+sleep 1
+kill -TERM "$pid"
+n=0
+while kill -0 "$pid" 2>/dev/null && [ "$n" -lt 30 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+if kill -0 "$pid" 2>/dev/null; then
+	bad "TERM ends xen-blkstat -i 1 within 3 s"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+else
+	ok "TERM ends xen-blkstat -i 1 within 3 s"
+	wait "$pid"
+	eq "TERM: exit status 143" "$?" 143
+fi
+eq "TERM: its temporary directory is gone" "$(ls "$tmp/run")" ""
 if command -v busybox >/dev/null && busybox awk 'BEGIN { exit 0 }' 2>/dev/null; then
 	mkdir -p "$tmp/bb"
 	for t in awk sed cat date mktemp cut sleep; do ln -s "$(command -v busybox)" "$tmp/bb/$t"; done
