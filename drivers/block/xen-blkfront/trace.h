@@ -28,14 +28,14 @@
 /* a request taken up: put on the ring (front), taken off it (back) */
 TRACE_EVENT(blkfront_req_queued,
 	    TP_PROTO(const char *dev, unsigned int ring, u64 id, u8 op,
-		     u64 sector, unsigned int nr_sectors, unsigned int nseg),
+		     u64 sector, u64 nr_sectors, unsigned int nseg),
 	    TP_ARGS(dev, ring, id, op, sector, nr_sectors, nseg),
 	    TP_STRUCT__entry(__array(char, dev, BLKFRONT_TRACE_DEV_LEN)
 			     __field(unsigned int, ring)
 			     __field(u64, id)
 			     __field(u8, op)
 			     __field(u64, sector)
-			     __field(unsigned int, nr_sectors)
+			     __field(u64, nr_sectors)
 			     __field(unsigned int, nseg)),
 	    TP_fast_assign(strscpy(__entry->dev, dev, BLKFRONT_TRACE_DEV_LEN);
 			   __entry->ring = ring;
@@ -44,7 +44,7 @@ TRACE_EVENT(blkfront_req_queued,
 			   __entry->sector = sector;
 			   __entry->nr_sectors = nr_sectors;
 			   __entry->nseg = nseg;),
-	    TP_printk("%s ring=%u id=%llu op=%u sector=%llu nr_sectors=%u nseg=%u",
+	    TP_printk("%s ring=%u id=%llu op=%u sector=%llu nr_sectors=%llu nseg=%u",
 		      __entry->dev,
 		      __entry->ring,
 		      __entry->id,
@@ -57,14 +57,14 @@ TRACE_EVENT(blkfront_req_queued,
 /* its response: received (front), written (back); latency in us */
 TRACE_EVENT(blkfront_req_completed,
 	    TP_PROTO(const char *dev, unsigned int ring, u64 id, u8 op,
-		     unsigned int nr_sectors, unsigned int nseg, s16 status,
+		     u64 nr_sectors, unsigned int nseg, s16 status,
 		     u64 latency_us),
 	    TP_ARGS(dev, ring, id, op, nr_sectors, nseg, status, latency_us),
 	    TP_STRUCT__entry(__array(char, dev, BLKFRONT_TRACE_DEV_LEN)
 			     __field(unsigned int, ring)
 			     __field(u64, id)
 			     __field(u8, op)
-			     __field(unsigned int, nr_sectors)
+			     __field(u64, nr_sectors)
 			     __field(unsigned int, nseg)
 			     __field(s16, status)
 			     __field(u64, latency_us)),
@@ -76,7 +76,7 @@ TRACE_EVENT(blkfront_req_completed,
 			   __entry->nseg = nseg;
 			   __entry->status = status;
 			   __entry->latency_us = latency_us;),
-	    TP_printk("%s ring=%u id=%llu op=%u nr_sectors=%u nseg=%u status=%d latency_us=%llu",
+	    TP_printk("%s ring=%u id=%llu op=%u nr_sectors=%llu nseg=%u status=%d latency_us=%llu",
 		      __entry->dev,
 		      __entry->ring,
 		      __entry->id,
