@@ -141,17 +141,17 @@ TRACE_EVENT(blkback_state_change,
 /* the frontend broke the protocol: what, and the offending value */
 TRACE_EVENT(blkback_protocol_violation,
 	    TP_PROTO(const char *dev, unsigned int ring, const char *why,
-		     long long val),
+		     u64 val),
 	    TP_ARGS(dev, ring, why, val),
 	    TP_STRUCT__entry(__array(char, dev, BLKBACK_TRACE_DEV_LEN)
 			     __field(unsigned int, ring)
 			     __array(char, why, BLKBACK_TRACE_WHY_LEN)
-			     __field(long long, val)),
+			     __field(u64, val)),
 	    TP_fast_assign(strscpy(__entry->dev, dev, BLKBACK_TRACE_DEV_LEN);
 			   __entry->ring = ring;
 			   strscpy(__entry->why, why, BLKBACK_TRACE_WHY_LEN);
 			   __entry->val = val;),
-	    TP_printk("%s ring=%u %s: %lld",
+	    TP_printk("%s ring=%u %s: %llu",
 		      __entry->dev,
 		      __entry->ring,
 		      __entry->why,

@@ -286,7 +286,7 @@ blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 void blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx);
 void blkfront_complete_rq(struct request *rq);
 void blkfront_set_error(struct blkfront_info *info, unsigned int ring,
-			const char *why, long long val);
+			const char *why, u64 val);
 void blkfront_error_work(struct work_struct *work);
 void blkfront_split_work(struct work_struct *work);
 void blkfront_collect_inflight(struct blkfront_info *info);

@@ -496,14 +496,14 @@ static bool blkfront_complete_slot(struct blkfront_ring_info *rinfo,
  * failed from a work item (they will never be answered properly).
  */
 void blkfront_set_error(struct blkfront_info *info, unsigned int ring,
-			const char *why, long long val)
+			const char *why, u64 val)
 {
 	WRITE_ONCE(info->connected, BLKFRONT_ERROR);
 	trace_blkfront_protocol_violation(dev_name(&info->xbdev->dev), ring,
 					  why, val);
 	if (atomic_inc_return(&info->error_logged) == 1)
 		dev_err(&info->xbdev->dev,
-			"backend broke the protocol on ring %u (%s: %lld); device stopped, I/O fails from now on\n",
+			"backend broke the protocol on ring %u (%s: %llu); device stopped, I/O fails from now on\n",
 			ring, why, val);
 	schedule_work(&info->error_work);
 }
@@ -570,7 +570,7 @@ again:
 	if (blkfront_check_rsp_prod(rp, rinfo->ring.rsp_cons,
 				    rinfo->ring.req_prod_pvt, rinfo->nr_slots)) {
 		blkfront_set_error(info, rinfo->id, "impossible rsp_prod",
-				   (long long)(rp - rinfo->ring.rsp_cons));
+				   rp - rinfo->ring.rsp_cons);
 		goto stopped;
 	}
 	for (i = rinfo->ring.rsp_cons; i != rp; i++) {

@@ -141,17 +141,17 @@ TRACE_EVENT(blkfront_state_change,
 /* the backend broke the protocol: what, and the offending value */
 TRACE_EVENT(blkfront_protocol_violation,
 	    TP_PROTO(const char *dev, unsigned int ring, const char *why,
-		     long long val),
+		     u64 val),
 	    TP_ARGS(dev, ring, why, val),
 	    TP_STRUCT__entry(__array(char, dev, BLKFRONT_TRACE_DEV_LEN)
 			     __field(unsigned int, ring)
 			     __array(char, why, BLKFRONT_TRACE_WHY_LEN)
-			     __field(long long, val)),
+			     __field(u64, val)),
 	    TP_fast_assign(strscpy(__entry->dev, dev, BLKFRONT_TRACE_DEV_LEN);
 			   __entry->ring = ring;
 			   strscpy(__entry->why, why, BLKFRONT_TRACE_WHY_LEN);
 			   __entry->val = val;),
-	    TP_printk("%s ring=%u %s: %lld",
+	    TP_printk("%s ring=%u %s: %llu",
 		      __entry->dev,
 		      __entry->ring,
 		      __entry->why,
