@@ -160,8 +160,6 @@ static int blkfront_grant_page(struct blkfront_ring_info *rinfo,
 	if (ref >= 0) {
 		rinfo->stats.grants_in_use++;
 		rinfo->stats.grants_granted++;
-		trace_blkfront_grant_map(dev_name(&rinfo->info->xbdev->dev),
-					 rinfo->id, 1);
 	}
 	return ref;
 }
@@ -375,8 +373,6 @@ static int blkfront_grant_end(struct blkfront_ring_info *rinfo,
 	g->gref = BLKFRONT_NO_GREF;
 	rinfo->stats.grants_in_use--;
 	rinfo->stats.grants_revoked++;
-	trace_blkfront_grant_unmap(dev_name(&rinfo->info->xbdev->dev),
-				   rinfo->id, 1);
 	return err;
 }
 
@@ -395,7 +391,8 @@ static int blkfront_grant_worse(int a, int b)
  * @read_back: copy bounced data back into the request's pages
  *
  * May be called again for a request it returned -EAGAIN for: it then
- * tries the grants that are still listed.
+ * tries the grants that are still listed.  Each call that revokes any
+ * traces one blkfront_grant_unmap event with their number.
  *
  * Return: 0; -EBUSY when the backend kept a non-persistent grant of one
  * of our pages mapped after answering, which the protocol forbids (the
@@ -406,6 +403,7 @@ int blkfront_grants_release(struct blkfront_ring_info *rinfo,
 			    struct blkfront_shadow *s, bool read_back)
 {
 	struct blkfront_info *info = rinfo->info;
+	unsigned long revoked = rinfo->stats.grants_revoked;
 	unsigned int i;
 	int ret = 0;
 
@@ -431,5 +429,9 @@ int blkfront_grants_release(struct blkfront_ring_info *rinfo,
 		s->nr_sg = 0;
 		s->nr_indirect = 0;
 	}
+	revoked = rinfo->stats.grants_revoked - revoked;
+	if (revoked)
+		trace_blkfront_grant_unmap(dev_name(&info->xbdev->dev),
+					   rinfo->id, revoked);
 	return ret;
 }

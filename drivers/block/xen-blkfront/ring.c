@@ -173,6 +173,7 @@ static blk_status_t blkfront_queue_one(struct blkfront_ring_info *rinfo,
 	struct blkif_request req = {};
 	unsigned int id = blkfront_get_slot(rinfo);
 	struct blkfront_shadow *s = &rinfo->shadow[id];
+	unsigned long granted = rinfo->stats.grants_granted;
 	blk_status_t sts = BLK_STS_OK;
 
 	s->nr_sg = 0;
@@ -201,6 +202,11 @@ static blk_status_t blkfront_queue_one(struct blkfront_ring_info *rinfo,
 		sts = BLK_STS_NOTSUPP;
 		break;
 	}
+	/* one event for the request's grants, as the backend's per batch */
+	granted = rinfo->stats.grants_granted - granted;
+	if (granted)
+		trace_blkfront_grant_map(dev_name(&info->xbdev->dev), rinfo->id,
+					 granted);
 	if (sts != BLK_STS_OK) {
 		if (s->nr_sg || s->nr_indirect) {
 			/*

@@ -104,13 +104,13 @@ DECLARE_EVENT_CLASS(blkfront_grant_class,
 			      __entry->nr)
 );
 
-/* access to pages granted to the backend */
+/* the pages of one request granted to the backend (not persistent hits) */
 DEFINE_EVENT(blkfront_grant_class, blkfront_grant_map,
 	     TP_PROTO(const char *dev, unsigned int ring, unsigned int nr),
 	     TP_ARGS(dev, ring, nr)
 );
 
-/* a request's grants revoked after its response */
+/* the grants of one request revoked (after its response, or a failure) */
 DEFINE_EVENT(blkfront_grant_class, blkfront_grant_unmap,
 	     TP_PROTO(const char *dev, unsigned int ring, unsigned int nr),
 	     TP_ARGS(dev, ring, nr)
