@@ -4,6 +4,13 @@
  * "xen-blkfront" group: /sys/bus/xen/devices/vbd-N/xen-blkfront/, also
  * reachable as /sys/block/xvdX/device/xen-blkfront/.  Documented in
  * Documentation/ABI/testing/sysfs-driver-xen-blkfront.
+ *
+ * What counts since the probe (the counters, in_flight_peak, latency_*)
+ * covers every entry of info->rinfo: the array is allocated once, for
+ * the disk's hardware queues, and only the control plane, under
+ * info->mutex, replaces it (before the disk exists); an entry past
+ * nr_rings, a ring a later connection no longer uses, keeps its counts.
+ * in_flight, a gauge, lists the rings in use.
  */
 #include <linux/device.h>
 #include <linux/sysfs.h>
@@ -109,7 +116,7 @@ static ssize_t in_flight_peak_show(struct device *dev,
 	unsigned int r;
 
 	mutex_lock(&info->mutex);
-	for (r = 0; info->rinfo && r < info->nr_rings; r++)
+	for (r = 0; info->rinfo && r < info->nr_rinfo; r++)
 		n += sysfs_emit_at(buf, n, "%s%u", r ? " " : "",
 				   READ_ONCE(info->rinfo[r].in_flight_peak));
 	mutex_unlock(&info->mutex);
@@ -127,7 +134,7 @@ static ssize_t blkfront_latency_show(struct device *dev, unsigned int kind,
 	unsigned int r, b;
 
 	mutex_lock(&info->mutex);
-	for (r = 0; info->rinfo && r < info->nr_rings; r++) {
+	for (r = 0; info->rinfo && r < info->nr_rinfo; r++) {
 		const u64 *hist = info->rinfo[r].lat.hist[kind];
 
 		for (b = 0; b < XEN_BLK_LAT_BUCKETS; b++)
