@@ -113,27 +113,27 @@ static ssize_t blkback_attr_show(struct device *dev,
 	return sysfs_emit(buf, "%llu\n", sum);
 }
 
-/* One line per ring: its XEN_BLK_LAT_BUCKETS counts of one kind. */
+/*
+ * One line per ring: its XEN_BLK_LAT_BUCKETS counts of one kind; the
+ * rings whose lines do not fit in the page are left out, and counted in
+ * a last line "truncated <n>" (xen_blk_lat_emit()).
+ */
 static ssize_t blkback_latency_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
 {
 	struct blkback_attr *a = container_of(attr, struct blkback_attr, attr);
 	struct blkback_dev *be = dev_get_drvdata(dev);
-	ssize_t len = 0;
-	unsigned int i, b;
+	size_t len = 0;
+	unsigned int i;
 
 	if (!be)
 		return -ENODEV;
 	mutex_lock(&be->lock);
-	for (i = 0; i < be->nr_rings; i++) {
-		const u64 *hist = be->rings[i].lat.hist[a->idx];
-
-		for (b = 0; b < XEN_BLK_LAT_BUCKETS; b++)
-			len += sysfs_emit_at(buf, len, "%llu%s",
-					     READ_ONCE(hist[b]),
-					     b + 1 < XEN_BLK_LAT_BUCKETS ?
-					     " " : "\n");
-	}
+	for (i = 0; i < be->nr_rings; i++)
+		if (!xen_blk_lat_emit(buf, PAGE_SIZE, &len,
+				      be->rings[i].lat.hist[a->idx],
+				      be->nr_rings - 1 - i))
+			break;
 	mutex_unlock(&be->lock);
 	return len;
 }

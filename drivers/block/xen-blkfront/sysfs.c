@@ -125,22 +125,24 @@ static ssize_t in_flight_peak_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(in_flight_peak);
 
-/* One line per ring: its XEN_BLK_LAT_BUCKETS counts of one kind. */
+/*
+ * One line per ring: its XEN_BLK_LAT_BUCKETS counts of one kind; the
+ * rings whose lines do not fit in the page are left out, and counted in
+ * a last line "truncated <n>" (xen_blk_lat_emit()).
+ */
 static ssize_t blkfront_latency_show(struct device *dev, unsigned int kind,
 				     char *buf)
 {
 	struct blkfront_info *info = blkfront_dev_info(dev);
-	ssize_t n = 0;
-	unsigned int r, b;
+	size_t n = 0;
+	unsigned int r;
 
 	mutex_lock(&info->mutex);
-	for (r = 0; info->rinfo && r < info->nr_rinfo; r++) {
-		const u64 *hist = info->rinfo[r].lat.hist[kind];
-
-		for (b = 0; b < XEN_BLK_LAT_BUCKETS; b++)
-			n += sysfs_emit_at(buf, n, "%llu%s", READ_ONCE(hist[b]),
-					   b + 1 < XEN_BLK_LAT_BUCKETS ? " " : "\n");
-	}
+	for (r = 0; info->rinfo && r < info->nr_rinfo; r++)
+		if (!xen_blk_lat_emit(buf, PAGE_SIZE, &n,
+				      info->rinfo[r].lat.hist[kind],
+				      info->nr_rinfo - 1 - r))
+			break;
 	mutex_unlock(&info->mutex);
 	return n;
 }

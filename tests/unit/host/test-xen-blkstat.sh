@@ -40,6 +40,18 @@ put "$b/latency_flush" "$zero
 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 4"
 put "$b/latency_discard" "$zero
 0 0 2 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0"
+# 3 rings, whose latency_* lines did not all fit in a page: the drivers
+# list the first ones and end with "truncated <rings left out>"
+t=$S/bus/xen-backend/devices/vbd-5-51712/statistics
+for kv in requests=18 rd_req=18 wr_req=0 f_req=0 ds_req=0; do
+	put "$t/${kv%=*}" "${kv#*=}"
+done
+put "$t/ring_requests" "5 6 7"
+put "$t/ring_inflight_peak" "1 2 3"
+put "$t/latency_read" "0 0 0 5 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+truncated 2"
+for k in write flush discard; do put "$t/latency_$k" "$zero
+truncated 2"; done
 u=$S/bus/xen-backend/devices/vbd-4-51712/statistics
 for kv in oo_req=1 rd_req=7 wr_req=3 f_req=0 ds_req=0 rd_sect=56 wr_sect=24; do
 	put "$u/${kv%=*}" "${kv#*=}"
@@ -102,6 +114,15 @@ run_checks() {
 	eq "$label: backend ring 1 answered" "$(val "$r1" answered)" 46
 	fl=$(echo "$r1" | sed 's/.*"flush"://')
 	eq "$label: a flush in the open last bucket has no p50" "$(val "$fl" p50)" null
+	d=$(dev "$js" vbd-5-51712)
+	eq "$label: truncated latency_*: rings left out" "$(val "$d" latency_rings_unlisted)" 2
+	eq "$label: truncated latency_*: ring 0 answered" "$(val "$d" answered)" 5
+	eq "$label: truncated latency_*: the last line is no ring's counts" \
+		"$(echo "$d" | sed 's/.*{"ring":1//' | grep -c answered)" 0
+	eq "$label: truncated latency_*: ring 2 still has its requests" \
+		"$(val "$(echo "$d" | sed 's/.*{"ring":2//')" requests)" 7
+	eq "$label: all rings listed: none left out" \
+		"$(val "$(dev "$js" vbd-3-51728)" latency_rings_unlisted)" 0
 	d=$(dev "$js" vbd-4-51712)
 	eq "$label: upstream backend" "$(val "$d" driver)" '"upstream"'
 	eq "$label: upstream rd_req" "$(val "$d" rd_req)" 7
@@ -127,6 +148,9 @@ run_checks() {
 		bad "$label: text names the frontend disk"
 	echo "$txt" | grep -q 'errors: bad_op=1$' && ok "$label: text errors by cause" ||
 		bad "$label: text errors by cause"
+	echo "$txt" | grep -q '^  latency of 2 more ring(s) not shown' &&
+		ok "$label: text says latency_* left rings out" ||
+		bad "$label: text says latency_* left rings out"
 	two=$(XEN_BLKSTAT_SYSFS=$S sh "$tool" --json -i 1 -c 2)
 	eq "$label: -c 2 prints two reports" "$(echo "$two" | wc -l)" 2
 	second=$(echo "$two" | sed -n 2p)
