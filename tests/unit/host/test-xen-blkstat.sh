@@ -134,6 +134,8 @@ run_checks() {
 	eq "$label: upstream frontend f_req is flush I/Os (field 16), not discard ticks" \
 		"$(val "$d" f_req)" 6
 	eq "$label: upstream frontend requests" "$(val "$d" requests)" 61
+	eq "$label: upstream frontend has no map/req" "$(val "$d" map_per_req)" null
+	eq "$label: upstream frontend has no hit rate" "$(val "$d" pgrant_hit_rate)" null
 	d=$(dev "$js" vbd-51728)
 	eq "$label: frontend disk" "$(val "$d" disk)" '"xvdb"'
 	eq "$label: frontend rd_req" "$(val "$d" rd_req)" 100
@@ -146,6 +148,9 @@ run_checks() {
 		bad "$label: text names the backend disk"
 	echo "$txt" | grep -q '^vbd-51728 (frontend, ours, xvdb)$' && ok "$label: text names the frontend disk" ||
 		bad "$label: text names the frontend disk"
+	echo "$txt" | sed -n '/^vbd-51744 /,/^vbd/p' | grep -q '^  pgrant hit -  map/req -  unmap/req -' &&
+		ok "$label: text: no grant figures for upstream's frontend" ||
+		bad "$label: text: no grant figures for upstream's frontend"
 	echo "$txt" | grep -q 'errors: bad_op=1$' && ok "$label: text errors by cause" ||
 		bad "$label: text errors by cause"
 	echo "$txt" | grep -q '^  latency of 2 more ring(s) not shown' &&
