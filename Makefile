@@ -11,6 +11,8 @@
 #   make debug-kernel       build the lab's debug kernel (cached)
 #   make check-debug        our pair on the debug kernel (lockdep, kmemleak, ...)
 #   make fuzz               both fuzzers: 10^6 requests, 10^5 responses
+#   make series             the in-tree patch series against Debian's
+#                           linux-source-6.12, into build/series/
 #
 # Sources are mirrored as symlinks into build/<headers-name>/ so that the
 # objects of different kernels never mix (see scripts/mkbuildtree.sh).
@@ -21,7 +23,7 @@ BUILD := build/$(notdir $(KDIR))
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR)/$(BUILD)
 
 .PHONY: all modules clean setup w1 sparse checkpatch static unit lab check bench \
-	debug-kernel check-debug fuzz
+	debug-kernel check-debug fuzz series
 
 all: modules
 
@@ -69,3 +71,7 @@ check-debug:
 # both fuzzers against our pair (the distro backend as a reference)
 fuzz:
 	scripts/fuzz.sh
+
+# the in-tree patch series (scripts/series-check.sh applies and builds it)
+series:
+	scripts/series.sh
