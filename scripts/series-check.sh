@@ -80,6 +80,7 @@ if ! git -C "$K" rev-parse -q --verify series-base > /dev/null 2>&1; then
 		git init -q &&
 		git config core.autocrlf false &&
 		git config gc.auto 0 &&
+		git config core.looseCompression 1 &&
 		git config user.name "series-check" &&
 		git config user.email "series-check@localhost" &&
 		$NICE git add -A -f . &&
