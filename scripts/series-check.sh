@@ -154,7 +154,7 @@ if [ -x /usr/lib/ccache/gcc ]; then
 	mkdir -p "$CCACHE_DIR"
 	ccache -M 2G > /dev/null
 fi
-export KBUILD_BUILD_TIMESTAMP="$srcver" KBUILD_BUILD_USER=series KBUILD_BUILD_HOST=xen-blk
+export KBUILD_BUILD_USER=series KBUILD_BUILD_HOST=xen-blk
 t1=$SECONDS
 if [ ! -f .config ] || [ "$(cat .series-config 2>/dev/null)" != allmodconfig ]; then
 	$NICE make -s allmodconfig > "$LOGDIR/config.log" 2>&1 ||
