@@ -133,12 +133,66 @@ sys.exit(0 if p.stdout[:4] == b'\x7fELF' else "zstd: " + p.stderr.decode())
 PY
 }
 
+# Debian's fio is linked against the libraries of its Ceph, Gluster, NBD,
+# RDMA and PMEM engines, which bring 70 MB (ICU, Ceph, GnuTLS...) into the
+# guest's image, which xl create copies and the guest's kernel unpacks at
+# every start, and into dom0's.  The lab uses none of those engines: both
+# images get stand-ins under the same sonames that define the symbols fio
+# takes from them, with their versions, each one aborting if ever called
+# (nothing else in the images links those libraries).
+FIO_STUBBED="librbd.so.1 librados.so.2 libgfapi.so.0 libnbd.so.0 libibverbs.so.1 librdmacm.so.1 libpmem.so.1 libpmemblk.so.1"
+
+fio_stubs() { # dir: the stand-ins, built once for both images
+	local d=$1 fio so real
+	fio=$(command -v fio)
+	rm -rf "$d"
+	mkdir -p "$d"
+	# what fio leaves undefined, each symbol with the version it asks for
+	objdump -T "$fio" | awk '($3 == "*UND*" || $4 == "*UND*") && NF >= 6 {
+		v = $(NF - 1); gsub(/[()]/, "", v); print $NF, v }' | sort -u > "$d/undefined"
+	for so in $FIO_STUBBED; do
+		real=$(ldd "$fio" | awk -v s="$so" '$1 == s { print $3 }')
+		[ -n "$real" ] || lab_die "fio does not link $so: update FIO_STUBBED"
+		# of those, the ones this library defines
+		objdump -T "$real" | awk '$4 != "*UND*" && $3 != "*UND*" { print $NF }' | sort -u |
+			awk 'NR == FNR { d[$1] = 1; next } ($1 in d)' - "$d/undefined" > "$d/syms"
+		awk '{ printf "void %s(void);\nvoid %s(void) { abort(); }\n", $1, $1 }' "$d/syms" |
+			{ echo '#include <stdlib.h>'; cat; } > "$d/stub.c"
+		awk '$2 != "Base" { v[$2] = v[$2] " " $1 ";" } $2 == "Base" { b = b " " $1 ";" }
+		     END { for (n in v) printf "%s { global:%s };\n", n, v[n]
+			   if (b != "") printf "{ global:%s };\n", b }' "$d/syms" > "$d/stub.map"
+		[ -s "$d/stub.map" ] || echo '{ local: *; };' > "$d/stub.map"
+		gcc -shared -fPIC -o "$d/$so" -Wl,-soname,"$so" \
+			-Wl,--version-script="$d/stub.map" "$d/stub.c" ||
+			lab_die "building the stand-in $so for fio"
+	done
+	rm -f "$d/undefined" "$d/syms" "$d/stub.c" "$d/stub.map"
+}
+
+fio_slim() { # root stubs-dir: fio with the stand-ins for its unused engines' libraries
+	local r=$1 stubs=$2 fio so lib
+	fio=$(command -v fio)
+	mkdir -p "$r/usr/bin" "$r/lib/x86_64-linux-gnu"
+	cp -L "$fio" "$r/usr/bin/fio"
+	for so in $FIO_STUBBED; do
+		cp "$stubs/$so" "$r/lib/x86_64-linux-gnu/$so"
+	done
+	# every other library fio names, with what it needs in turn
+	for so in $(objdump -p "$fio" | awk '$1 == "NEEDED" { print $2 }'); do
+		case " $FIO_STUBBED " in *" $so "*) continue ;; esac
+		lib=$(ldd "$fio" | awk -v s="$so" '$1 == s { print $3 }')
+		[ -n "$lib" ] || lab_die "fio needs $so, which the host lacks"
+		copybin "$r" "$lib" "/lib/x86_64-linux-gnu/$so"
+	done
+}
+
 build_base() {
-	local U=$BASE/domuroot D=$BASE/dom0root b
+	local U=$BASE/domuroot D=$BASE/dom0root F=$BASE/fio-stubs b
 	lab_log "building base images for $V"
+	fio_stubs "$F"
 	# ---- guest ----
 	bbroot "$U"
-	copybin "$U" "$(command -v fio)" /usr/bin/fio
+	fio_slim "$U" "$F"
 	for b in mke2fs e2fsck; do copybin "$U" "$(command -v $b)" /sbin/$b; done
 	ln -s mke2fs "$U/sbin/mkfs.ext4"
 	cp /etc/mke2fs.conf "$U/etc/" 2>/dev/null || true
@@ -166,7 +220,7 @@ build_base() {
 	copybin "$D" /bin/bash /bin/bash
 	copybin "$D" /usr/bin/flock /usr/bin/flock
 	copybin "$D" "$(command -v dmsetup)" /sbin/dmsetup
-	copybin "$D" "$(command -v fio)" /usr/bin/fio
+	fio_slim "$D" "$F"
 	# the backend of backendtype=qdisk disks: libxl starts it for a PV
 	# guest that has one; copybin takes its libraries from the host
 	if LD_LIBRARY_PATH=$XS/usr/lib/x86_64-linux-gnu ldd "$QS$QEMU_DM" | grep 'not found'; then
@@ -181,14 +235,15 @@ build_base() {
 	guest_vmlinux > "$D/guest/vmlinuz"
 	echo "$V" > "$D/etc/kver"
 	mkcpio "$D" "$BASE/dom0-base.cpio.gz"
-	rm -rf "$U" "$D"
+	rm -rf "$U" "$D" "$F"
 }
 
 # The base is rebuilt when the code that builds it (the functions above and
 # the module lists), the unpacked images or the host binaries it copies
 # change; an edit to the overlay below keeps it.
-stamp=$( { declare -f copybin bbroot mkcpio mkcpio_raw modpath addmod modlists guest_vmlinux build_base
-	echo "$DOM0_MODS" "$DOMU_MODS"; cat "$K.stamp" "$XS.stamp" "$QS.stamp"
+stamp=$( { declare -f copybin bbroot mkcpio mkcpio_raw modpath addmod modlists guest_vmlinux build_base \
+	fio_stubs fio_slim
+	echo "$DOM0_MODS" "$DOMU_MODS" "$FIO_STUBBED"; cat "$K.stamp" "$XS.stamp" "$QS.stamp"
 	ls -l /bin/busybox "$(command -v fio)"; } | md5sum | cut -d' ' -f1)
 if [ "$(cat "$BASE/stamp" 2>/dev/null)" != "$stamp" ] || [ ! -s "$BASE/dom0-base.cpio.gz" ]; then
 	build_base

@@ -7,8 +7,15 @@
 #    never installed on the host (installing them would pull systemd/udev
 #    upgrades)
 # Usage: scripts/lab/setup.sh [6.1] [6.12]     (default: both)
+#        scripts/lab/setup.sh --host            the host packages only (what
+#        scripts/lab/debug-kernel.sh needs: make check starts it then)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+host_only=
+if [ "${1:-}" = --host ]; then
+	host_only=1
+	shift
+fi
 SERIES=${*:-6.1 6.12}
 
 HOST_PKGS="qemu-system-x86 busybox-static fio sparse cpio xz-utils zstd kmod python3
@@ -41,6 +48,7 @@ if [ -n "$missing" ]; then
 	lab_log "installing host packages:$missing"
 	apt_install $missing
 fi
+[ -z "$host_only" ] || exit 0
 
 # 2. newest kernel of each series that has both an image and headers
 newest_kver() {

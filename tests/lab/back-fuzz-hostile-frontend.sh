@@ -19,7 +19,6 @@
 # backend is the reference: its findings are printed as REFERENCE,
 # differences to read, not failures.
 # FUZZ_REFERENCE=1 runs the reference after ours in the same boot.
-conf() { (. /etc/lab.conf; eval "echo \"\${$1:-}\""); }
 seed=$(conf FUZZ_SEED)
 seed=${seed:-1}
 count=$(conf FUZZ_COUNT)

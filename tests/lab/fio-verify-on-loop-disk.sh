@@ -4,7 +4,7 @@
 # sequential I/O and verifies 32 MiB of random writes with crc32c.
 # LAB_QUICK=1 (make check) moves 8 MiB instead of 32 and times 2 s runs.
 mib=32 t=8
-[ "$(. /etc/lab.conf; echo "${LAB_QUICK:-}")" = 1 ] && mib=8 t=2
+lab_quick && mib=8 t=2
 dev=$(disk_loop 256) || { fail "no loop device"; exit 1; }
 file=$(cat /sys/block/${dev#/dev/}/loop/backing_file)
 attach $dev xvda w xen || exit 1

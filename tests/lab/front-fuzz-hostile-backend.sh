@@ -22,7 +22,6 @@
 # A finding replays with FUZZ_SEED and the connection (FUZZ_CONN=<c> runs
 # only that one); which request a response index falls on depends on the
 # guest's timing.
-conf() { (. /etc/lab.conf; eval "echo \"\${$1:-}\""); }
 seed=$(conf FUZZ_SEED)
 seed=${seed:-1}
 count=$(conf FUZZ_RESPONSES)

@@ -24,7 +24,7 @@ mib=256
 # sequence instead of 32 and 64 (QEMU's grant copies are slow under TCG:
 # the 32 MiB took 40-50 s a round)
 rnd=32 seq=64
-[ "$(. /etc/lab.conf; echo "${LAB_QUICK:-}")" = 1 ] && rnd=8 seq=16
+lab_quick && rnd=8 seq=16
 img=/tmp/qdisk$(next_id qdisk).img
 dd if=/dev/zero of=$img bs=1M count=0 seek=$mib 2>/dev/null || { fail "no image file"; exit 1; }
 qlog=/var/log/xen/qemu-dm-$DOMU.log

@@ -14,6 +14,10 @@ mkdir -p $LAB_RUN
 
 up() { cut -d' ' -f1 /proc/uptime; }
 note() { echo "$*"; }
+# conf <NAME>: a knob of the run, as boot.sh wrote it to /etc/lab.conf
+conf() { (. /etc/lab.conf; eval "echo \"\${$1:-}\""); }
+# lab_quick: true under LAB_QUICK=1 (make check's shorter workloads)
+lab_quick() { [ "$(conf LAB_QUICK)" = 1 ]; }
 
 # ------------------------------------------------------------------
 # Verdicts.  A scenario fails when it exits non-zero or when any check
@@ -151,8 +155,8 @@ guest_start() {
 		set -- $(cat $LAB_RUN/fparams)
 	fi
 	params=$(echo "$*" | tr ' ' ':')
-	mitig=
-	[ "$(. /etc/lab.conf; echo "${LAB_MITIGATIONS:-off}")" = off ] && mitig=" mitigations=off"
+	mitig=$(conf LAB_MITIGATIONS)
+	[ "${mitig:-off}" = off ] && mitig=" mitigations=off" || mitig=
 	guest_running && guest_stop
 	cat > $LAB_RUN/domu.cfg <<CFG
 name = "$DOMU"
