@@ -20,8 +20,8 @@
 #include <xen/grant_table.h>
 #include <xen/xenbus.h>
 #include <xen/interface/io/blkif.h>
+#include <xen-blk/compat.h>
 #include <xen-blk/xenbus_states.h>
-#include "compat.h"
 #include "validate.h"
 #include "lru.h"
 

@@ -23,7 +23,7 @@
 #include <xen/xenbus.h>
 #include <xen/grant_table.h>
 #include <xen/interface/io/blkif.h>
-#include "compat.h"
+#include <xen-blk/compat.h>
 #include "validate.h"
 
 #define BLKFRONT_DEV_NAME	"xvd"
