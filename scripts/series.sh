@@ -16,11 +16,14 @@
 # are scripts/series/*.txt (first line the subject).  Each patch builds on
 # its own: the frontend's Makefile line comes with the frontend.
 #
-# In tree the drivers build for one kernel only, so the series carries each
-# driver's compat.h with the 6.12 bodies only (its XEN_BLK_KERNEL_6_12
-# conditionals resolved) and the Makefiles without our out-of-tree flags;
-# include/xen-blk/xenbus_states.h, which only tells checkpatch that the
-# xenbus state names are the kernel's, stays out.
+# In tree the drivers build for one kernel only and there is no
+# include/xen-blk/: scripts/series-intree.py writes each driver directory
+# with the XEN_BLK_KERNEL_6_12 conditionals resolved for 6.12, the headers
+# of include/xen-blk/ it includes placed beside its sources (a header that
+# says "xen-blk-series: omit", like xenbus_states.h, which only tells
+# checkpatch that the xenbus state names are the kernel's, stays out), and
+# its Makefile without our out-of-tree flags.  New headers, objects and
+# per-object flags flow in without a change here.
 #
 # Author and Signed-off-by: SERIES_AUTHOR="Name <email>", else git config
 # user.name/user.email, else the placeholder "Your Name <you@example.org>"
@@ -87,77 +90,14 @@ export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
 date=$(git log -1 --format=%cI 2>/dev/null || date -u +%FT%TZ)
 export GIT_AUTHOR_DATE=$date GIT_COMMITTER_DATE=$date
 
-# intree <file>: a source file of ours as the kernel tree carries it: the
-# XEN_BLK_KERNEL_6_12 conditionals resolved for 6.12, our include of
-# xenbus_states.h dropped, runs of blank lines that leaves squeezed.
-intree() {
-	python3 - "$1" <<'PY'
-import re, sys
-path = sys.argv[1]
-SYM = "XEN_BLK_KERNEL_6_12"
-frames = []  # [ours, on]
-out = []
-for n, line in enumerate(open(path), 1):
-    d = re.match(r"\s*#\s*(\w+)\s*(.*?)\s*$", line)
-    word, arg = (d.group(1), d.group(2)) if d else (None, "")
-    visible = all(on for _, on in frames)
-    if word in ("if", "ifdef", "ifndef"):
-        ours = SYM in arg
-        on = True
-        if ours:
-            on = {("if", SYM): True, ("if", "!" + SYM): False,
-                  ("ifdef", SYM): True, ("ifndef", SYM): False}.get((word, arg))
-            if on is None:
-                sys.exit(f"series: {path}:{n}: cannot resolve '{line.strip()}'")
-        frames.append([ours, on])
-        if not ours and visible:
-            out.append(line)
-        continue
-    if word in ("else", "elif", "endif"):
-        if not frames:
-            sys.exit(f"series: {path}:{n}: unbalanced #{word}")
-        ours = frames[-1][0]
-        outer = all(on for _, on in frames[:-1])
-        if ours and word == "elif":
-            sys.exit(f"series: {path}:{n}: #elif after {SYM}: not handled")
-        if ours and word == "else":
-            frames[-1][1] = not frames[-1][1]
-        if not ours and outer:
-            out.append(line)
-        if word == "endif":
-            frames.pop()
-        continue
-    if not visible:
-        continue
-    if d and SYM in line:
-        sys.exit(f"series: {path}:{n}: '{line.strip()}' left")
-    if re.match(r"#include <xen-blk/xenbus_states\.h>", line):
-        continue
-    if re.match(r"#include <xen-blk/", line):
-        sys.exit(f"series: {path}:{n}: no in-tree home for '{line.strip()}'")
-    if line.strip() == "" and out and out[-1].strip() == "":
-        continue
-    out.append(line)
-if frames:
-    sys.exit(f"series: {path}: unterminated #if")
-sys.stdout.write("".join(out))
-PY
-}
-
 # ship_driver <name>: drivers/block/<name>/ of this tree, made in-tree
+# (scripts/series-intree.py: the 6.12 bodies of the compat helpers, the
+# headers of include/xen-blk/ beside the sources, the Makefile without our
+# out-of-tree flags)
 ship_driver() {
-	local d=drivers/block/$1 f
+	local d=drivers/block/$1
 	rm -rf "$d"
-	mkdir -p "$d"
-	for f in "$TOP/$d"/*.[ch]; do
-		intree "$f" > "$d/$(basename "$f")"
-	done
-	# the in-tree Makefile: the objects, none of the out-of-tree flags
-	{
-		echo "# SPDX-License-Identifier: GPL-2.0"
-		echo
-		grep -E '^(obj-\$|xen-blk[a-z]*-y)' "$TOP/$d/Makefile"
-	} > "$d/Makefile"
+	python3 "$TOP/scripts/series-intree.py" "$TOP" "$d" "$d"
 }
 
 # edit <file> <python expression over s>: rewrite a file, failing when the
