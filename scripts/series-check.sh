@@ -3,32 +3,44 @@
 # The in-tree patch series, checked (issue 13):
 #
 #   1. make it (scripts/series.sh, into build/series/);
-#   2. apply it with 'git am' onto a git repository of Debian's
-#      linux-source-6.12, reset to the pristine source first;
+#   2. apply it with 'git am' onto the files it touches, as Debian's
+#      linux-source-6.12 has them, and lay the result over a build tree of
+#      that source;
 #   3. checkpatch.pl --strict, the kernel tree's own, on every patch:
 #      zero findings, but for the CamelCase names of the kernel's enum
 #      xenbus_state (the drivers must use them; each one is checked against
 #      include/xen/interface/io/xenbus.h and counted apart);
 #   4. allmodconfig, with XEN_BLKDEV_FRONTEND=m and XEN_BLKDEV_BACKEND=m
-#      checked, and both driver directories built in tree with W=1: zero
-#      warnings.
+#      checked, and every directory that holds a C file of the series
+#      built in tree with W=1: zero warnings, each module of their
+#      Makefiles linked.
 #
 # allmodconfig rather than defconfig + xen.config: it is what a driver is
 # held to upstream (every option a driver can see is on: COMPILE_TEST,
 # the sanitizers, CONFIG_WERROR) and costs no more here, since only
-# 'make prepare' and the two directories are built, never vmlinux.  Without
+# 'make prepare' and the drivers' directories are built, never vmlinux.  Without
 # vmlinux there is no modpost: the drivers are compiled and linked
 # (xen-blkback.o, xen-blkfront.o), and the out-of-tree builds of
 # 'make w1' are the ones that go through modpost.
 #
-# The tree is a cache of its own, never the debug kernel's:
-#   <lab cache>/series-linux-<srcver>/  the unpacked source as a git
-#       repository (tag series-base) with the objects of the last check;
-#       each run resets the sources to series-base and applies the series
-#       again, so only the drivers recompile (through ccache when the
-#       host has it: <lab cache>/series-ccache).
-# Cold, the first run unpacks /usr/src/linux-source-6.12.tar.xz, commits
-# it and runs 'make prepare'.  SERIES_JOBS (2) compile jobs, nice'd.
+# Caches of its own, never the debug kernel's (<lab cache>/...):
+#   series-src-<srcver>/   linux-source-6.12 unpacked, pristine: nothing
+#       writes into it after the unpack (cold: tar with a threaded xz,
+#       about 20 s);
+#   series-tree-<srcver>/  the build tree: a hard-link copy of that source
+#       (cp -al, 2 s), configured and prepared once, with a small git
+#       repository of LICENSES/ and include/ only (what checkpatch's
+#       spdxcheck.py and its CamelCase seeding read).  Each run puts back
+#       the source files the last run replaced (links to the pristine
+#       ones), then lays the files the series gives over it, each one
+#       removed and written anew, so that no write reaches the pristine
+#       source through a link (kbuild itself only writes files of its own).
+# 'git am' runs in a repository that holds only the files the patches
+# touch, taken from the pristine source (build/series-check/am), and the
+# result is what is laid over the build tree.  Only the directories of the
+# series' C files are built, from scratch each run (their objects go
+# first: a warning shows only when its file compiles).  Checkpatch runs
+# beside the build.  SERIES_JOBS (2) compile jobs, nice'd.
 #
 # Prints one line per stage and ends with
 #   series-check: PASS|FAIL (<n> patches, <k> checkpatch findings,
@@ -50,7 +62,6 @@ die() { say "FAIL: $*"; exit 1; }
 [ -f "$TARBALL" ] || die "no $TARBALL: run 'make setup' (it installs linux-source-6.12)"
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || basename "$TARBALL")
 srcver=$(echo "$srcver" | tr -c 'A-Za-z0-9.\n' '-')
-K=$CACHE/series-linux-$srcver
 rm -rf "$LOGDIR"
 mkdir -p "$LOGDIR" "$CACHE"
 
@@ -65,45 +76,123 @@ say "${#patches[@]} patches in $OUT"
 exec 9> "$CACHE/series-check.lock"
 flock -n 9 || { say "another series check holds $CACHE/series-check.lock; waiting"; flock 9; }
 
-# 2. the tree: the pristine source as a git repository (cold: once).
-# Debian's top-level .gitignore ignores everything at the top level (its
-# packaging repository holds only debian/): add by force.
-if ! git -C "$K" rev-parse -q --verify series-base > /dev/null 2>&1; then
-	say "cold: unpacking $TARBALL into $K as a git repository"
+# 2. the pristine source (cold: once per source version)
+SRC=$CACHE/series-src-$srcver
+TREE=$CACHE/series-tree-$srcver
+if [ ! -f "$SRC/.series-unpacked" ]; then
+	say "cold: unpacking $TARBALL into $SRC"
 	t1=$SECONDS
-	rm -rf "$K" "$K.tmp"
-	mkdir -p "$K.tmp"
-	$NICE tar -xJf "$TARBALL" -C "$K.tmp" --strip-components=1 ||
+	rm -rf "$SRC" "$SRC.tmp" "$TREE"
+	mkdir -p "$SRC.tmp"
+	$NICE tar -I "xz -T$JOBS" -xf "$TARBALL" -C "$SRC.tmp" --strip-components=1 ||
 		die "cannot unpack $TARBALL"
+	touch "$SRC.tmp/.series-unpacked"
+	mv "$SRC.tmp" "$SRC"
+	say "cold: unpacked in $((SECONDS - t1)) s"
+fi
+# the build tree (cold: once per unpack)
+if [ ! -f "$TREE/.series-tree" ]; then
+	t1=$SECONDS
+	rm -rf "$TREE" "$TREE.tmp"
+	$NICE cp -al "$SRC" "$TREE.tmp" || die "cannot link $SRC to $TREE.tmp"
+	rm -f "$TREE.tmp/.series-unpacked"
+	# Debian's top-level .gitignore ignores everything at the top level
+	# (its packaging repository holds only debian/): add by force
 	(
-		cd "$K.tmp" &&
+		cd "$TREE.tmp" &&
 		git init -q &&
 		git config core.autocrlf false &&
 		git config gc.auto 0 &&
-		git config core.looseCompression 1 &&
 		git config user.name "series-check" &&
 		git config user.email "series-check@localhost" &&
-		$NICE git add -A -f . &&
-		$NICE git commit -q -m "linux-source-6.12 $srcver" &&
-		git tag series-base
-	) || die "cannot make a git repository of the source"
-	mv "$K.tmp" "$K"
-	say "cold: the source repository took $((SECONDS - t1)) s"
+		$NICE git add -f LICENSES include &&
+		GIT_AUTHOR_DATE=2000-01-01T00:00:00Z GIT_COMMITTER_DATE=2000-01-01T00:00:00Z git commit -q -m "linux-source-6.12 $srcver: LICENSES/ and include/"
+	) || die "cannot make the git repository of $TREE.tmp"
+	touch "$TREE.tmp/.series-tree"
+	mv "$TREE.tmp" "$TREE"
+	say "cold: build tree linked, LICENSES/ and include/ committed in $((SECONDS - t1)) s"
 fi
-cd "$K"
-git am --abort > /dev/null 2>&1
-git reset -q --hard series-base || die "cannot reset $K to series-base"
-# the drivers' objects of the last check go: every check compiles them
-rm -rf drivers/block/xen-blkfront drivers/block/xen-blkback/*.o \
-	drivers/block/xen-blkback/.*.cmd drivers/block/xen-blkfront.o
-# the same series gives the same commits, and checkpatch's cache of the
-# CamelCase names of include/ (keyed by the last commit there) lasts
-if ! git am -q --committer-date-is-author-date "${patches[@]}" > "$LOGDIR/am.log" 2>&1; then
+
+# 3. git am onto the files the series touches, as the source has them
+t1=$SECONDS
+AM=$LOGDIR/am
+mkdir -p "$AM"
+mapfile -t touched < <(sed -n 's|^diff --git a/\(.*\) b/.*|\1|p' "${patches[@]}" | sort -u)
+for f in "${touched[@]}"; do
+	if [ -f "$SRC/$f" ]; then
+		mkdir -p "$AM/$(dirname "$f")"
+		cp "$SRC/$f" "$AM/$f"
+	fi
+done
+(
+	cd "$AM" &&
+	git init -q &&
+	git config core.autocrlf false &&
+	git config user.name "series-check" &&
+	git config user.email "series-check@localhost" &&
+	git add -A -f . &&
+	git commit -q --allow-empty -m "linux-source-6.12 $srcver: the files the series touches" &&
+	git tag series-base
+) || die "cannot make the repository for git am"
+if ! git -C "$AM" am -q --committer-date-is-author-date "${patches[@]}" > "$LOGDIR/am.log" 2>&1; then
 	cat "$LOGDIR/am.log"
-	git am --abort > /dev/null 2>&1
 	die "git am failed"
 fi
-say "git am: ${#patches[@]} patches applied onto linux-source-6.12 $srcver"
+say "git am: ${#patches[@]} patches applied onto linux-source-6.12 $srcver (${#touched[@]} files)"
+
+# 4. the build tree: last run's files back to the source's, then those of
+# <rev> of the am repository; the directories of its C files in builddirs
+cd "$TREE" || die "no $TREE"
+restore() { # <file>: the build tree's <file> as the source has it
+	rm -f "$1"
+	if [ -f "$SRC/$1" ]; then
+		ln "$SRC/$1" "$1"
+	fi
+}
+lay() { # <rev>
+	local f changed new=$LOGDIR/lay.tmp
+	declare -A now=()
+	mapfile -t changed < <(git -C "$AM" diff --name-only --no-renames series-base "$1")
+	for f in "${changed[@]}"; do now[$f]=1; done
+	# last run's files that this one leaves alone: back to the source's
+	if [ -f .series-overlay ]; then
+		while IFS= read -r f; do
+			[ -n "${now[$f]:-}" ] || restore "$f"
+		done < .series-overlay
+	fi
+	printf '%s\n' "${changed[@]}" > .series-overlay
+	builddirs=()
+	for f in "${changed[@]}"; do
+		if ! git -C "$AM" cat-file -e "$1:$f" 2> /dev/null; then
+			rm -f "$f"
+			continue
+		fi
+		case "$f" in
+		*.c) builddirs+=("$(dirname "$f")/") ;;
+		esac
+		git -C "$AM" show "$1:$f" > "$new" || die "cannot read $f of $1"
+		# the same text already laid there stays, with its time: make
+		# then redoes nothing that depends on it (a Kconfig file would
+		# make it read every Kconfig file again)
+		if [ -f "$f" ] && [ "$(stat -c %h "$f")" = 1 ] && cmp -s "$new" "$f"; then
+			continue
+		fi
+		mkdir -p "$(dirname "$f")"
+		rm -f "$f"
+		mv "$new" "$f"
+		# a new file, never a link into the pristine source
+		[ "$(stat -c %h "$f")" = 1 ] || die "$TREE/$f is linked to another file"
+	done
+	mapfile -t builddirs < <(printf '%s\n' "${builddirs[@]}" | sort -u)
+	for f in "${builddirs[@]}"; do
+		find "$f" -maxdepth 1 \( -name '*.o' -o -name '.*.cmd' -o -name '*.a' \) -delete
+	done
+	nlaid=${#changed[@]}
+}
+lay HEAD
+[ ${#builddirs[@]} -gt 0 ] || die "the series has no C file to build"
+headdirs=("${builddirs[@]}")
+say "build tree: $nlaid files of the series laid over the source ($((SECONDS - t1)) s)"
 
 # 3. checkpatch, from the tree (its camelcase seeding reads the tree's
 # include/)
@@ -121,31 +210,40 @@ spdx_bad=$(echo "SPDX-License-Identifier: Not-A-License" | scripts/spdxcheck.py 
 	die "scripts/spdxcheck.py does not run (python3-ply, python3-git: make setup): ${spdx_ok:-$spdx_bad}"
 findings=0
 kernel_names=0
-# checkpatch is most of a warm check's time: the first patch alone (it
-# writes that cache when it is missing), then the others at once
-for p in "${patches[@]}"; do
-	$NICE perl scripts/checkpatch.pl --strict --terse --show-types --no-summary "$p" \
-		> "$LOGDIR/checkpatch-$(basename "$p" .patch).log" 2>&1 &
-	[ "$p" != "${patches[0]}" ] || wait
-done
-wait
-for p in "${patches[@]}"; do
-	log=$LOGDIR/checkpatch-$(basename "$p" .patch).log
-	while IFS= read -r l; do
-		w=$(echo "$l" | sed -n 's/.*CHECK:CAMELCASE: Avoid CamelCase: <\([A-Za-z]*\)>.*/\1/p')
-		if [ -n "$w" ] && echo "$states" | grep -qx "$w"; then
-			kernel_names=$((kernel_names + 1))
-			continue
-		fi
-		echo "  $(basename "$p"): $l"
-		findings=$((findings + 1))
-	done < <(grep -E '(ERROR|WARNING|CHECK):' "$log")
-done
-say "checkpatch --strict: $findings findings ($kernel_names CamelCase names of enum xenbus_state, the kernel's own, not counted)"
+# checkpatch runs beside the build (it is most of a warm check's time): the
+# first patch alone (it writes that cache when it is missing), then the
+# others at once
+(
+	for p in "${patches[@]}"; do
+		$NICE perl scripts/checkpatch.pl --strict --terse --show-types --no-summary "$p" \
+			> "$LOGDIR/checkpatch-$(basename "$p" .patch).log" 2>&1 &
+		[ "$p" != "${patches[0]}" ] || wait
+	done
+	wait
+) &
+checkpatch_pid=$!
+t_cp=$SECONDS
+checkpatch_result() {
+	wait "$checkpatch_pid"
+	for p in "${patches[@]}"; do
+		log=$LOGDIR/checkpatch-$(basename "$p" .patch).log
+		while IFS= read -r l; do
+			w=$(echo "$l" | sed -n 's/.*CHECK:CAMELCASE: Avoid CamelCase: <\([A-Za-z]*\)>.*/\1/p')
+			if [ -n "$w" ] && echo "$states" | grep -qx "$w"; then
+				kernel_names=$((kernel_names + 1))
+				continue
+			fi
+			echo "  $(basename "$p"): $l"
+			findings=$((findings + 1))
+		done < <(grep -E '(ERROR|WARNING|CHECK):' "$log")
+	done
+	say "checkpatch --strict: $findings findings ($kernel_names CamelCase names of enum xenbus_state, the kernel's own, not counted; done $((SECONDS - t_cp)) s after it started)"
+}
 
-# 4. the in-tree build (SERIES_CHECK_BUILD=0 stops before it, for trying
+# 5. the in-tree build (SERIES_CHECK_BUILD=0 stops before it, for trying
 # the patches alone: the check then ends INCOMPLETE, exit status 2)
 if [ "${SERIES_CHECK_BUILD:-1}" = 0 ]; then
+	checkpatch_result
 	say "INCOMPLETE: in-tree build not run (SERIES_CHECK_BUILD=0); $findings checkpatch findings, $((SECONDS - t0)) s"
 	exit 2
 fi
@@ -168,33 +266,44 @@ $NICE make -s -j"$JOBS" prepare > "$LOGDIR/prepare.log" 2>&1 ||
 	{ tail -n 30 "$LOGDIR/prepare.log"; die "make prepare failed"; }
 say "allmodconfig (XEN_BLKDEV_FRONTEND=m, XEN_BLKDEV_BACKEND=m), prepare: $((SECONDS - t1)) s"
 t1=$SECONDS
-$NICE make -j"$JOBS" W=1 drivers/block/xen-blkback/ drivers/block/xen-blkfront/ \
-	> "$LOGDIR/build.log" 2>&1
+$NICE make -j"$JOBS" W=1 "${headdirs[@]}" > "$LOGDIR/build.log" 2>&1
 brc=$?
 warnings=$(grep -cE 'warning:|error:' "$LOGDIR/build.log")
 grep -E 'warning:|error:' "$LOGDIR/build.log" | sed 's/^/  /'
 [ $brc -eq 0 ] || tail -n 20 "$LOGDIR/build.log"
-for o in drivers/block/xen-blkback/xen-blkback.o drivers/block/xen-blkfront/xen-blkfront.o; do
-	[ -f "$o" ] || { say "no $o"; brc=1; }
+# every module a built directory's Makefile names was linked
+for d in "${headdirs[@]}"; do
+	for m in $(sed -n 's/^obj-\$([A-Z0-9_]*)[[:space:]]*+=[[:space:]]*\([A-Za-z0-9_-]*\)\.o.*/\1/p' "$d/Makefile" "$d/Kbuild" 2> /dev/null); do
+		[ -f "$d$m.o" ] || { say "no $d$m.o"; brc=1; }
+	done
 done
-say "W=1 in-tree build of both drivers: $warnings warnings/errors, $((SECONDS - t1)) s (log: $LOGDIR/build.log)"
+say "W=1 in-tree build of ${headdirs[*]}: $warnings warnings/errors, $((SECONDS - t1)) s (log: $LOGDIR/build.log)"
+checkpatch_result
 
 # SERIES_BISECT=1: also build each earlier step of the series (the old
 # frontend and backend against the new blkif.h, and so on); off by
-# default: it rebuilds the drivers once per patch
+# default: it rebuilds the drivers once per patch.  A directory of the
+# series that a step does not have yet is built as the one file it was
+# (drivers/block/xen-blkfront.o for drivers/block/xen-blkfront/).
 if [ "${SERIES_BISECT:-0}" = 1 ]; then
-	head=$(git rev-parse HEAD)
-	for c in $(git rev-list --reverse series-base..HEAD~1); do
-		git checkout -q "$c" || die "cannot check out $c"
-		front=drivers/block/xen-blkfront.o
-		[ -f drivers/block/xen-blkfront/Makefile ] && front=drivers/block/xen-blkfront/
-		log=$LOGDIR/bisect-$(git log -1 --format=%f "$c").log
-		$NICE make -j"$JOBS" W=1 drivers/block/xen-blkback/ "$front" > "$log" 2>&1 || brc=1
+	for c in $(git -C "$AM" rev-list --reverse series-base..HEAD~1); do
+		lay "$c"
+		targets=()
+		for d in "${headdirs[@]}"; do
+			if [ -f "$d/Makefile" ] || [ -f "$d/Kbuild" ]; then
+				targets+=("$d")
+			elif [ -f "${d%/}.c" ]; then
+				rm -f "${d%/}.o"
+				targets+=("${d%/}.o")
+			fi
+		done
+		log=$LOGDIR/bisect-$(git -C "$AM" log -1 --format=%f "$c").log
+		$NICE make -j"$JOBS" W=1 "${targets[@]}" > "$log" 2>&1 || brc=1
 		n=$(grep -cE 'warning:|error:' "$log")
 		warnings=$((warnings + n))
-		say "step '$(git log -1 --format=%s "$c")': $n warnings/errors"
+		say "step '$(git -C "$AM" log -1 --format=%s "$c")': $n warnings/errors"
 	done
-	git checkout -q "$head"
+	lay HEAD
 fi
 
 verdict=PASS
