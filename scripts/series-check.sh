@@ -266,7 +266,9 @@ $NICE make -s -j"$JOBS" prepare > "$LOGDIR/prepare.log" 2>&1 ||
 	{ tail -n 30 "$LOGDIR/prepare.log"; die "make prepare failed"; }
 say "allmodconfig (XEN_BLKDEV_FRONTEND=m, XEN_BLKDEV_BACKEND=m), prepare: $((SECONDS - t1)) s"
 t1=$SECONDS
-$NICE make -j"$JOBS" W=1 "${headdirs[@]}" > "$LOGDIR/build.log" 2>&1
+# -k: every warning of the series, also after the first (allmodconfig sets
+# CONFIG_WERROR, so the first one stops its directory otherwise)
+$NICE make -k -j"$JOBS" W=1 "${headdirs[@]}" > "$LOGDIR/build.log" 2>&1
 brc=$?
 warnings=$(grep -cE 'warning:|error:' "$LOGDIR/build.log")
 grep -E 'warning:|error:' "$LOGDIR/build.log" | sed 's/^/  /'
