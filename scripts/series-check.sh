@@ -65,18 +65,11 @@ srcver=$(echo "$srcver" | tr -c 'A-Za-z0-9.\n' '-')
 rm -rf "$LOGDIR"
 mkdir -p "$LOGDIR" "$CACHE"
 
-# 1. the series
-SERIES_OUT=$OUT scripts/series.sh > "$LOGDIR/series.log" 2>&1 ||
-	{ cat "$LOGDIR/series.log"; die "make series failed"; }
-mapfile -t patches < <(ls "$TOP/$OUT"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-cover-letter\.patch$')
-[ ${#patches[@]} -gt 0 ] || die "no patches in $OUT"
-say "${#patches[@]} patches in $OUT"
-
 # one check at a time on the cached tree
 exec 9> "$CACHE/series-check.lock"
 flock -n 9 || { say "another series check holds $CACHE/series-check.lock; waiting"; flock 9; }
 
-# 2. the pristine source (cold: once per source version)
+# 1. the pristine source (cold: once per source version)
 SRC=$CACHE/series-src-$srcver
 TREE=$CACHE/series-tree-$srcver
 if [ ! -f "$SRC/.series-unpacked" ]; then
@@ -90,6 +83,13 @@ if [ ! -f "$SRC/.series-unpacked" ]; then
 	mv "$SRC.tmp" "$SRC"
 	say "cold: unpacked in $((SECONDS - t1)) s"
 fi
+# 2. the series (the kernel files it changes taken from that source)
+SERIES_OUT=$OUT SERIES_PRISTINE=$SRC scripts/series.sh > "$LOGDIR/series.log" 2>&1 ||
+	{ cat "$LOGDIR/series.log"; die "make series failed"; }
+mapfile -t patches < <(ls "$TOP/$OUT"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-cover-letter\.patch$')
+[ ${#patches[@]} -gt 0 ] || die "no patches in $OUT"
+say "${#patches[@]} patches in $OUT"
+
 # the build tree (cold: once per unpack)
 if [ ! -f "$TREE/.series-tree" ]; then
 	t1=$SECONDS
@@ -194,7 +194,7 @@ lay HEAD
 headdirs=("${builddirs[@]}")
 say "build tree: $nlaid files of the series laid over the source ($((SECONDS - t1)) s)"
 
-# 3. checkpatch, from the tree (its camelcase seeding reads the tree's
+# 5. checkpatch, from the tree (its camelcase seeding reads the tree's
 # include/)
 states=$(sed -n 's/^[[:space:]]*\(XenbusState[A-Za-z]*\)[[:space:]]*=.*/\1/p' \
 	include/xen/interface/io/xenbus.h)
@@ -240,7 +240,7 @@ checkpatch_result() {
 	say "checkpatch --strict: $findings findings ($kernel_names CamelCase names of enum xenbus_state, the kernel's own, not counted; done $((SECONDS - t_cp)) s after it started)"
 }
 
-# 5. the in-tree build (SERIES_CHECK_BUILD=0 stops before it, for trying
+# 6. the in-tree build (SERIES_CHECK_BUILD=0 stops before it, for trying
 # the patches alone: the check then ends INCOMPLETE, exit status 2)
 if [ "${SERIES_CHECK_BUILD:-1}" = 0 ]; then
 	checkpatch_result

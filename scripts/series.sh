@@ -32,7 +32,8 @@
 #
 # Reads the files the series touches from /usr/src/linux-source-6.12.tar.xz
 # (SERIES_SOURCE; installed by 'make setup'), once per source version, into
-# the lab cache: series-base-<version>/.
+# the lab cache: series-base-<version>/; from SERIES_PRISTINE instead when
+# that is an unpacked copy of the same source (series-check.sh's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -60,10 +61,16 @@ if [ ! -f "$BASE/.done" ]; then
 	echo "series: reading the touched files of $TARBALL into $BASE"
 	rm -rf "$BASE" "$BASE.tmp"
 	mkdir -p "$BASE.tmp"
-	members=
-	for f in $TOUCHED; do members="$members linux-source-6.12/$f"; done
-	# shellcheck disable=SC2086
-	tar -xJf "$TARBALL" -C "$BASE.tmp" --strip-components=1 $members
+	if [ -n "${SERIES_PRISTINE:-}" ] && [ -f "$SERIES_PRISTINE/.series-unpacked" ]; then
+		# series-check's unpacked copy of the same source: no second
+		# pass of xz over the whole tarball
+		(cd "$SERIES_PRISTINE" && cp -a --parents $TOUCHED "$BASE.tmp/")
+	else
+		members=
+		for f in $TOUCHED; do members="$members linux-source-6.12/$f"; done
+		# shellcheck disable=SC2086
+		tar -I "xz -T2" -xf "$TARBALL" -C "$BASE.tmp" --strip-components=1 $members
+	fi
 	touch "$BASE.tmp/.done"
 	mv "$BASE.tmp" "$BASE"
 fi
