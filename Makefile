@@ -14,6 +14,8 @@
 #   make fuzz               both fuzzers: 10^6 requests, 10^5 responses
 #   make deb                the DKMS package, build/deb/xen-blk-dkms_<version>_all.deb
 #   make dkms-check         install it here, DKMS for 6.1 and 6.12, a lab boot each, remove it
+#   make series             the in-tree patch series against Debian's
+#                           linux-source-6.12, into build/series/
 #
 # Sources are mirrored as symlinks into build/<headers-name>/ so that the
 # objects of different kernels never mix (see scripts/mkbuildtree.sh).
@@ -29,7 +31,7 @@ BUILD = build/$(notdir $(or $(realpath $(KDIR)),$(KDIR)))
 KBUILD_ARGS = -C $(KDIR) M=$(CURDIR)/$(BUILD)
 
 .PHONY: all modules clean setup w1 sparse checkpatch static unit lab check bench \
-	debug-kernel check-debug fuzz deb dkms-check
+	debug-kernel check-debug fuzz deb dkms-check series
 
 all: modules
 
@@ -85,3 +87,7 @@ deb:
 
 dkms-check:
 	scripts/dkms-check.sh
+
+# the in-tree patch series (scripts/series-check.sh applies and builds it)
+series:
+	scripts/series.sh

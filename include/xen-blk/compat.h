@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The kernel API differences between the kernels xen-blk builds for
- * (Debian 12's Linux 6.1 and 6.12), kept in one place.  Each helper has one
- * body per kernel; callers never test LINUX_VERSION_CODE themselves.
+ * The kernel API calls of xen-blkfront and xen-blkback that differ between
+ * kernels, behind helpers, so that the drivers read the same for every
+ * kernel and never test its version.  The drivers are also maintained out
+ * of tree, for Debian 12's Linux 6.1 and 6.12, where each helper has one
+ * body per kernel in one header for both; in the kernel tree each driver
+ * has its own copy, with the current kernel's bodies of its own helpers.
  */
 
 #ifndef XEN_BLK_COMPAT_H

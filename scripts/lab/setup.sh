@@ -20,7 +20,9 @@ SERIES=${*:-6.1 6.12}
 
 HOST_PKGS="qemu-system-x86 busybox-static fio sparse cpio xz-utils zstd kmod python3
 	e2fsprogs dmsetup gzip linux-source-6.12 bc make gcc flex bison libelf-dev libssl-dev
-	gnuplot-nox"
+	gnuplot-nox python3-ply python3-git"
+# python3-ply and python3-git: the kernel's scripts/spdxcheck.py, which
+# checkpatch runs on the SPDX tags of the in-tree series (series-check.sh)
 XEN_PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common xenstore-utils
 	libxentoolcore1 libxentoollog1 libxencall1 libxendevicemodel1 libxenevtchn1
 	libxenforeignmemory1 libxengnttab1 libxenhypfs1 libxenstore4 libyajl2 libxenmisc4.17"

@@ -4,9 +4,9 @@
  *
  * This file is the single statement of the protocol in this tree: request
  * and response layouts for both guest ABIs, operation codes, limits and the
- * XenStore key names that the two ends negotiate with.  Both drivers include
- * it instead of the kernel's copy (see NOSTDINC_FLAGS in the Kbuild files),
- * so every magic number and key string of the protocol lives here.
+ * XenStore key names that the two ends negotiate with.  Both drivers use
+ * these names, so every magic number and key string of the protocol lives
+ * here.
  *
  * The facts (sizes, offsets, values, key names) follow Xen's public header
  * io/blkif.h, which is the authority; the layout assertions at the bottom of
