@@ -160,8 +160,9 @@ static void blkback_refuse(struct blkback_ring *ring,
 	if (err != BLKBACK_ERR_IO)
 		dev_warn_ratelimited(&ring->be->xdev->dev,
 				     "ring %u: refused op %u (%s), sector %llu, %u segments: %s\n",
-				     ring->idx, info->op, xen_blkif_op_name(info->op),
-				     info->sector, info->nseg, blkback_err_name(err));
+				     ring->idx, info->op,
+				     xen_blkif_op_name(info->op), info->sector,
+				     info->nseg, blkback_err_name(err));
 	blkback_answer(ring, info->id, info->op, blkback_err_status(err));
 }
 
