@@ -323,6 +323,9 @@ gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/odirect-stable" \
 	"$LAB_SRC/tests/lab/tools/odirect-stable.c"
 # the guest's agent and dom0's g (lab-xs serve / lab-xs ask)
 gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/lab-xs" "$LAB_SRC/tests/lab/tools/lab-xs.c"
+# iostat for Xen disks (tools/), as an administrator runs it
+mkdir -p "$O/u/usr/bin"
+cp "$LAB_SRC/tools/xen-blkstat" "$O/u/usr/bin/xen-blkstat"
 mkcpio_raw "$O/u" "$O/domu-overlay.cpio"
 # dom0 overlay
 D=$O/d
@@ -350,6 +353,8 @@ gcc -static -O2 -Wall -Wextra -Werror -o "$D/lab/blkif-evilback" \
 gcc -static -O2 -Wall -Wextra -Werror -o "$D/lab/blkif-fuzzback" \
 	"$LAB_SRC/tests/lab/tools/blkif-fuzzback.c"
 cp "$LAB_SRC/scripts/lab/dom0/lab-block" "$D/etc/xen/scripts/lab-block"
+mkdir -p "$D/usr/bin"
+cp "$LAB_SRC/tools/xen-blkstat" "$D/usr/bin/xen-blkstat"
 cp "$OUT/lab.conf" "$D/etc/lab.conf"
 # what modinfo says of our two files, for modules-report-their-version.sh:
 # "<module> <version> <srcversion>" each

@@ -144,7 +144,7 @@ for offer in ${FIO_MATRIX_OFFERS:-full lean direct}; do
 		lean) fp="max_queues=1 max_ring_page_order=0 max_indirect_segments=32 feature_persistent=0" ;;
 		direct) fp="max_queues=4 max_ring_page_order=1 max_indirect_segments=11 feature_persistent=1" ;;
 		esac
-		check "guest with frontend offer $offer" guest_restart ours $fp || continue
+		check "guest with frontend offer $offer" front_swap ours $fp || continue
 	fi
 	run_all
 done
@@ -154,5 +154,5 @@ if [ "$back" = ours ]; then
 	echo "$save_p" > $P/feature_persistent
 	echo "$save_o" > $P/max_ring_page_order
 else
-	guest_restart "$front" $fparams0
+	front_swap "$front" $fparams0
 fi

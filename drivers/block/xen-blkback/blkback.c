@@ -23,6 +23,7 @@
 #include <xen/events.h>
 #include <xen-blk/blkif_names.h>
 #include "common.h"
+#include "trace.h"
 
 /* How long a ring's thread waits for I/O in flight before saying so. */
 #define BLKBACK_DRAIN_LOG_SECS		30
@@ -63,11 +64,29 @@ irqreturn_t blkback_ring_interrupt(int irq, void *dev_id)
 /* Responses                                                           */
 /* ------------------------------------------------------------------ */
 
-static void blkback_respond(struct blkback_ring *ring, u64 id, u8 op,
-			    s16 status)
+/* Time an answered request and trace its answer; under done_lock. */
+static void blkback_account_rsp(struct blkback_ring *ring,
+				const struct blkback_req_info *info,
+				s16 status, u64 taken_ns)
+{
+	u64 us = div_u64(ktime_get_ns() - taken_ns, NSEC_PER_USEC);
+
+	xen_blk_lat_record(&ring->lat, info->op, us);
+	trace_blkback_req_completed(dev_name(&ring->be->xdev->dev), ring->idx,
+				    info->id, info->op, info->nr_sectors,
+				    info->nseg, status, us);
+}
+
+static void blkback_respond(struct blkback_ring *ring,
+			    const struct blkback_req_info *info, s16 status,
+			    u64 taken_ns)
 {
 	union blkback_back_rings *br = &ring->br;
 	RING_IDX i = br->common.rsp_prod_pvt;
+	u64 id = info->id;
+	u8 op = info->op;
+
+	blkback_account_rsp(ring, info, status, taken_ns);
 
 	switch (ring->abi) {
 	case BLKBACK_ABI_X86_32: {
@@ -114,12 +133,15 @@ static void blkback_push(struct blkback_ring *ring)
 		notify_remote_via_irq(ring->irq);
 }
 
-/* One response from the ring's thread, published at once. */
-static void blkback_answer(struct blkback_ring *ring, u64 id, u8 op,
-			   s16 status)
+/*
+ * One response from the ring's thread, published at once, to the request
+ * it is dispatching.
+ */
+static void blkback_answer(struct blkback_ring *ring,
+			   const struct blkback_req_info *info, s16 status)
 {
 	spin_lock_irq(&ring->done_lock);
-	blkback_respond(ring, id, op, status);
+	blkback_respond(ring, info, status, ring->taken_ns);
 	blkback_push(ring);
 	spin_unlock_irq(&ring->done_lock);
 }
@@ -151,19 +173,34 @@ static bool blkback_paced(struct blkback_ring *ring)
 	       time_before(jiffies, blkback_refuse_window_end(ring));
 }
 
+/* The request being dispatched is accepted or refused: it was taken. */
+static void blkback_trace_taken(struct blkback_ring *ring,
+				const struct blkback_req_info *info)
+{
+	trace_blkback_req_queued(dev_name(&ring->be->xdev->dev), ring->idx,
+				 info->id, info->op, info->sector,
+				 info->nr_sectors, info->nseg);
+}
+
 static void blkback_refuse(struct blkback_ring *ring,
 			   const struct blkback_req_info *info,
 			   enum blkback_err err)
 {
+	blkback_trace_taken(ring, info);
 	blkback_count_refused(ring);
 	atomic64_inc(&ring->stats.err[err]);
+	/* the frontend's fault, not the device's nor dom0's */
+	if (err != BLKBACK_ERR_IO && err != BLKBACK_ERR_MAP)
+		trace_blkback_protocol_violation(dev_name(&ring->be->xdev->dev),
+						 ring->idx, blkback_err_name(err),
+						 info->op);
 	if (err != BLKBACK_ERR_IO)
 		dev_warn_ratelimited(&ring->be->xdev->dev,
 				     "ring %u: refused op %u (%s), sector %llu, %u segments: %s\n",
 				     ring->idx, info->op,
 				     xen_blkif_op_name(info->op), info->sector,
 				     info->nseg, blkback_err_name(err));
-	blkback_answer(ring, info->id, info->op, blkback_err_status(err));
+	blkback_answer(ring, info, blkback_err_status(err));
 }
 
 /* ------------------------------------------------------------------ */
@@ -228,13 +265,17 @@ void blkback_ring_free_reqs(struct blkback_ring *ring)
 static struct blkback_req *blkback_req_get(struct blkback_ring *ring)
 {
 	struct blkback_req *r;
+	unsigned int nr;
 
 	spin_lock_irq(&ring->done_lock);
 	r = list_first_entry(&ring->free, struct blkback_req, list);
 	list_del(&r->list);
 	WRITE_ONCE(ring->nr_free, ring->nr_free - 1);
-	atomic_inc(&ring->inflight);
+	nr = atomic_inc_return(&ring->inflight);
+	if (nr > ring->inflight_peak)
+		WRITE_ONCE(ring->inflight_peak, nr);
 	spin_unlock_irq(&ring->done_lock);
+	r->taken_ns = ring->taken_ns;
 	return r;
 }
 
@@ -303,8 +344,8 @@ static void blkback_req_put(struct blkback_req *r)
 		return;
 	spin_lock_irqsave(&ring->done_lock, flags);
 	if (blkback_release_persistent(ring, r->grants, r->info.nseg)) {
-		blkback_respond(ring, r->info.id, r->info.op,
-				blkback_status(ring, r));
+		blkback_respond(ring, &r->info, blkback_status(ring, r),
+				r->taken_ns);
 		blkback_push(ring);
 		blkback_req_release(ring, r);
 	} else {
@@ -343,8 +384,8 @@ static bool blkback_complete(struct blkback_ring *ring)
 		blkback_unmap_grants(ring, r->grants, r->info.nseg);
 	spin_lock_irq(&ring->done_lock);
 	list_for_each_entry_safe(r, next, &done, list) {
-		blkback_respond(ring, r->info.id, r->info.op,
-				blkback_status(ring, r));
+		blkback_respond(ring, &r->info, blkback_status(ring, r),
+				r->taken_ns);
 		list_del(&r->list);
 		blkback_req_release(ring, r);
 	}
@@ -418,13 +459,14 @@ static void blkback_discard(struct blkback_ring *ring,
 	struct blkback_req *r;
 
 	blkback_count(&ring->stats, BLKBACK_ST_DS_REQ, 1);
+	blkback_trace_taken(ring, info);
 	/*
 	 * An empty range has nothing to discard: the device is not asked
 	 * (blkdev_issue_discard() fails one on Linux 6.1 and ignores it on
 	 * 6.12, which would make the answer depend on dom0's kernel).
 	 */
 	if (!info->nr_sectors) {
-		blkback_answer(ring, info->id, info->op, BLKIF_RSP_OKAY);
+		blkback_answer(ring, info, BLKIF_RSP_OKAY);
 		return;
 	}
 	r = blkback_req_get(ring);
@@ -637,7 +679,8 @@ static bool blkback_dispatch(struct blkback_ring *ring,
 	if (info.kind == BLKBACK_KIND_FLUSH && lim.readonly) {
 		/* nothing was written through us: nothing to flush */
 		blkback_count_req(ring, &info);
-		blkback_answer(ring, info.id, info.op, BLKIF_RSP_OKAY);
+		blkback_trace_taken(ring, &info);
+		blkback_answer(ring, &info, BLKIF_RSP_OKAY);
 		return true;
 	}
 
@@ -684,6 +727,7 @@ static bool blkback_dispatch(struct blkback_ring *ring,
 	if (mapped + ret)
 		ring->nomem_gave_up = false;
 	blkback_count_req(ring, &r->info);
+	blkback_trace_taken(ring, &r->info);
 	blkback_submit(ring, r);
 	return true;
 
@@ -753,6 +797,10 @@ static int blkback_take_requests(struct blkback_ring *ring,
 	if (RING_REQUEST_PROD_OVERFLOW(cr, rp)) {
 		blkback_nomem_forget(ring);
 		WRITE_ONCE(ring->broken, true);
+		trace_blkback_protocol_violation(dev_name(&ring->be->xdev->dev),
+						 ring->idx,
+						 "requests overflow the ring",
+						 rp - cr->rsp_prod_pvt);
 		dev_warn_ratelimited(&ring->be->xdev->dev,
 				     "ring %u: frontend of domain %u published %u requests for a ring of %u: ring stopped\n",
 				     ring->idx, ring->be->domid,
@@ -773,6 +821,9 @@ static int blkback_take_requests(struct blkback_ring *ring,
 			return 1;
 		}
 		blkback_copy_req(ring, rc, &req);
+		/* a request tried again after a shortage counts from its first try */
+		if (!ring->nomem_tries)
+			ring->taken_ns = ktime_get_ns();
 		cr->req_cons = ++rc;
 		/* from here on only the private copy is looked at */
 		barrier();

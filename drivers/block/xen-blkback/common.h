@@ -21,6 +21,7 @@
 #include <xen/xenbus.h>
 #include <xen/interface/io/blkif.h>
 #include <xen-blk/compat.h>
+#include <xen-blk/latency.h>
 #include <xen-blk/xenbus_states.h>
 #include "validate.h"
 #include "lru.h"
@@ -154,6 +155,7 @@ struct blkback_ring;
  * @pending_bios: bios not completed yet, plus one while submitting
  * @error: a bio failed (BLK_STS_*)
  * @discard: runs a discard away from the ring's thread (blkback_discard_wq)
+ * @taken_ns: when it was taken off the ring (ktime_get_ns())
  */
 struct blkback_req {
 	struct list_head list;
@@ -165,6 +167,7 @@ struct blkback_req {
 	atomic_t pending_bios;
 	blk_status_t error;
 	struct work_struct discard;
+	u64 taken_ns;
 };
 
 /*
@@ -228,12 +231,14 @@ struct blkback_ring {
 	struct list_head free;
 	unsigned int nr_free;
 	atomic_t inflight;
+	unsigned int inflight_peak;	/* most slots in use at once (done_lock) */
 	spinlock_t done_lock;		/* completions come from irq context */
 	struct list_head done;
 	bool waiting;			/* for a slot or a drain (done_lock) */
 	bool stopping;			/* thread gone, @reap owns it (done_lock) */
 	struct work_struct reap;
 	unsigned long last_req;
+	u64 taken_ns;			/* the request being dispatched was taken */
 	unsigned long refuse_window;	/* jiffies: start of the window */
 	unsigned int refuse_window_ms;	/* its length */
 	unsigned int refused;		/* requests refused in it */
@@ -274,6 +279,7 @@ struct blkback_ring {
 	unsigned int squeeze_seen;	/* the device's squeeze_seq at the last upkeep */
 	unsigned long next_log;
 	struct blkback_stats stats;
+	struct xen_blk_lat lat;		/* service times (done_lock) */
 };
 
 /**

@@ -17,6 +17,7 @@
 #include <linux/slab.h>
 #include <xen/page.h>
 #include "common.h"
+#include "trace.h"
 
 /* Across all devices: grants mapped now, and pages lost to failed unmaps. */
 atomic_long_t blkback_grants_mapped = ATOMIC_LONG_INIT(0);
@@ -138,6 +139,7 @@ static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap,
 		ring->map_ops[i].handle = BLKBACK_MAP_PRESET_HANDLE;
 	ret = gnttab_map_refs(ring->map_ops, NULL, ring->map_pages, nmap);
 	blkback_count(&ring->stats, BLKBACK_ST_MAP_OPS, nmap);
+	trace_blkback_grant_map(dev_name(&ring->be->xdev->dev), ring->idx, nmap);
 	if (ret)
 		err = -EIO;
 	for (i = 0; i < nmap; i++) {
@@ -255,6 +257,7 @@ static void blkback_unmap_batch(struct blkback_ring *ring,
 	q->count = n;
 	err = gnttab_unmap_refs_sync(q);
 	blkback_count(&ring->stats, BLKBACK_ST_UNMAP_OPS, n);
+	trace_blkback_grant_unmap(dev_name(&ring->be->xdev->dev), ring->idx, n);
 	if (err) {
 		atomic_long_add(n, &blkback_pages_leaked);
 		dev_warn_ratelimited(&ring->be->xdev->dev,
@@ -426,6 +429,8 @@ static void blkback_pgrant_purge(struct blkback_ring *ring, unsigned int max)
 		return;
 	ring->nr_pgrants -= purged;
 	blkback_count(&ring->stats, BLKBACK_ST_LRU_PURGED, purged);
+	trace_blkback_grant_purge(dev_name(&ring->be->xdev->dev), ring->idx,
+				  purged);
 	spin_lock(&ring->purge_lock);
 	list_splice_tail(&victims, &ring->purge_list);
 	spin_unlock(&ring->purge_lock);

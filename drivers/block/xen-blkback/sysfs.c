@@ -7,7 +7,8 @@
  * a test tell where requests and grants went (see
  * Documentation/ABI/testing/sysfs-driver-xen-blkback).  Counters add up
  * all rings and all connections of the device; gauges (persistent_grants,
- * pool_pages, inflight) describe the current connection.
+ * pool_pages, inflight) describe the current connection, and so do the
+ * per-ring files (ring_*, latency_*), one value or line per ring.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -24,6 +25,8 @@ enum blkback_attr_kind {
 	BLKBACK_ATTR_INFLIGHT,	/* gauge */
 	BLKBACK_ATTR_RING_REQ,	/* per ring */
 	BLKBACK_ATTR_RING_PGRANTS,	/* per ring */
+	BLKBACK_ATTR_RING_INFLIGHT,	/* per ring */
+	BLKBACK_ATTR_RING_INFLIGHT_PEAK,	/* per ring */
 };
 
 struct blkback_attr {
@@ -71,6 +74,10 @@ static u64 blkback_ring_value(struct blkback_ring *ring,
 		return atomic_read(&ring->inflight);
 	case BLKBACK_ATTR_RING_REQ:
 		return atomic64_read(&ring->stats.st[BLKBACK_ST_REQ]);
+	case BLKBACK_ATTR_RING_INFLIGHT:
+		return atomic_read(&ring->inflight);
+	case BLKBACK_ATTR_RING_INFLIGHT_PEAK:
+		return READ_ONCE(ring->inflight_peak);
 	}
 	return 0;
 }
@@ -80,8 +87,7 @@ static ssize_t blkback_attr_show(struct device *dev,
 {
 	struct blkback_attr *a = container_of(attr, struct blkback_attr, attr);
 	struct blkback_dev *be = dev_get_drvdata(dev);
-	bool per_ring = a->kind == BLKBACK_ATTR_RING_REQ ||
-			a->kind == BLKBACK_ATTR_RING_PGRANTS;
+	bool per_ring = a->kind >= BLKBACK_ATTR_RING_REQ;
 	ssize_t len = 0;
 	unsigned int i;
 	u64 sum = 0;
@@ -107,6 +113,42 @@ static ssize_t blkback_attr_show(struct device *dev,
 	return sysfs_emit(buf, "%llu\n", sum);
 }
 
+/*
+ * One line per ring: its XEN_BLK_LAT_BUCKETS counts of one kind; the
+ * rings whose lines do not fit in the page are left out, and counted in
+ * a last line "truncated <n>" (xen_blk_lat_emit()).
+ */
+static ssize_t blkback_latency_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct blkback_attr *a = container_of(attr, struct blkback_attr, attr);
+	struct blkback_dev *be = dev_get_drvdata(dev);
+	size_t len = 0;
+	unsigned int i;
+
+	if (!be)
+		return -ENODEV;
+	mutex_lock(&be->lock);
+	for (i = 0; i < be->nr_rings; i++)
+		if (!xen_blk_lat_emit(buf, PAGE_SIZE, &len,
+				      be->rings[i].lat.hist[a->idx],
+				      be->nr_rings - 1 - i))
+			break;
+	mutex_unlock(&be->lock);
+	return len;
+}
+
+#define BLKBACK_LATENCY_ATTR(_name, _idx)				\
+	static struct blkback_attr blkback_attr_##_name = {		\
+		.attr = __ATTR(_name, 0444, blkback_latency_show, NULL),\
+		.idx = _idx,						\
+	}
+
+BLKBACK_LATENCY_ATTR(latency_read, XEN_BLK_LAT_READ);
+BLKBACK_LATENCY_ATTR(latency_write, XEN_BLK_LAT_WRITE);
+BLKBACK_LATENCY_ATTR(latency_flush, XEN_BLK_LAT_FLUSH);
+BLKBACK_LATENCY_ATTR(latency_discard, XEN_BLK_LAT_DISCARD);
+
 /* the names existing tools read */
 BLKBACK_ATTR(oo_req, BLKBACK_ATTR_STAT, BLKBACK_ST_OO_REQ);
 BLKBACK_ATTR(rd_req, BLKBACK_ATTR_STAT, BLKBACK_ST_RD_REQ);
@@ -129,6 +171,8 @@ BLKBACK_ATTR(pool_pages, BLKBACK_ATTR_POOL, 0);
 BLKBACK_ATTR(inflight, BLKBACK_ATTR_INFLIGHT, 0);
 BLKBACK_ATTR(ring_requests, BLKBACK_ATTR_RING_REQ, 0);
 BLKBACK_ATTR(ring_persistent_grants, BLKBACK_ATTR_RING_PGRANTS, 0);
+BLKBACK_ATTR(ring_inflight, BLKBACK_ATTR_RING_INFLIGHT, 0);
+BLKBACK_ATTR(ring_inflight_peak, BLKBACK_ATTR_RING_INFLIGHT_PEAK, 0);
 BLKBACK_ATTR(err_bad_op, BLKBACK_ATTR_ERR, BLKBACK_ERR_OP);
 BLKBACK_ATTR(err_unsupported, BLKBACK_ATTR_ERR, BLKBACK_ERR_UNSUPP);
 BLKBACK_ATTR(err_bad_nseg, BLKBACK_ATTR_ERR, BLKBACK_ERR_NSEG);
@@ -160,6 +204,12 @@ static struct attribute *blkback_stat_attrs[] = {
 	&blkback_attr_inflight.attr.attr,
 	&blkback_attr_ring_requests.attr.attr,
 	&blkback_attr_ring_persistent_grants.attr.attr,
+	&blkback_attr_ring_inflight.attr.attr,
+	&blkback_attr_ring_inflight_peak.attr.attr,
+	&blkback_attr_latency_read.attr.attr,
+	&blkback_attr_latency_write.attr.attr,
+	&blkback_attr_latency_flush.attr.attr,
+	&blkback_attr_latency_discard.attr.attr,
 	&blkback_attr_err_bad_op.attr.attr,
 	&blkback_attr_err_unsupported.attr.attr,
 	&blkback_attr_err_bad_nseg.attr.attr,

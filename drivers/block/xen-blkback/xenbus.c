@@ -25,6 +25,7 @@
 #include <xen/events.h>
 #include <xen/page.h>
 #include "common.h"
+#include "trace.h"
 
 /* Connections being torn down, everywhere: module exit waits for them. */
 static atomic_t blkback_teardowns = ATOMIC_INIT(0);
@@ -785,6 +786,7 @@ static void blkback_frontend_changed(struct xenbus_device *xdev,
 
 	dev_dbg(&xdev->dev, "frontend %s, backend %s\n",
 		xenbus_strstate(state), xenbus_strstate(xdev->state));
+	trace_blkback_state_change(dev_name(&xdev->dev), xdev->state, state);
 
 	switch (state) {
 	case XenbusStateInitialising:

@@ -24,6 +24,7 @@
 #include <xen/grant_table.h>
 #include <xen/interface/io/blkif.h>
 #include <xen-blk/compat.h>
+#include <xen-blk/latency.h>
 #include "validate.h"
 
 #define BLKFRONT_DEV_NAME	"xvd"
@@ -95,6 +96,7 @@ struct blkfront_grant {
  * @sg: scatterlist of the request
  * @grants: per data segment
  * @indirect: per indirect page
+ * @queued_ns: when it went on the ring (ktime_get_ns())
  */
 struct blkfront_shadow {
 	struct blkfront_slot slot;
@@ -107,6 +109,7 @@ struct blkfront_shadow {
 	struct scatterlist *sg;
 	struct blkfront_grant *grants;
 	struct blkfront_grant *indirect;
+	u64 queued_ns;
 };
 
 /**
@@ -121,6 +124,8 @@ struct blkfront_ring_stats {
 	unsigned long persistent_hits;
 	unsigned long bounce_copies;
 	unsigned long grants_in_use;
+	unsigned long grants_granted;
+	unsigned long grants_revoked;
 	unsigned long errors;
 };
 
@@ -140,10 +145,12 @@ struct blkfront_info;
  * @max_indirect: indirect pages each shadow can hold
  * @free_head: first free shadow id
  * @in_flight: requests on the ring
+ * @in_flight_peak: most requests on the ring at once
  * @spare: zeroed pages for the slots' grants, see blkfront_pages_prealloc()
  * @nr_spare: pages on @spare
  * @shadow: one per slot
  * @stats: counters
+ * @lat: service times, from going on the ring to the response
  */
 struct blkfront_ring_info {
 	spinlock_t lock;		/* see above */
@@ -158,10 +165,12 @@ struct blkfront_ring_info {
 	unsigned int max_indirect;
 	unsigned int free_head;
 	unsigned int in_flight;
+	unsigned int in_flight_peak;
 	struct list_head spare;
 	unsigned int nr_spare;
 	struct blkfront_shadow *shadow;
 	struct blkfront_ring_stats stats;
+	struct xen_blk_lat lat;
 };
 
 /**
@@ -277,7 +286,7 @@ blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 void blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx);
 void blkfront_complete_rq(struct request *rq);
 void blkfront_set_error(struct blkfront_info *info, unsigned int ring,
-			const char *why, long long val);
+			const char *why, u64 val);
 void blkfront_error_work(struct work_struct *work);
 void blkfront_split_work(struct work_struct *work);
 void blkfront_collect_inflight(struct blkfront_info *info);

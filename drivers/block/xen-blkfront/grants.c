@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 #include <xen/page.h>
 #include "common.h"
+#include "trace.h"
 
 /**
  * blkfront_slots_alloc() - allocate the shadows of a ring
@@ -93,20 +94,26 @@ static void blkfront_pages_free(struct list_head *pages)
 }
 
 /* Revoke and free one of our own grants/pages for good. */
-static void blkfront_grant_drop(struct blkfront_ring_info *rinfo,
-				struct blkfront_grant *g)
+/* Returns 1 when a grant was revoked, 0 when there was none. */
+static unsigned int blkfront_grant_drop(struct blkfront_ring_info *rinfo,
+					struct blkfront_grant *g)
 {
+	unsigned int dropped = 0;
+
 	if (g->gref != BLKFRONT_NO_GREF) {
 		/* frees the page only once the backend has let go of it */
 		gnttab_end_foreign_access(g->gref, g->page);
 		rinfo->stats.grants_in_use--;
+		rinfo->stats.grants_revoked++;
 		g->gref = BLKFRONT_NO_GREF;
 		g->page = NULL;
+		dropped = 1;
 	}
 	if (g->page) {
 		__free_page(g->page);
 		g->page = NULL;
 	}
+	return dropped;
 }
 
 /**
@@ -118,7 +125,7 @@ static void blkfront_grant_drop(struct blkfront_ring_info *rinfo,
  */
 void blkfront_slots_free(struct blkfront_ring_info *rinfo)
 {
-	unsigned int i, j;
+	unsigned int i, j, dropped = 0;
 
 	if (!rinfo->shadow)
 		return;
@@ -126,9 +133,9 @@ void blkfront_slots_free(struct blkfront_ring_info *rinfo)
 		struct blkfront_shadow *s = &rinfo->shadow[i];
 
 		for (j = 0; s->grants && j < rinfo->max_segs; j++)
-			blkfront_grant_drop(rinfo, &s->grants[j]);
+			dropped += blkfront_grant_drop(rinfo, &s->grants[j]);
 		for (j = 0; s->indirect && j < rinfo->max_indirect; j++)
-			blkfront_grant_drop(rinfo, &s->indirect[j]);
+			dropped += blkfront_grant_drop(rinfo, &s->indirect[j]);
 		kvfree(s->sg);
 		kvfree(s->grants);
 		kvfree(s->indirect);
@@ -137,6 +144,9 @@ void blkfront_slots_free(struct blkfront_ring_info *rinfo)
 	rinfo->nr_spare = 0;
 	kvfree(rinfo->shadow);
 	rinfo->shadow = NULL;
+	if (dropped)
+		trace_blkfront_grant_purge(dev_name(&rinfo->info->xbdev->dev),
+					   rinfo->id, dropped);
 	rinfo->max_segs = 0;
 	rinfo->max_indirect = 0;
 }
@@ -147,8 +157,10 @@ static int blkfront_grant_page(struct blkfront_ring_info *rinfo,
 	int ref = gnttab_grant_foreign_access(rinfo->info->xbdev->otherend_id,
 					      xen_page_to_gfn(page), readonly);
 
-	if (ref >= 0)
+	if (ref >= 0) {
 		rinfo->stats.grants_in_use++;
+		rinfo->stats.grants_granted++;
+	}
 	return ref;
 }
 
@@ -360,6 +372,7 @@ static int blkfront_grant_end(struct blkfront_ring_info *rinfo,
 	}
 	g->gref = BLKFRONT_NO_GREF;
 	rinfo->stats.grants_in_use--;
+	rinfo->stats.grants_revoked++;
 	return err;
 }
 
@@ -378,7 +391,8 @@ static int blkfront_grant_worse(int a, int b)
  * @read_back: copy bounced data back into the request's pages
  *
  * May be called again for a request it returned -EAGAIN for: it then
- * tries the grants that are still listed.
+ * tries the grants that are still listed.  Each call that revokes any
+ * traces one blkfront_grant_unmap event with their number.
  *
  * Return: 0; -EBUSY when the backend kept a non-persistent grant of one
  * of our pages mapped after answering, which the protocol forbids (the
@@ -389,6 +403,7 @@ int blkfront_grants_release(struct blkfront_ring_info *rinfo,
 			    struct blkfront_shadow *s, bool read_back)
 {
 	struct blkfront_info *info = rinfo->info;
+	unsigned long revoked = rinfo->stats.grants_revoked;
 	unsigned int i;
 	int ret = 0;
 
@@ -414,5 +429,9 @@ int blkfront_grants_release(struct blkfront_ring_info *rinfo,
 		s->nr_sg = 0;
 		s->nr_indirect = 0;
 	}
+	revoked = rinfo->stats.grants_revoked - revoked;
+	if (revoked)
+		trace_blkfront_grant_unmap(dev_name(&info->xbdev->dev),
+					   rinfo->id, revoked);
 	return ret;
 }

@@ -13,6 +13,7 @@
 #include <xen/events.h>
 #include <xen-blk/blkif_names.h>
 #include "common.h"
+#include "trace.h"
 
 static void blkfront_notify(struct blkfront_ring_info *rinfo)
 {
@@ -173,6 +174,7 @@ static blk_status_t blkfront_queue_one(struct blkfront_ring_info *rinfo,
 	struct blkif_request req = {};
 	unsigned int id = blkfront_get_slot(rinfo);
 	struct blkfront_shadow *s = &rinfo->shadow[id];
+	unsigned long granted = rinfo->stats.grants_granted;
 	blk_status_t sts = BLK_STS_OK;
 
 	s->nr_sg = 0;
@@ -201,6 +203,11 @@ static blk_status_t blkfront_queue_one(struct blkfront_ring_info *rinfo,
 		sts = BLK_STS_NOTSUPP;
 		break;
 	}
+	/* one event for the request's grants, as the backend's per batch */
+	granted = rinfo->stats.grants_granted - granted;
+	if (granted)
+		trace_blkfront_grant_map(dev_name(&info->xbdev->dev), rinfo->id,
+					 granted);
 	if (sts != BLK_STS_OK) {
 		if (s->nr_sg || s->nr_indirect) {
 			/*
@@ -230,6 +237,12 @@ static blk_status_t blkfront_queue_one(struct blkfront_ring_info *rinfo,
 	s->rq = rq;
 	s->slot.in_flight = true;
 	rinfo->in_flight++;
+	if (rinfo->in_flight > rinfo->in_flight_peak)
+		WRITE_ONCE(rinfo->in_flight_peak, rinfo->in_flight);
+	s->queued_ns = ktime_get_ns();
+	trace_blkfront_req_queued(dev_name(&info->xbdev->dev), rinfo->id, id,
+				  s->op, blk_rq_pos(rq), blk_rq_sectors(rq),
+				  s->nr_sg);
 	return BLK_STS_OK;
 }
 
@@ -417,6 +430,20 @@ static blk_status_t blkfront_rsp_status(struct blkfront_ring_info *rinfo,
 	}
 }
 
+/* Time an answered request and trace its response. */
+static void blkfront_account_rsp(struct blkfront_ring_info *rinfo,
+				 struct blkfront_shadow *s, unsigned int id,
+				 s16 status)
+{
+	u64 us = div_u64(ktime_get_ns() - s->queued_ns, NSEC_PER_USEC);
+
+	xen_blk_lat_record(&rinfo->lat, s->op, us);
+	trace_blkfront_req_completed(dev_name(&rinfo->info->xbdev->dev),
+				     rinfo->id, id, s->op,
+				     blk_rq_sectors(s->rq), s->nr_sg, status,
+				     us);
+}
+
 /*
  * Finish the request of slot @id.  Returns false when the backend kept a
  * grant mapped after answering: the request is failed in that case, or,
@@ -431,6 +458,7 @@ static bool blkfront_complete_slot(struct blkfront_ring_info *rinfo,
 	bool ok = true;
 	int err;
 
+	blkfront_account_rsp(rinfo, s, id, status);
 	err = blkfront_grants_release(rinfo, s, s->op == BLKIF_OP_READ &&
 				      sts == BLK_STS_OK);
 	if (err == -EAGAIN) {
@@ -458,12 +486,14 @@ static bool blkfront_complete_slot(struct blkfront_ring_info *rinfo,
  * failed from a work item (they will never be answered properly).
  */
 void blkfront_set_error(struct blkfront_info *info, unsigned int ring,
-			const char *why, long long val)
+			const char *why, u64 val)
 {
 	WRITE_ONCE(info->connected, BLKFRONT_ERROR);
+	trace_blkfront_protocol_violation(dev_name(&info->xbdev->dev), ring,
+					  why, val);
 	if (atomic_inc_return(&info->error_logged) == 1)
 		dev_err(&info->xbdev->dev,
-			"backend broke the protocol on ring %u (%s: %lld); device stopped, I/O fails from now on\n",
+			"backend broke the protocol on ring %u (%s: %llu); device stopped, I/O fails from now on\n",
 			ring, why, val);
 	schedule_work(&info->error_work);
 }
@@ -530,7 +560,7 @@ again:
 	if (blkfront_check_rsp_prod(rp, rinfo->ring.rsp_cons,
 				    rinfo->ring.req_prod_pvt, rinfo->nr_slots)) {
 		blkfront_set_error(info, rinfo->id, "impossible rsp_prod",
-				   (long long)(rp - rinfo->ring.rsp_cons));
+				   rp - rinfo->ring.rsp_cons);
 		goto stopped;
 	}
 	for (i = rinfo->ring.rsp_cons; i != rp; i++) {

@@ -4,6 +4,13 @@
  * "xen-blkfront" group: /sys/bus/xen/devices/vbd-N/xen-blkfront/, also
  * reachable as /sys/block/xvdX/device/xen-blkfront/.  Documented in
  * Documentation/ABI/testing/sysfs-driver-xen-blkfront.
+ *
+ * What counts since the probe (the counters, in_flight_peak, latency_*)
+ * covers every entry of info->rinfo: the array is allocated once, for
+ * the disk's hardware queues, and only the control plane, under
+ * info->mutex, replaces it (before the disk exists); an entry past
+ * nr_rings, a ring a later connection no longer uses, keeps its counts.
+ * in_flight, a gauge, lists the rings in use.
  */
 #include <linux/device.h>
 #include <linux/sysfs.h>
@@ -79,6 +86,8 @@ BLKFRONT_STAT_ATTR(requests_discard, discards);
 BLKFRONT_STAT_ATTR(requests_indirect, indirect);
 BLKFRONT_STAT_ATTR(request_errors, errors);
 BLKFRONT_STAT_ATTR(grants_in_use, grants_in_use);
+BLKFRONT_STAT_ATTR(grants_granted, grants_granted);
+BLKFRONT_STAT_ATTR(grants_revoked, grants_revoked);
 BLKFRONT_STAT_ATTR(persistent_hits, persistent_hits);
 BLKFRONT_STAT_ATTR(bounce_copies, bounce_copies);
 
@@ -99,6 +108,58 @@ static ssize_t in_flight_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(in_flight);
 
+static ssize_t in_flight_peak_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct blkfront_info *info = blkfront_dev_info(dev);
+	ssize_t n = 0;
+	unsigned int r;
+
+	mutex_lock(&info->mutex);
+	for (r = 0; info->rinfo && r < info->nr_rinfo; r++)
+		n += sysfs_emit_at(buf, n, "%s%u", r ? " " : "",
+				   READ_ONCE(info->rinfo[r].in_flight_peak));
+	mutex_unlock(&info->mutex);
+	n += sysfs_emit_at(buf, n, "\n");
+	return n;
+}
+static DEVICE_ATTR_RO(in_flight_peak);
+
+/*
+ * One line per ring: its XEN_BLK_LAT_BUCKETS counts of one kind; the
+ * rings whose lines do not fit in the page are left out, and counted in
+ * a last line "truncated <n>" (xen_blk_lat_emit()).
+ */
+static ssize_t blkfront_latency_show(struct device *dev, unsigned int kind,
+				     char *buf)
+{
+	struct blkfront_info *info = blkfront_dev_info(dev);
+	size_t n = 0;
+	unsigned int r;
+
+	mutex_lock(&info->mutex);
+	for (r = 0; info->rinfo && r < info->nr_rinfo; r++)
+		if (!xen_blk_lat_emit(buf, PAGE_SIZE, &n,
+				      info->rinfo[r].lat.hist[kind],
+				      info->nr_rinfo - 1 - r))
+			break;
+	mutex_unlock(&info->mutex);
+	return n;
+}
+
+#define BLKFRONT_LATENCY_ATTR(name, kind)				\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	return blkfront_latency_show(dev, kind, buf);			\
+}									\
+static DEVICE_ATTR_RO(name)
+
+BLKFRONT_LATENCY_ATTR(latency_read, XEN_BLK_LAT_READ);
+BLKFRONT_LATENCY_ATTR(latency_write, XEN_BLK_LAT_WRITE);
+BLKFRONT_LATENCY_ATTR(latency_flush, XEN_BLK_LAT_FLUSH);
+BLKFRONT_LATENCY_ATTR(latency_discard, XEN_BLK_LAT_DISCARD);
+
 static struct attribute *blkfront_attrs[] = {
 	&dev_attr_state.attr,
 	&dev_attr_nr_rings.attr,
@@ -118,9 +179,16 @@ static struct attribute *blkfront_attrs[] = {
 	&dev_attr_requests_indirect.attr,
 	&dev_attr_request_errors.attr,
 	&dev_attr_grants_in_use.attr,
+	&dev_attr_grants_granted.attr,
+	&dev_attr_grants_revoked.attr,
 	&dev_attr_persistent_hits.attr,
 	&dev_attr_bounce_copies.attr,
 	&dev_attr_in_flight.attr,
+	&dev_attr_in_flight_peak.attr,
+	&dev_attr_latency_read.attr,
+	&dev_attr_latency_write.attr,
+	&dev_attr_latency_flush.attr,
+	&dev_attr_latency_discard.attr,
 	NULL,
 };
 

@@ -18,6 +18,7 @@
 #include <xen/platform_pci.h>
 #include <xen/xen.h>
 #include "common.h"
+#include "trace.h"
 
 /* How long removal waits for a closing backend to answer what is in flight. */
 #define BLKFRONT_REMOVE_WAIT_MS	10000
@@ -649,6 +650,8 @@ static void blkfront_backend_changed(struct xenbus_device *dev,
 {
 	struct blkfront_info *info = dev_get_drvdata(&dev->dev);
 
+	trace_blkfront_state_change(dev_name(&dev->dev), dev->state,
+				    backend_state);
 	mutex_lock(&info->mutex);
 	switch (backend_state) {
 	case XenbusStateInitWait:
