@@ -21,6 +21,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <xen/events.h>
+#include <xen-blk/blkif_names.h>
 #include "common.h"
 #include "trace.h"
 
@@ -195,8 +196,9 @@ static void blkback_refuse(struct blkback_ring *ring,
 						 info->op);
 	if (err != BLKBACK_ERR_IO)
 		dev_warn_ratelimited(&ring->be->xdev->dev,
-				     "ring %u: refused op %u (sector %llu, %u segments): %s\n",
-				     ring->idx, info->op, info->sector,
+				     "ring %u: refused op %u (%s), sector %llu, %u segments: %s\n",
+				     ring->idx, info->op,
+				     xen_blkif_op_name(info->op), info->sector,
 				     info->nseg, blkback_err_name(err));
 	blkback_answer(ring, info, blkback_err_status(err));
 }
@@ -314,9 +316,10 @@ static s16 blkback_status(struct blkback_ring *ring, struct blkback_req *r)
 		return BLKIF_RSP_OKAY;
 	atomic64_inc(&ring->stats.err[BLKBACK_ERR_IO]);
 	dev_warn_ratelimited(&ring->be->xdev->dev,
-			     "ring %u: I/O error %d on op %u at sector %llu\n",
+			     "ring %u: I/O error %d on op %u (%s) at sector %llu\n",
 			     ring->idx, blk_status_to_errno(r->error),
-			     r->info.op, r->info.sector);
+			     r->info.op, xen_blkif_op_name(r->info.op),
+			     r->info.sector);
 	status = blkback_io_status(&r->info, blk_status_to_errno(r->error),
 				   &withdraw);
 	if (withdraw != BLKBACK_FEATURE_NONE)

@@ -11,6 +11,7 @@
 #include <linux/highmem.h>
 #include <linux/interrupt.h>
 #include <xen/events.h>
+#include <xen-blk/blkif_names.h>
 #include "common.h"
 #include "trace.h"
 
@@ -385,24 +386,6 @@ void blkfront_complete_rq(struct request *rq)
 	blk_mq_end_request(rq, *blkfront_req_status(rq));
 }
 
-static const char *blkfront_op_name(u8 op)
-{
-	switch (op) {
-	case BLKIF_OP_READ:
-		return "read";
-	case BLKIF_OP_WRITE:
-		return "write";
-	case BLKIF_OP_WRITE_BARRIER:
-		return "barrier";
-	case BLKIF_OP_FLUSH_DISKCACHE:
-		return "flush";
-	case BLKIF_OP_DISCARD:
-		return "discard";
-	default:
-		return "unknown";
-	}
-}
-
 /* Status of an answered request; may withdraw features the backend refused. */
 static blk_status_t blkfront_rsp_status(struct blkfront_ring_info *rinfo,
 					struct blkfront_shadow *s, s16 status)
@@ -412,8 +395,9 @@ static blk_status_t blkfront_rsp_status(struct blkfront_ring_info *rinfo,
 	if (status == BLKIF_RSP_OKAY)
 		return BLK_STS_OK;
 	rinfo->stats.errors++;
-	dev_warn_ratelimited(&info->xbdev->dev, "%s failed with status %d\n",
-			     blkfront_op_name(s->op), status);
+	dev_warn_ratelimited(&info->xbdev->dev, "%s failed with status %d (%s)\n",
+			     xen_blkif_op_name(s->op), status,
+			     xen_blkif_status_name(status));
 	switch (s->op) {
 	case BLKIF_OP_DISCARD:
 		if (status != BLKIF_RSP_EOPNOTSUPP)
@@ -587,6 +571,12 @@ again:
 		if (rsp.id < rinfo->nr_slots)
 			slot = &rinfo->shadow[rsp.id].slot;
 		err = blkfront_check_rsp(&rsp, rinfo->nr_slots, slot);
+		if (err == -EPROTO)
+			dev_err_ratelimited(&info->xbdev->dev,
+					    "ring %u: response id %llu carries op %u (%s) where the request had op %u (%s)\n",
+					    rinfo->id, rsp.id, rsp.operation,
+					    xen_blkif_op_name(rsp.operation),
+					    slot->op, xen_blkif_op_name(slot->op));
 		if (err) {
 			rinfo->ring.rsp_cons = i;
 			blkfront_set_error(info, rinfo->id, blkfront_check_name(err),
