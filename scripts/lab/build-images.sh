@@ -196,7 +196,7 @@ build_base() {
 	for b in mke2fs e2fsck; do copybin "$U" "$(command -v $b)" /sbin/$b; done
 	ln -s mke2fs "$U/sbin/mkfs.ext4"
 	cp /etc/mke2fs.conf "$U/etc/" 2>/dev/null || true
-	for b in xenstore-read xenstore-write xenstore-exists xenstore-rm xenstore-list xenstore-watch; do
+	for b in xenstore-read xenstore-write xenstore-exists xenstore-rm xenstore-list; do
 		copybin "$U" "$XS/usr/bin/$b" "/usr/bin/$b"
 	done
 	modlists "$U" $DOMU_MODS
