@@ -588,16 +588,23 @@ static void blkback_count_req(struct blkback_ring *ring,
 
 /*
  * The short tries after a give-up are for a shortage that lasts: they end
- * when a request maps new grants, or when no request gave up for as long
- * as the long wait (a ring idle since has no news of the shortage).
+ * when a request of the disk maps new grants, or when no request of the
+ * disk gave up for as long as the long wait (a disk idle since has no news
+ * of the shortage).  The disk's rings share this state: each ring thread
+ * reads and writes it without a lock, and a race costs at most one long
+ * wait more or less.
  */
-static void blkback_nomem_lapse(struct blkback_ring *ring)
+static bool blkback_nomem_gave_up(struct blkback_dev *be)
 {
-	if (ring->nomem_gave_up &&
-	    time_after(jiffies, ring->nomem_gave_up_at +
+	if (!READ_ONCE(be->nomem_gave_up))
+		return false;
+	if (time_after(jiffies, READ_ONCE(be->nomem_gave_up_at) +
 		       msecs_to_jiffies(BLKBACK_NOMEM_TRIES *
-					BLKBACK_NOMEM_RETRY_MS)))
-		ring->nomem_gave_up = false;
+					BLKBACK_NOMEM_RETRY_MS))) {
+		WRITE_ONCE(be->nomem_gave_up, false);
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -605,22 +612,25 @@ static void blkback_nomem_lapse(struct blkback_ring *ring)
  * the ring and take it again a little later.  Only BLKBACK_NOMEM_TRIES
  * tries in a row that all ran short fail it; from then on, until a request
  * maps new grants or that long passed without a request failing so, a
- * request that runs short gets BLKBACK_NOMEM_TRIES_AFTER tries only.  A
- * lasting dom0-wide shortage (Xen's maptrack table filled by another
- * guest, say) thus costs each ring one long wait, not one per request,
- * even when requests served by persistent grants alone come in between.
+ * request of any ring of the disk that runs short gets
+ * BLKBACK_NOMEM_TRIES_AFTER tries only.  A lasting dom0-wide shortage
+ * (Xen's maptrack table filled by another guest, say) thus costs the disk
+ * one long wait, not one per request or per ring (rings taking turns would
+ * otherwise each outlive the others' give-ups), even when requests served
+ * by persistent grants alone come in between.
  * Meanwhile the page pool keeps the pages the request maps onto (see
  * blkback_grants_maintain()).  Returns true to retry.
  */
 static bool blkback_nomem_retry(struct blkback_ring *ring,
 				const struct blkback_req_info *info)
 {
-	blkback_nomem_lapse(ring);
-	if (++ring->nomem_tries >= (ring->nomem_gave_up ?
+	struct blkback_dev *be = ring->be;
+
+	if (++ring->nomem_tries >= (blkback_nomem_gave_up(be) ?
 				    BLKBACK_NOMEM_TRIES_AFTER :
 				    BLKBACK_NOMEM_TRIES)) {
-		ring->nomem_gave_up = true;
-		ring->nomem_gave_up_at = jiffies;
+		WRITE_ONCE(be->nomem_gave_up_at, jiffies);
+		WRITE_ONCE(be->nomem_gave_up, true);
 		return false;
 	}
 	ring->nomem_pages = info->nseg + info->nr_indirect_pages;
@@ -724,8 +734,8 @@ static bool blkback_dispatch(struct blkback_ring *ring,
 		goto refuse;
 	}
 	/* persistent grants alone say nothing of dom0's memory */
-	if (mapped + ret)
-		ring->nomem_gave_up = false;
+	if ((mapped + ret) && READ_ONCE(ring->be->nomem_gave_up))
+		WRITE_ONCE(ring->be->nomem_gave_up, false);
 	blkback_count_req(ring, &r->info);
 	blkback_trace_taken(ring, &r->info);
 	blkback_submit(ring, r);
@@ -915,7 +925,6 @@ static void blkback_housekeeping(struct blkback_ring *ring)
 				msecs_to_jiffies(BLKBACK_POOL_IDLE_MS)));
 
 	blkback_grants_maintain(ring, idle);
-	blkback_nomem_lapse(ring);
 	if (!ring->idx)
 		blkback_check_resize(ring->be);
 	if (READ_ONCE(blkback_log_stats) && time_after(jiffies, ring->next_log)) {

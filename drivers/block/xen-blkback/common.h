@@ -39,9 +39,10 @@
  * dom0 short of memory while mapping a request's grants: the request is
  * tried again after BLKBACK_NOMEM_RETRY_MS (ms), and fails only when
  * BLKBACK_NOMEM_TRIES tries in a row ran short (about 10 s).  Once one
- * failed so, the next ones get BLKBACK_NOMEM_TRIES_AFTER tries (about
- * 100 ms) until a request maps new grants, or until no request failed so
- * for as long as BLKBACK_NOMEM_TRIES tries take.
+ * failed so, the next ones of the disk (any ring) get
+ * BLKBACK_NOMEM_TRIES_AFTER tries (about 100 ms) until a request maps new
+ * grants, or until no request failed so for as long as BLKBACK_NOMEM_TRIES
+ * tries take.
  */
 #define BLKBACK_NOMEM_RETRY_MS		10
 #define BLKBACK_NOMEM_TRIES		1000
@@ -246,8 +247,6 @@ struct blkback_ring {
 	unsigned long nomem_until;	/* jiffies: next try after a shortage */
 	unsigned int nomem_tries;	/* tries of the first request, short of memory */
 	unsigned int nomem_pages;	/* its segments + indirect pages, kept in the pool */
-	bool nomem_gave_up;		/* a request failed so: short tries for the next */
-	unsigned long nomem_gave_up_at;	/* jiffies: when a request last failed so */
 
 	/* grants (grants.c) */
 	struct rb_root pgrants;
@@ -347,6 +346,9 @@ struct blkback_dev {
 	bool running;
 	unsigned long squeeze_until;	/* memory pressure: keep no free pages */
 	atomic_t squeeze_seq;		/* memory pressure notifications */
+	/* a request failed for want of memory: short tries for the next (any ring) */
+	bool nomem_gave_up;
+	unsigned long nomem_gave_up_at;	/* jiffies: when one last failed so */
 
 	/* counters of rings gone with earlier connections */
 	struct blkback_stats closed;
