@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * xen-blkback: the structures shared by the control plane (xenbus.c), the
- * data plane (blkback.c), the grant layer (grants.c) and sysfs (sysfs.c).
+ * data plane (blkback.c) and its request slots (reqs.c), the grant layer
+ * (grants.c) and sysfs (sysfs.c).
  */
 
 #ifndef XEN_BLKBACK_COMMON_H
@@ -369,10 +370,16 @@ static inline struct blkback_limits blkback_limits(const struct blkback_dev *be)
 /* blkback.c */
 int blkback_ring_thread(void *arg);
 irqreturn_t blkback_ring_interrupt(int irq, void *dev_id);
+void blkback_req_put(struct blkback_req *r);
+void blkback_ring_retire(struct blkback_ring *ring);
+
+/* reqs.c */
 int blkback_ring_alloc_reqs(struct blkback_ring *ring, unsigned int nr_reqs,
 			    unsigned int max_segs);
 void blkback_ring_free_reqs(struct blkback_ring *ring);
-void blkback_ring_retire(struct blkback_ring *ring);
+struct blkback_req *blkback_req_get(struct blkback_ring *ring);
+void blkback_req_release(struct blkback_ring *ring, struct blkback_req *r);
+void blkback_req_drop(struct blkback_ring *ring, struct blkback_req *r);
 
 /* grants.c */
 void blkback_grants_init(struct blkback_ring *ring);
