@@ -70,6 +70,10 @@ qd_end() {
 	done
 	rm -f $ro $hot /tmp/domu.save
 }
+# the files of step 3 hold what was written
+sums_equal() {
+	g 'cd /mnt/tree && md5sum -c /tmp/sums >/tmp/sums.out 2>&1; rc=$?; grep -v ": OK$" /tmp/sums.out | head; exit $rc'
+}
 umount_guest() { g 'grep -q " /mnt " /proc/mounts && umount /mnt; true' >/dev/null 2>&1; }
 
 # wait_disks <vdev...>: every one appears in the guest
@@ -145,7 +149,7 @@ check "a file tree on xvdb" g 'mkdir -p /mnt/tree && cp -a /bin /lib /sbin /mnt/
 g 'echo 3 > /proc/sys/vm/drop_caches'
 check "fsck clean on xvdb" g 'e2fsck -f -n /dev/xvdb'
 check "mount xvdb again" g 'mount -t ext4 /dev/xvdb /mnt'
-check "checksums equal after the remount" g 'cd /mnt/tree && md5sum -c /tmp/sums >/tmp/sums.out 2>&1; rc=$?; grep -v ": OK$" /tmp/sums.out | head; exit $rc'
+check "checksums equal after the remount" sums_equal
 
 # ---- 4. attach/detach cycles
 n=0
@@ -197,7 +201,7 @@ if save_restore "Linux backend onto qdisk" qdisk; then
 	check "xvde: fresh fio verify after the move" fio_verify xvde --rw=randwrite --bsrange=512-1m --iodepth=16 --size=16M
 	save_restore "qdisk to qdisk" qdisk
 fi
-check "checksums equal after the restores" g 'cd /mnt/tree && md5sum -c /tmp/sums >/tmp/sums.out 2>&1; rc=$?; grep -v ": OK$" /tmp/sums.out | head; exit $rc'
+check "checksums equal after the restores" sums_equal
 check "umount xvdb" g 'umount /mnt'
 check "fsck clean on xvdb after the restores" g 'e2fsck -f -n /dev/xvdb'
 check_eq "xvdc: reads return the pattern after the restores (md5)" \
