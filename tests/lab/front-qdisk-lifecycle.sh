@@ -55,14 +55,7 @@ qlog_tail() {
 # the run's guest again, without qdisk disks: QEMU goes with the old guest
 qd_end() {
 	umount_guest
-	# shellcheck disable=SC2086
-	GUEST_DISKS= guest_restart "$front" $fparams
-	i=0
-	while pidof xen-qemu-system-i386 >/dev/null && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	check "QEMU ended with its guest" sh -c '! pidof xen-qemu-system-i386 >/dev/null'
+	qdisk_guest_end
 	for d in $rwdev $migdev; do
 		f=$(cat /sys/block/${d#/dev/}/loop/backing_file)
 		losetup -d $d
