@@ -54,7 +54,7 @@ echo "== make fuzz: $((SECONDS - start)) s, results in $RESULTS"
 for s in $TESTS; do
 	log=$RESULTS/scenarios/$s.log
 	if [ -f "$log" ]; then
-		sed -n -E 's/^\[ *[0-9.]+\] //; /^(CAT-TOTAL|XSCAT-TOTAL|SUMMARY: REFERENCE|FAIL:|fuzz-backend:|fuzz-frontend:)/p' "$log"
+		sed -n -E 's/^\[ *[0-9.]+\] //; /^(CAT-TOTAL|XSCAT-TOTAL|SUMMARY: REFERENCE|FAIL:|fuzz-backend:|fuzz-backend-rate:|fuzz-frontend:)/p' "$log"
 	else
 		echo "$s: no scenario log, the boot did not reach it"
 	fi

@@ -1852,3 +1852,125 @@ void fz_settle_stopped(struct fz_model *m, const struct fz_req *rq,
 	if ((e->writes || e->discards) && m)
 		fz_model_forget(m, e->sector, e->nr_sectors);
 }
+
+/* ------------------------------------------------------------------ */
+/* Batches                                                             */
+/* ------------------------------------------------------------------ */
+
+static bool fz_ref_is_ring(const struct fz_pageref *ref)
+{
+	return ref->kind == FZ_PAGE_RING;
+}
+
+/* Whether any page of @rq is the ring's own grant. */
+static bool fz_req_uses_ring(const struct fz_req *rq)
+{
+	unsigned int i;
+
+	for (i = 0; i < rq->nr_entries; i++)
+		if (fz_ref_is_ring(&rq->seg[i].ref))
+			return true;
+	for (i = 0; i < rq->nr_ind; i++)
+		if (fz_ref_is_ring(&rq->ind[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The disk span @rq may touch: fz_req_span(), but where a segment is not
+ * well formed, as many sectors as its larger end names (a backend that
+ * took it anyway would go that far), so that no wrong answer to one
+ * request of a batch lands on another.
+ */
+static bool fz_flight_span(const struct fz_conn *c, const struct fz_req *rq,
+			   uint64_t *sector, uint64_t *nr)
+{
+	uint64_t n = 0;
+	unsigned int i;
+
+	if (rq->op == FZ_OP_DISCARD)
+		return fz_req_span(c, rq, sector, nr);
+	if (rq->op > FZ_OP_FLUSH_DISKCACHE && rq->op != FZ_OP_INDIRECT)
+		return false;
+	for (i = 0; i < rq->nr_entries; i++) {
+		const struct fz_seg *s = &rq->seg[i];
+
+		if (fz_span_ok(s))
+			n += s->last_sect + 1 - s->first_sect;
+		else
+			n += (s->first_sect > s->last_sect ? s->first_sect :
+			      s->last_sect) + 1U;
+	}
+	if (rq->sector >= c->nr_sectors || !n)
+		return false;
+	*sector = rq->sector;
+	*nr = n < c->nr_sectors - rq->sector ? n : c->nr_sectors - rq->sector;
+	return true;
+}
+
+void fz_flight_of(const struct fz_conn *c, const struct fz_req *rq,
+		  const struct fz_expect *e, struct fz_flight *fl)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->id = rq->id;
+	fl->alone = rq->ring_action != FZ_RING_NONE || e->stop ||
+		    (e->allow & FZ_ALLOW_STOP) || fz_req_uses_ring(rq);
+	/*
+	 * Whatever the oracle says: a backend that gets it wrong may write
+	 * where a refused write or an unknown indirect operation points.
+	 */
+	fl->changes = !(rq->op == FZ_OP_READ ||
+			(rq->op == FZ_OP_INDIRECT &&
+			 rq->indirect_op == FZ_OP_READ));
+	fl->has_span = fz_flight_span(c, rq, &fl->sector, &fl->nr);
+}
+
+bool fz_flight_conflict(const struct fz_flight *a, const struct fz_flight *b)
+{
+	if (a->alone || b->alone || a->id == b->id)
+		return true;
+	if (!a->changes && !b->changes)
+		return false;
+	if (!a->has_span || !b->has_span)
+		return false;
+	/* spans are clamped to the disk: no sum wraps */
+	return a->sector < b->sector + b->nr && b->sector < a->sector + a->nr;
+}
+
+static bool fz_match_taken(const int *match, unsigned int nreq, unsigned int j)
+{
+	unsigned int i;
+
+	for (i = 0; i < nreq; i++)
+		if (match[i] == (int)j)
+			return true;
+	return false;
+}
+
+void fz_match_responses(const uint64_t *req_id, unsigned int nreq,
+			const uint64_t *rsp_id, unsigned int nrsp, int *match)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < nreq; i++)
+		match[i] = -1;
+	for (j = 0; j < nrsp; j++) {
+		for (i = 0; i < nreq; i++) {
+			if (match[i] < 0 && req_id[i] == rsp_id[j]) {
+				match[i] = (int)j;
+				break;
+			}
+		}
+	}
+	/* the strays, in ring order, to the requests left, in batch order */
+	i = 0;
+	for (j = 0; j < nrsp; j++) {
+		if (fz_match_taken(match, nreq, j))
+			continue;
+		while (i < nreq && match[i] >= 0)
+			i++;
+		if (i == nreq)
+			break;
+		match[i] = (int)j;
+	}
+}

@@ -1453,6 +1453,304 @@ static void settle_failed_writes(struct kunit *test)
 	free(page);
 }
 
+/* ------------------------------------------------------------------ */
+/* Batches                                                             */
+/* ------------------------------------------------------------------ */
+
+/* The flight of @rq on @c, with its id. */
+static void flight(const struct fz_conn *c, struct fz_req *rq, u64 id,
+		   struct fz_flight *fl)
+{
+	struct fz_expect e;
+
+	rq->id = id;
+	fz_oracle(c, rq, &e);
+	fz_flight_of(c, rq, &e, fl);
+}
+
+static void flight_alone_when_it_plays_with_the_ring(struct kunit *test)
+{
+	struct fz_req *rq = req_alloc();
+	struct fz_flight fl;
+
+	mk_rw(rq, FZ_OP_READ, 2, 0);
+	flight(&conn_full, rq, 1, &fl);
+	UNIT_CHECK(!fl.alone);
+	UNIT_CHECK(!fl.changes);
+	UNIT_CHECK(fl.has_span);
+	UNIT_EQ(fl.sector, 0);
+	UNIT_EQ(fl.nr, 16);
+	/* req_prod beyond the ring */
+	rq->ring_action = FZ_RING_PROD_OVERFLOW;
+	rq->prod_excess = 1;
+	flight(&conn_full, rq, 1, &fl);
+	UNIT_CHECK(fl.alone);
+	/* a read into the ring: the oracle allows the ring to stop */
+	rq->ring_action = FZ_RING_NONE;
+	rq->seg[1].ref.kind = FZ_PAGE_RING;
+	rq->seg[1].ref.page = 0;
+	flight(&conn_full, rq, 1, &fl);
+	UNIT_CHECK(fl.alone);
+	/* a write from the ring's page: it stops nothing, but the page is shared */
+	rq->op = FZ_OP_WRITE;
+	flight(&conn_full, rq, 1, &fl);
+	UNIT_CHECK(fl.alone);
+	UNIT_CHECK(fl.changes);
+	/* the ring's grant as an indirect page */
+	mk_indirect(rq, FZ_OP_READ, 20, 8);
+	flight(&conn_full, rq, 1, &fl);
+	UNIT_CHECK(!fl.alone);
+	rq->ind[0].kind = FZ_PAGE_RING;
+	flight(&conn_full, rq, 1, &fl);
+	UNIT_CHECK(fl.alone);
+	free(rq);
+}
+
+static void flight_conflicts(struct kunit *test)
+{
+	struct fz_req *rq = req_alloc();
+	struct fz_flight r0, r1, w0, w2, d1, fl, un;
+
+	mk_rw(rq, FZ_OP_READ, 2, 0);		/* sectors 0..15 */
+	flight(&conn_full, rq, 1, &r0);
+	mk_rw(rq, FZ_OP_READ, 1, 8);		/* 8..15 */
+	flight(&conn_full, rq, 2, &r1);
+	mk_rw(rq, FZ_OP_WRITE, 1, 8);		/* 8..15 */
+	flight(&conn_full, rq, 3, &w0);
+	mk_rw(rq, FZ_OP_WRITE, 1, 16);		/* 16..23: touches r0's end */
+	flight(&conn_full, rq, 4, &w2);
+	mk_discard(rq, 0, 8, 0);		/* 0..7 */
+	flight(&conn_full, rq, 5, &d1);
+
+	/* reads never conflict with reads, whatever they overlap */
+	UNIT_CHECK(!fz_flight_conflict(&r0, &r1));
+	/* a write conflicts with what overlaps it, both ways */
+	UNIT_CHECK(fz_flight_conflict(&r0, &w0));
+	UNIT_CHECK(fz_flight_conflict(&w0, &r0));
+	UNIT_CHECK(fz_flight_conflict(&r1, &w0));
+	/* spans that only touch do not overlap */
+	UNIT_CHECK(!fz_flight_conflict(&r0, &w2));
+	UNIT_CHECK(!fz_flight_conflict(&w0, &w2));
+	/* a discard is a change */
+	UNIT_CHECK(fz_flight_conflict(&d1, &r0));
+	UNIT_CHECK(!fz_flight_conflict(&d1, &r1));
+	UNIT_CHECK(!fz_flight_conflict(&d1, &w0));
+	/* one id twice in flight is one too many */
+	fl = r1;
+	fl.id = r0.id;
+	UNIT_CHECK(fz_flight_conflict(&r0, &fl));
+	/* a flush without data touches no sector */
+	memset(rq, 0, offsetof(struct fz_req, seg));
+	rq->op = FZ_OP_FLUSH_DISKCACHE;
+	flight(&conn_full, rq, 6, &fl);
+	UNIT_CHECK(!fl.has_span);
+	UNIT_CHECK(!fz_flight_conflict(&fl, &w0));
+	/* nor does an unknown operation */
+	mk_rw(rq, 7, 1, 8);
+	flight(&conn_full, rq, 7, &un);
+	UNIT_CHECK(!un.has_span);
+	UNIT_CHECK(!fz_flight_conflict(&un, &w0));
+	/* a refused write still counts as one: the backend could be wrong */
+	mk_rw(rq, FZ_OP_WRITE, 1, 8);
+	rq->seg[0].last_sect = 8;		/* bad segment */
+	flight(&conn_full, rq, 8, &fl);
+	UNIT_CHECK(fl.changes);
+	UNIT_CHECK(fz_flight_conflict(&fl, &r0));
+	/* an indirect request of an unknown operation counts as a change */
+	mk_indirect(rq, FZ_OP_WRITE_BARRIER, 2, 8);
+	flight(&conn_full, rq, 9, &fl);
+	UNIT_CHECK(fl.changes);
+	UNIT_CHECK(fz_flight_conflict(&fl, &r1));
+	mk_indirect(rq, FZ_OP_READ, 2, 8);
+	flight(&conn_full, rq, 10, &fl);
+	UNIT_CHECK(!fl.changes);
+	UNIT_CHECK(!fz_flight_conflict(&fl, &r1));
+	/* a span past the disk's end is clamped to it */
+	mk_rw(rq, FZ_OP_WRITE, 2, conn_full.nr_sectors - 8);
+	flight(&conn_full, rq, 11, &fl);
+	UNIT_EQ(fl.nr, 8);
+	mk_rw(rq, FZ_OP_READ, 1, conn_full.nr_sectors - 8);
+	flight(&conn_full, rq, 12, &un);
+	UNIT_CHECK(fz_flight_conflict(&fl, &un));
+	/* a lone request conflicts with everything */
+	fl = r1;
+	fl.alone = true;
+	UNIT_CHECK(fz_flight_conflict(&fl, &d1));
+	UNIT_CHECK(fz_flight_conflict(&un, &fl));
+	free(rq);
+}
+
+/*
+ * Over a stream with ring breaking asked for: every request the oracle
+ * allows to stop the ring, and every ring-break, is played alone; the
+ * valid reads and writes never are, and ids never repeat.
+ */
+static void flight_of_generated_streams(struct kunit *test)
+{
+	struct fz_req *rq = req_alloc();
+	unsigned int i, alone = 0, shared = 0;
+	struct fz_flight fl;
+	struct fz_expect e;
+	struct fz_gen g;
+
+	fz_gen_init(&g, &conn_full, 7);
+	fz_gen_set_weight(&g, FZ_CAT_RING_BREAK, 1);
+	for (i = 0; i < 20000; i++) {
+		fz_gen_at(&g, i, rq);
+		fz_oracle(&conn_full, rq, &e);
+		fz_flight_of(&conn_full, rq, &e, &fl);
+		UNIT_EQ(fl.id, rq->id);
+		if (e.allow & FZ_ALLOW_STOP)
+			UNIT_CHECK(fl.alone);
+		if (rq->cat == FZ_CAT_RING_BREAK)
+			UNIT_CHECK(fl.alone);
+		if (rq->cat == FZ_CAT_VALID_RW ||
+		    rq->cat == FZ_CAT_VALID_INDIRECT)
+			UNIT_CHECK(!fl.alone);
+		if (e.writes || e.discards) {
+			UNIT_CHECK(fl.changes);
+			UNIT_CHECK(fl.has_span);
+			UNIT_CHECK(fl.sector <= e.sector);
+			UNIT_CHECK(fl.sector + fl.nr >= e.sector + e.nr_sectors);
+		}
+		if (e.reads)
+			UNIT_CHECK(fl.has_span && !fl.changes);
+		alone += fl.alone;
+		shared += !fl.alone;
+	}
+	UNIT_CHECK(alone > 0);
+	UNIT_CHECK(shared > alone * 10);
+	free(rq);
+}
+
+static void match_responses_by_id(struct kunit *test)
+{
+	static const u64 req[4] = { 10, 11, 12, 13 };
+	u64 rsp[5];
+	int m[4];
+
+	/* in order */
+	memcpy(rsp, req, sizeof(req));
+	fz_match_responses(req, 4, rsp, 4, m);
+	UNIT_CHECK(m[0] == 0 && m[1] == 1 && m[2] == 2 && m[3] == 3);
+	/* any order */
+	rsp[0] = 13;
+	rsp[1] = 11;
+	rsp[2] = 10;
+	rsp[3] = 12;
+	fz_match_responses(req, 4, rsp, 4, m);
+	UNIT_CHECK(m[0] == 2 && m[1] == 1 && m[2] == 3 && m[3] == 0);
+	/* one missing: its request has none */
+	fz_match_responses(req, 4, rsp, 3, m);
+	UNIT_CHECK(m[0] == 2 && m[1] == 1 && m[2] == -1 && m[3] == 0);
+	/* an unknown id goes to the request left, to be judged a wrong id */
+	rsp[1] = 99;
+	fz_match_responses(req, 4, rsp, 4, m);
+	UNIT_CHECK(m[0] == 2 && m[1] == 1 && m[2] == 3 && m[3] == 0);
+	/* so does a second answer to one request */
+	rsp[1] = 13;
+	fz_match_responses(req, 4, rsp, 4, m);
+	UNIT_CHECK(m[0] == 2 && m[1] == 1 && m[2] == 3 && m[3] == 0);
+	/* strays in ring order to the requests left in batch order */
+	rsp[0] = 98;
+	rsp[1] = 11;
+	rsp[2] = 97;
+	fz_match_responses(req, 4, rsp, 4, m);
+	UNIT_CHECK(m[0] == 0 && m[1] == 1 && m[2] == 3 && m[3] == 2);
+	/* no answer at all */
+	fz_match_responses(req, 4, rsp, 0, m);
+	UNIT_CHECK(m[0] == -1 && m[1] == -1 && m[2] == -1 && m[3] == -1);
+	/* a lone request takes its one answer, whatever its id */
+	rsp[0] = 42;
+	fz_match_responses(req, 1, rsp, 1, m);
+	UNIT_EQ(m[0], 0);
+	/* more answers than requests: the extra ones are nobody's */
+	rsp[0] = 10;
+	rsp[1] = 77;
+	rsp[2] = 11;
+	fz_match_responses(req, 2, rsp, 3, m);
+	UNIT_CHECK(m[0] == 0 && m[1] == 2);
+}
+
+/*
+ * A batch of independent requests answered by an honest backend in any
+ * order, settled in batch order: no finding, and the model is the one a
+ * request-at-a-time run leaves.
+ */
+static void settle_batch_in_any_answer_order(struct kunit *test)
+{
+	enum { N = 6 };
+	struct fz_req *rq[N];
+	struct fz_expect e[N];
+	struct fz_flight fl[N];
+	struct fz_model batch, alone;
+	struct fz_result res;
+	static u8 disk[64 * 512];
+	static u8 page[N][8][4096];
+	void *pages[N][8];
+	unsigned int i, j, k, s;
+	u64 sector;
+
+	UNIT_EQ(fz_model_init(&batch, 64, true), 0);
+	UNIT_EQ(fz_model_init(&alone, 64, true), 0);
+	memset(disk, 0, sizeof(disk));
+	for (i = 0; i < N; i++) {
+		rq[i] = req_alloc();
+		for (j = 0; j < 8; j++)
+			pages[i][j] = page[i][j];
+	}
+	/* writes at 0, 16, 32; reads of 8 and 24 (untouched) and 40 */
+	mk_rw(rq[0], FZ_OP_WRITE, 2, 0);
+	mk_rw(rq[1], FZ_OP_READ, 1, 48);
+	mk_rw(rq[2], FZ_OP_WRITE, 1, 16);
+	mk_rw(rq[3], FZ_OP_READ, 1, 24);
+	mk_indirect(rq[4], FZ_OP_WRITE, 2, 32);
+	mk_discard(rq[5], 56, 8, 0);
+	for (i = 0; i < N; i++) {
+		rq[i]->seq = 100 + i;
+		rq[i]->id = 1000 + i;
+		fz_oracle(&conn_full, rq[i], &e[i]);
+		fz_flight_of(&conn_full, rq[i], &e[i], &fl[i]);
+		for (j = 0; j < i; j++)
+			UNIT_CHECK(!fz_flight_conflict(&fl[i], &fl[j]));
+		fz_req_fill_pages(rq[i], 3, pages[i]);
+	}
+	/* the backend does them last to first */
+	for (i = N; i-- > 0;) {
+		sector = rq[i]->sector;
+		for (j = 0; j < rq[i]->nr_entries && e[i].writes; j++)
+			for (k = 0; k < 8; k++, sector++)
+				memcpy(disk + sector * 512,
+				       page[i][rq[i]->seg[j].ref.page] + k * 512,
+				       512);
+		for (j = 0; j < rq[i]->nr_entries && e[i].reads; j++)
+			for (k = 0; k < 8; k++, sector++)
+				memcpy(page[i][rq[i]->seg[j].ref.page] + k * 512,
+				       disk + sector * 512, 512);
+	}
+	/* judged in batch order, and one at a time in stream order */
+	for (i = 0; i < N; i++) {
+		fz_settle(&batch, &conn_full, rq[i], &e[i], rq[i]->id,
+			  e[i].rsp_op, FZ_RSP_OKAY, pages[i], &res);
+		UNIT_EQ(res.findings, 0);
+		fz_settle(&alone, &conn_full, rq[i], &e[i], rq[i]->id,
+			  e[i].rsp_op, FZ_RSP_OKAY, pages[i], &res);
+	}
+	for (s = 0; s < 64; s++) {
+		struct fz_mismatch mm;
+
+		UNIT_EQ(batch.sec[s].state, alone.sec[s].state);
+		UNIT_EQ(batch.sec[s].hash, alone.sec[s].hash);
+		if (s < 56)
+			UNIT_CHECK(fz_model_check(&batch, s, disk + s * 512,
+						  &mm));
+	}
+	for (i = 0; i < N; i++)
+		free(rq[i]);
+	fz_model_free(&batch);
+	fz_model_free(&alone);
+}
+
 static struct kunit_case blkif_fuzz_cases[] = {
 	KUNIT_CASE(rng_same_seed_same_sequence),
 	KUNIT_CASE(rng_helpers_stay_in_bounds),
@@ -1489,6 +1787,11 @@ static struct kunit_case blkif_fuzz_cases[] = {
 	KUNIT_CASE(settle_catches_lying_backends),
 	KUNIT_CASE(settle_checks_id_op_and_status),
 	KUNIT_CASE(settle_failed_writes),
+	KUNIT_CASE(flight_alone_when_it_plays_with_the_ring),
+	KUNIT_CASE(flight_conflicts),
+	KUNIT_CASE(flight_of_generated_streams),
+	KUNIT_CASE(match_responses_by_id),
+	KUNIT_CASE(settle_batch_in_any_answer_order),
 	{}
 };
 
