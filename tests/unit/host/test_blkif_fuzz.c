@@ -1106,6 +1106,57 @@ static void sectors_name_their_origin(struct kunit *test)
 	UNIT_CHECK(!fz_decode_sector(a, &seed, &sector, &gen));
 }
 
+/*
+ * Filling all pages at once (from the last entry back, each sector once)
+ * gives what filling each page alone gives (every entry in order, the
+ * last one wins), for pages shared by many entries too.
+ */
+static void fill_pages_is_fill_page(struct kunit *test)
+{
+	struct fz_req *rq = req_alloc();
+	u8 *all = malloc(64 * 4096), *one = malloc(4096);
+	void *pages[64];
+	unsigned int i, p, cmp = 0;
+	struct fz_gen g;
+
+	for (p = 0; p < 64; p++)
+		pages[p] = all + p * 4096;
+	/* 4096 entries over 40 pages and 2 indirect pages, a few malformed */
+	mk_indirect(rq, FZ_OP_WRITE, FZ_MAX_ENTRIES, 8);
+	for (i = 0; i < rq->nr_entries; i++) {
+		rq->seg[i].ref.page = i % 40;
+		rq->seg[i].first_sect = i % 7;
+		rq->seg[i].last_sect = i % 97 ? 7 - i % 3 : 2;
+	}
+	rq->ind[0].page = 40;
+	rq->ind[1].page = 41;
+	rq->nr_ind = 2;
+	rq->nr_pages = 42;
+	rq->seq = 5;
+	fz_req_fill_pages(rq, 9, pages);
+	for (p = 0; p < rq->nr_pages; p++) {
+		fz_req_fill_page(rq, 9, p, one);
+		UNIT_CHECK(!memcmp(one, pages[p], 4096));
+	}
+	/* and over a generated stream with writes of every kind */
+	fz_gen_init(&g, &conn_full, 3);
+	for (i = 0; i < 3000; i++) {
+		fz_gen_at(&g, i, rq);
+		if (rq->nr_pages > 64)
+			continue;
+		fz_req_fill_pages(rq, 3, pages);
+		for (p = 0; p < rq->nr_pages; p++) {
+			fz_req_fill_page(rq, 3, p, one);
+			UNIT_CHECK(!memcmp(one, pages[p], 4096));
+			cmp++;
+		}
+	}
+	UNIT_CHECK(cmp > 1000);
+	free(all);
+	free(one);
+	free(rq);
+}
+
 static void model_returns_what_was_written(struct kunit *test)
 {
 	u8 buf[FZ_SECTOR_SIZE], zero[FZ_SECTOR_SIZE] = { 0 };
@@ -1780,6 +1831,7 @@ static struct kunit_case blkif_fuzz_cases[] = {
 	KUNIT_CASE(corpus_lines_round_trip),
 	KUNIT_CASE(corpus_rejects_what_it_cannot_replay),
 	KUNIT_CASE(sectors_name_their_origin),
+	KUNIT_CASE(fill_pages_is_fill_page),
 	KUNIT_CASE(model_returns_what_was_written),
 	KUNIT_CASE(model_discard_is_zero_or_old),
 	KUNIT_CASE(model_learns_unknown_sectors_once),
