@@ -1974,6 +1974,28 @@ static bool fz_flight_span(const struct fz_conn *c, const struct fz_req *rq,
 	return true;
 }
 
+/* Request pages named read-only, by an entry or as an indirect page. */
+static unsigned int fz_req_ro_pages(const struct fz_req *rq)
+{
+	uint8_t ro[FZ_MAX_PAGES];
+	unsigned int i, n = 0;
+
+	memset(ro, 0, sizeof(ro));
+	for (i = 0; i < rq->nr_entries; i++)
+		if (rq->seg[i].ref.kind == FZ_PAGE_RO &&
+		    rq->seg[i].ref.page < rq->nr_pages &&
+		    rq->seg[i].ref.page < FZ_MAX_PAGES)
+			ro[rq->seg[i].ref.page] = 1;
+	for (i = 0; i < rq->nr_ind; i++)
+		if (rq->ind[i].kind == FZ_PAGE_RO &&
+		    rq->ind[i].page < rq->nr_pages &&
+		    rq->ind[i].page < FZ_MAX_PAGES)
+			ro[rq->ind[i].page] = 1;
+	for (i = 0; i < FZ_MAX_PAGES; i++)
+		n += ro[i];
+	return n;
+}
+
 void fz_flight_of(const struct fz_conn *c, const struct fz_req *rq,
 		  const struct fz_expect *e, struct fz_flight *fl)
 {
@@ -1989,6 +2011,8 @@ void fz_flight_of(const struct fz_conn *c, const struct fz_req *rq,
 			(rq->op == FZ_OP_INDIRECT &&
 			 rq->indirect_op == FZ_OP_READ));
 	fl->has_span = fz_flight_span(c, rq, &fl->sector, &fl->nr);
+	fl->pages = rq->nr_pages;
+	fl->ro_pages = fz_req_ro_pages(rq);
 }
 
 bool fz_flight_conflict(const struct fz_flight *a, const struct fz_flight *b)
@@ -2001,6 +2025,56 @@ bool fz_flight_conflict(const struct fz_flight *a, const struct fz_flight *b)
 		return false;
 	/* spans are clamped to the disk: no sum wraps */
 	return a->sector < b->sector + b->nr && b->sector < a->sector + a->nr;
+}
+
+static bool fz_flight_conflicts(const struct fz_flight *fl,
+				const struct fz_flight *const *win,
+				const unsigned int *set, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (fz_flight_conflict(win[set[i]], fl))
+			return true;
+	return false;
+}
+
+unsigned int fz_pick_batch(const struct fz_flight *const *win, unsigned int n,
+			   unsigned int batch, unsigned int pages,
+			   unsigned int ro_pages, unsigned int *order,
+			   unsigned int *scratch)
+{
+	unsigned int i, j, picked = 0, skipped = 0;
+
+	if (!n)
+		return 0;
+	if (win[0]->alone) {
+		for (i = 0; i < n; i++)
+			order[i] = i;
+		return 1;
+	}
+	for (i = 0; i < n && picked < batch; i++) {
+		const struct fz_flight *fl = win[i];
+
+		if (fl->alone)
+			break;
+		/* the first goes, whatever it needs: the caller made room */
+		if (!i || (fl->pages <= pages && fl->ro_pages <= ro_pages &&
+			   !fz_flight_conflicts(fl, win, order, picked) &&
+			   !fz_flight_conflicts(fl, win, scratch, skipped))) {
+			order[picked++] = i;
+			pages -= fl->pages < pages ? fl->pages : pages;
+			ro_pages -= fl->ro_pages < ro_pages ? fl->ro_pages :
+							      ro_pages;
+		} else {
+			scratch[skipped++] = i;
+		}
+	}
+	for (j = 0; j < skipped; j++)
+		order[picked + j] = scratch[j];
+	for (j = picked + skipped; i < n; i++, j++)
+		order[j] = i;
+	return picked;
 }
 
 static bool fz_match_taken(const int *match, unsigned int nreq, unsigned int j)

@@ -411,12 +411,31 @@ struct fz_flight {
 	bool has_span;		/* touches the disk at all */
 	uint64_t sector;	/* sectors it may touch, when has_span */
 	uint64_t nr;
+	unsigned int pages;	/* request pages the lab tool gives it */
+	unsigned int ro_pages;	/* ... of them granted read-only */
 };
 
 void fz_flight_of(const struct fz_conn *c, const struct fz_req *rq,
 		  const struct fz_expect *e, struct fz_flight *fl);
 /* Whether @a and @b may not be in flight together. */
 bool fz_flight_conflict(const struct fz_flight *a, const struct fz_flight *b);
+
+/*
+ * The next batch from a window of @n requests waiting, in stream order
+ * (@win[i]): the first alone when it must be; else, in order, up to
+ * @batch requests that may be in flight together and fit in @pages pool
+ * pages and @ro_pages read-only pages, each passing the requests it skips
+ * only when it conflicts with none of them (two requests on the same
+ * sectors, one changing them, reach the disk in the stream's order, and
+ * the disk ends as if they were played one at a time); none passes a
+ * request that must be alone.  @order[] (n entries; @scratch too) gets
+ * the window's new order: the batch, the requests it skipped, the rest.
+ * Returns the batch's size, at least 1 when @n is.
+ */
+unsigned int fz_pick_batch(const struct fz_flight *const *win, unsigned int n,
+			   unsigned int batch, unsigned int pages,
+			   unsigned int ro_pages, unsigned int *order,
+			   unsigned int *scratch);
 
 /*
  * Pair the @nrsp responses of a batch (ids @rsp_id[], in ring order) with

@@ -25,15 +25,18 @@
  *	-r  play the "req" corpus lines of this file instead of the stream,
  *	    one at a time
  *
- * A batch is up to -b consecutive requests of the stream that cannot
- * change each other's answers (fz_flight_conflict(): distinct ids, no
- * overlap with a span that may change the disk), each on pages of its own:
- * laid out together, one push, one notification, the answers matched to
- * the requests by id (fz_match_responses()) and judged in the stream's
- * order.  A request that plays with the ring, or that the oracle allows
- * to stop it, is played alone once the batch before it is answered.  The
- * stream, the batches and so the findings depend only on the seed, the
- * connection and -b.
+ * A batch is up to -b requests that cannot change each other's answers
+ * (fz_flight_conflict(): distinct ids, no overlap with a span that may
+ * change the disk), each on pages of its own, picked in order from the
+ * next 4 * -b requests of the stream; one passes those it skips only when
+ * it conflicts with none of them, so the disk ends as if they were played
+ * one at a time (ff_pick()).  The batch is laid out together, one push,
+ * one notification, the answers matched to the requests by id
+ * (fz_match_responses()) and judged in the batch's order.  A request that
+ * plays with the ring, or that the oracle allows to stop it, is played
+ * alone once all before it were answered.  The batches and so the findings
+ * depend only on the seed, the connection and -b; -b 1 plays the stream
+ * in order, one request at a time.
  *
  * Output, one line each:
  *	CONNECTED devid=<d> backend=<dir> ...	the connection's facts
@@ -51,9 +54,9 @@
  *		(unjudged: one page read twice by a request, or the ring's)
  *	TIME <n> requests in <ms> ms
  *	PHASES batches=<n> alone=<n> gen=<ms> lay-out=<ms> ring=<ms>
- *		judge=<ms>	where the time went: making the requests and
- *		asking the oracle, filling pages and slots, from the push
- *		to the last answer, judging the answers
+ *		judge=<ms>	where the time went: making the requests,
+ *		asking the oracle and picking batches, filling pages and
+ *		slots, from the push to the last answer, judging the answers
  *	fuzz-backend: <n> requests, <k> findings, seed <s>
  *
  * Exit status: 0 without findings, 1 with findings, 2 when the fuzzer
@@ -90,6 +93,8 @@ typedef uint16_t domid_t;	/* <xen/evtchn.h> uses it without defining it */
 #define FF_MAX_RING_ORDER	4
 #define FF_MAX_BATCH		(32U << FF_MAX_RING_ORDER)
 #define FF_BATCH_DEFAULT	32
+/* Requests a batch is picked from, in batches (ff_pick()) */
+#define FF_WINDOW_BATCHES	4
 
 /* The shared ring: indices, 48 bytes of padding, then the slots. */
 #define FF_RING_HEADER		64
@@ -178,8 +183,14 @@ struct ff {
 	struct fz_gen gen;
 	struct fz_model model;
 
-	/* the batch: batch + 1 requests (the next one waits in the last) */
+	/* the window of requests to play: the batch first (ff_pick()) */
+	unsigned int window;
+	unsigned int queued;
 	struct ff_req **req;
+	/* ff_pick()'s */
+	const struct fz_flight **win;
+	unsigned int *worder, *scratch;
+	struct ff_req **pick;
 	unsigned int pool_used;		/* pool pages given out */
 	unsigned int ro_used;		/* read-only pages given out */
 	struct ff_rsp rsp[FF_MAX_BATCH];
@@ -642,13 +653,6 @@ static bool ff_need_pages(struct ff_req *r)
 	return r->nr_ro <= FF_RO_PAGES;
 }
 
-/* Whether the pages @r needs are still free in this batch. */
-static bool ff_pages_left(const struct ff *f, const struct ff_req *r)
-{
-	return r->rq.nr_pages <= FF_POOL_PAGES - f->pool_used &&
-	       r->nr_ro <= FF_RO_PAGES - f->ro_used;
-}
-
 /*
  * Give each request page a page of ours, none another request of the
  * batch has: page i is pool page i after those given out already (so a
@@ -820,19 +824,6 @@ static bool ff_play_batch(struct ff *f, unsigned int n)
 	return go_on;
 }
 
-/* Whether request @r may join the @n requests of the batch. */
-static bool ff_fits_batch(struct ff *f, unsigned int n, struct ff_req *r)
-{
-	unsigned int i;
-
-	if (n == f->batch || r->fl.alone || !ff_pages_left(f, r))
-		return false;
-	for (i = 0; i < n; i++)
-		if (fz_flight_conflict(&f->req[i]->fl, &r->fl))
-			return false;
-	return true;
-}
-
 /* The next request of the stream into @r; false if it cannot be played. */
 static bool ff_next(struct ff *f, uint64_t seq, struct ff_req *r)
 {
@@ -840,6 +831,40 @@ static bool ff_next(struct ff *f, uint64_t seq, struct ff_req *r)
 	fz_oracle(&f->conn, &r->rq, &r->e);
 	fz_flight_of(&f->conn, &r->rq, &r->e, &r->fl);
 	return ff_need_pages(r);
+}
+
+/*
+ * The next batch (fz_pick_batch()) to the front of the window of requests
+ * waiting, f->req[0 .. f->queued - 1], its pages mapped; returns its size.
+ */
+static unsigned int ff_pick(struct ff *f)
+{
+	struct ff_req **q = f->req;
+	unsigned int i, n;
+
+	for (i = 0; i < f->queued; i++)
+		f->win[i] = &q[i]->fl;
+	n = fz_pick_batch(f->win, f->queued, f->batch, FF_POOL_PAGES,
+			  FF_RO_PAGES, f->worder, f->scratch);
+	for (i = 0; i < f->queued; i++)
+		f->pick[i] = q[f->worder[i]];
+	memcpy(q, f->pick, f->queued * sizeof(*q));
+	for (i = 0; i < n; i++)
+		ff_map_pages(f, q[i]);
+	if (n == 1 && q[0]->fl.alone)
+		f->ph.alone++;
+	return n;
+}
+
+/* The @n requests played leave the window (their places are reused). */
+static void ff_drop(struct ff *f, unsigned int n)
+{
+	struct ff_req **q = f->req;
+
+	memcpy(f->pick, q, n * sizeof(*q));
+	memmove(q, q + n, (f->queued - n) * sizeof(*q));
+	memcpy(q + f->queued - n, f->pick, n * sizeof(*q));
+	f->queued -= n;
 }
 
 static void ff_progress(struct ff *f, unsigned long long before, long t0)
@@ -850,54 +875,36 @@ static void ff_progress(struct ff *f, unsigned long long before, long t0)
 }
 
 /*
- * Play requests first .. first + count - 1 of the stream in batches: each
- * request joins the batch being built when it may (ff_fits_batch()), else
- * that batch is played and it starts the next one; one that must be alone
- * is played as a batch of its own.
+ * Play requests first .. first + count - 1 of the stream in batches
+ * (ff_pick()), made from a window of the requests that come next, until
+ * all were played or one was left unanswered.
  */
 static void ff_run(struct ff *f)
 {
 	unsigned long long before;
-	unsigned int n = 0;
 	long t0 = now_ms();
-	struct ff_req *r;
+	uint64_t next = 0;
+	unsigned int n;
 	long long t;
-	uint64_t i;
-	bool go_on = true;
 
-	for (i = 0; i < f->count && go_on; i++) {
-		r = f->req[n];
+	for (;;) {
 		t = now_us();
-		if (!ff_next(f, f->first + i, r)) {
-			f->skipped++;
-			f->ph.gen += now_us() - t;
-			continue;
+		while (f->queued < f->window && next < f->count) {
+			if (ff_next(f, f->first + next++, f->req[f->queued]))
+				f->queued++;
+			else
+				f->skipped++;
 		}
+		if (!f->queued)
+			break;
+		n = ff_pick(f);
 		f->ph.gen += now_us() - t;
-		if (n && !ff_fits_batch(f, n, r)) {
-			before = f->played;
-			go_on = ff_play_batch(f, n);
-			ff_progress(f, before, t0);
-			/* it starts the next batch */
-			f->req[n] = f->req[0];
-			f->req[0] = r;
-			n = 0;
-			if (!go_on)
-				break;
-		}
-		ff_map_pages(f, r);
-		n++;
-		if (r->fl.alone || n == f->batch) {
-			if (r->fl.alone)
-				f->ph.alone++;
-			before = f->played;
-			go_on = ff_play_batch(f, n);
-			ff_progress(f, before, t0);
-			n = 0;
-		}
+		before = f->played;
+		if (!ff_play_batch(f, n))
+			break;
+		ff_progress(f, before, t0);
+		ff_drop(f, n);
 	}
-	if (n && go_on)
-		ff_play_batch(f, n);
 	f->ms = now_ms() - t0;
 }
 
@@ -1079,10 +1086,15 @@ static void ff_alloc_batch(struct ff *f)
 {
 	unsigned int i;
 
-	f->req = calloc(f->batch + 1, sizeof(*f->req));
-	if (!f->req)
+	f->window = f->batch * FF_WINDOW_BATCHES;
+	f->req = calloc(f->window, sizeof(*f->req));
+	f->pick = calloc(f->window, sizeof(*f->pick));
+	f->win = calloc(f->window, sizeof(*f->win));
+	f->worder = calloc(f->window, sizeof(*f->worder));
+	f->scratch = calloc(f->window, sizeof(*f->scratch));
+	if (!f->req || !f->pick || !f->win || !f->worder || !f->scratch)
 		fatal("out of memory");
-	for (i = 0; i <= f->batch; i++) {
+	for (i = 0; i < f->window; i++) {
 		f->req[i] = calloc(1, sizeof(*f->req[i]));
 		if (!f->req[i])
 			fatal("out of memory");
@@ -1093,9 +1105,13 @@ static void ff_free_batch(struct ff *f)
 {
 	unsigned int i;
 
-	for (i = 0; i <= f->batch; i++)
+	for (i = 0; i < f->window; i++)
 		free(f->req[i]);
 	free(f->req);
+	free(f->pick);
+	free(f->win);
+	free(f->worder);
+	free(f->scratch);
 }
 
 int main(int argc, char **argv)

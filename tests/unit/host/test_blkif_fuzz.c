@@ -1802,6 +1802,157 @@ static void settle_batch_in_any_answer_order(struct kunit *test)
 	fz_model_free(&alone);
 }
 
+/* A flight by hand: @changes a span [@sector, @sector + @nr) of @pages. */
+static struct fz_flight fl_of(u64 id, bool changes, u64 sector, u64 nr,
+			      unsigned int pages)
+{
+	struct fz_flight fl = {
+		.id = id,
+		.changes = changes,
+		.has_span = nr != 0,
+		.sector = sector,
+		.nr = nr,
+		.pages = pages,
+	};
+
+	return fl;
+}
+
+#define PICK(fls, n, batch, pages, ro, order, want_n, ...) do {		\
+	static const unsigned int _want[] = { __VA_ARGS__ };		\
+	const struct fz_flight *_win[16];				\
+	unsigned int _i, _scratch[16];					\
+									\
+	for (_i = 0; _i < (n); _i++)					\
+		_win[_i] = &(fls)[_i];					\
+	UNIT_EQ(fz_pick_batch(_win, n, batch, pages, ro, order,	\
+			      _scratch), want_n);			\
+	for (_i = 0; _i < (n); _i++)					\
+		UNIT_EQ((order)[_i], _want[_i]);			\
+} while (0)
+
+static void pick_batches_from_the_window(struct kunit *test)
+{
+	struct fz_flight w[8];
+	unsigned int order[16];
+
+	/* A writes 0..7, B reads 0..7, C writes 0..7, D reads 100..107 */
+	w[0] = fl_of(1, true, 0, 8, 1);
+	w[1] = fl_of(2, false, 0, 8, 1);
+	w[2] = fl_of(3, true, 0, 8, 1);
+	w[3] = fl_of(4, false, 100, 8, 1);
+	PICK(w, 4, 32, 100, 4, order, 2, 0, 3, 1, 2);
+	/* a batch of 1 is the stream in order */
+	PICK(w, 4, 1, 100, 4, order, 1, 0, 1, 2, 3);
+	/*
+	 * E reads 200..207 but C, skipped, writes 200..207 too: E may not
+	 * pass it (the disk would see E's read before C's write)
+	 */
+	w[2] = fl_of(3, true, 200, 8, 1);
+	w[1] = fl_of(2, false, 0, 8, 1);
+	w[3] = fl_of(5, false, 200, 8, 1);
+	w[0] = fl_of(1, true, 0, 8, 1);
+	PICK(w, 4, 32, 100, 4, order, 2, 0, 2, 1, 3);
+	/* C did not conflict with A: picked; B skipped; E conflicts with C */
+	w[2] = fl_of(3, true, 300, 8, 1);	/* now C is alone in its span */
+	PICK(w, 4, 32, 100, 4, order, 3, 0, 2, 3, 1);
+	/* pages: A takes 90 of 100, B needs 20 and waits, C and D fit */
+	w[0] = fl_of(1, false, 0, 8, 90);
+	w[1] = fl_of(2, false, 8, 8, 20);
+	w[2] = fl_of(3, false, 16, 8, 5);
+	w[3] = fl_of(4, false, 24, 8, 5);
+	PICK(w, 4, 32, 100, 4, order, 3, 0, 2, 3, 1);
+	/* read-only pages are counted apart */
+	w[2].ro_pages = 3;
+	w[3].ro_pages = 2;
+	PICK(w, 4, 32, 100, 4, order, 2, 0, 2, 1, 3);
+	/* the batch size bounds it */
+	PICK(w, 4, 1, 100, 4, order, 1, 0, 1, 2, 3);
+	/* nothing passes a request that must be alone */
+	w[2].ro_pages = 0;
+	w[3].ro_pages = 0;
+	w[1].alone = true;
+	PICK(w, 4, 32, 100, 4, order, 1, 0, 1, 2, 3);
+	/* which is played alone when it is first */
+	w[0].alone = true;
+	PICK(w, 4, 32, 100, 4, order, 1, 0, 1, 2, 3);
+	/* a first request always fits, whatever the pool left */
+	w[0] = fl_of(1, false, 0, 8, 500);
+	w[1] = fl_of(2, false, 0, 8, 1);
+	PICK(w, 2, 32, 400, 4, order, 1, 0, 1);
+	PICK(w, 2, 32, 501, 4, order, 2, 0, 1);
+	/* ids in flight are unique, skipped or not */
+	w[1].id = 1;
+	w[2] = fl_of(3, false, 16, 8, 0);
+	PICK(w, 3, 32, 600, 4, order, 2, 0, 2, 1);
+	UNIT_EQ(fz_pick_batch(NULL, 0, 32, 1, 1, order, order), 0);
+}
+
+/*
+ * Over a generated stream: the batches picked from a sliding window are
+ * free of conflicts, respect the sizes, play every request once, and keep
+ * every conflicting pair in the stream's order.
+ */
+static void pick_batches_over_a_stream(struct kunit *test)
+{
+	enum { W = 64, N = 4000 };
+	struct fz_req *rq = req_alloc();
+	static struct fz_flight fl[N];
+	static u64 played_at[N];
+	const struct fz_flight *win[W];
+	unsigned int idx[W], order[W], scratch[W], tmp[W];
+	unsigned int queued = 0, next = 0, round = 0, i, j, n, pages;
+	unsigned long long batched = 0;
+	struct fz_expect e;
+	struct fz_gen g;
+
+	fz_gen_init(&g, &conn_full, 5);
+	fz_gen_set_weight(&g, FZ_CAT_RING_BREAK, 1);
+	for (;;) {
+		while (queued < W && next < N) {
+			fz_gen_at(&g, next, rq);
+			fz_oracle(&conn_full, rq, &e);
+			fz_flight_of(&conn_full, rq, &e, &fl[next]);
+			idx[queued++] = next++;
+		}
+		if (!queued)
+			break;
+		for (i = 0; i < queued; i++)
+			win[i] = &fl[idx[i]];
+		n = fz_pick_batch(win, queued, 16, 928, 32, order, scratch);
+		UNIT_CHECK(n >= 1 && n <= 16);
+		pages = 0;
+		round++;
+		for (i = 0; i < n; i++) {
+			const struct fz_flight *a = win[order[i]];
+
+			pages += a->pages;
+			played_at[idx[order[i]]] = round;
+			if (n > 1)
+				UNIT_CHECK(!a->alone);
+			for (j = 0; j < i; j++)
+				UNIT_CHECK(!fz_flight_conflict(a,
+							       win[order[j]]));
+		}
+		UNIT_CHECK(n == 1 || pages <= 928);
+		batched += n;
+		for (i = 0; i < queued; i++)
+			tmp[i] = idx[order[i]];
+		memcpy(idx, tmp + n, (queued - n) * sizeof(idx[0]));
+		queued -= n;
+	}
+	UNIT_EQ(batched, N);
+	/* a batch of 3 on average at least */
+	UNIT_CHECK(round * 3 < N);
+	/* conflicting pairs in order; a lone request after all before it */
+	for (i = 0; i < N; i++)
+		for (j = i + 1; j < N && j < i + 2 * W; j++)
+			if (fz_flight_conflict(&fl[i], &fl[j]) ||
+			    fl[i].alone || fl[j].alone)
+				UNIT_CHECK(played_at[i] < played_at[j]);
+	free(rq);
+}
+
 static struct kunit_case blkif_fuzz_cases[] = {
 	KUNIT_CASE(rng_same_seed_same_sequence),
 	KUNIT_CASE(rng_helpers_stay_in_bounds),
@@ -1843,6 +1994,8 @@ static struct kunit_case blkif_fuzz_cases[] = {
 	KUNIT_CASE(flight_conflicts),
 	KUNIT_CASE(flight_of_generated_streams),
 	KUNIT_CASE(match_responses_by_id),
+	KUNIT_CASE(pick_batches_from_the_window),
+	KUNIT_CASE(pick_batches_over_a_stream),
 	KUNIT_CASE(settle_batch_in_any_answer_order),
 	{}
 };
