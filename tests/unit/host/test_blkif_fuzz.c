@@ -1821,14 +1821,14 @@ static struct fz_flight fl_of(u64 id, bool changes, u64 sector, u64 nr,
 #define PICK(fls, n, batch, pages, ro, order, want_n, ...) do {		\
 	static const unsigned int _want[] = { __VA_ARGS__ };		\
 	const struct fz_flight *_win[16];				\
-	unsigned int _i, _scratch[16];					\
+	unsigned int _i, _n = (n), *_order = (order), _scratch[16];	\
 									\
-	for (_i = 0; _i < (n); _i++)					\
+	for (_i = 0; _i < _n; _i++)					\
 		_win[_i] = &(fls)[_i];					\
-	UNIT_EQ(fz_pick_batch(_win, n, batch, pages, ro, order,	\
+	UNIT_EQ(fz_pick_batch(_win, _n, batch, pages, ro, _order,	\
 			      _scratch), want_n);			\
-	for (_i = 0; _i < (n); _i++)					\
-		UNIT_EQ((order)[_i], _want[_i]);			\
+	for (_i = 0; _i < _n; _i++)					\
+		UNIT_EQ(_order[_i], _want[_i]);				\
 } while (0)
 
 static void pick_batches_from_the_window(struct kunit *test)
