@@ -23,8 +23,8 @@
 # The fuzzer plays the stream in batches of up to FUZZ_BATCH requests in
 # flight (default: the fuzzer's, -b); 1 plays them one at a time.  A list
 # (FUZZ_BATCH="1 32") plays the whole stream once per batch size against
-# the backend under test, to compare their rates: every size must play the
-# same requests of each category.  The reference plays the last size.
+# each backend, to compare their rates: every size must play the same
+# requests of each category.
 # Each run ends with "fuzz-backend-rate: <r> requests/s, batch <b> (<backend>)"
 # (the fuzzer's own time, without connecting).
 seed=$(conf FUZZ_SEED)
@@ -202,18 +202,23 @@ sent_per_cat() {
 guest_hand_frontend
 domid=$(cat $LAB_RUN/domid)
 
-set -- $batches
-[ $# = 0 ] && set -- ""
-sent=
-for bt in "$@"; do
-	fuzz_all "$back" "$bt"
-	# one stream, whatever the batch size
-	[ -n "$sent" ] && check_eq "$back: batch $bt plays the requests of batch $1" \
-		"$(sent_per_cat $LAB_RUN/fuzz-cat-total.$back)" "$sent"
-	sent=$(sent_per_cat $LAB_RUN/fuzz-cat-total.$back)
-done
+# fuzz_sizes <backend>: the stream once per batch size of FUZZ_BATCH
+fuzz_sizes() {
+	local b=$1 bt sent=
+	set -- $batches
+	[ $# = 0 ] && set -- ""
+	for bt in "$@"; do
+		fuzz_all "$b" "$bt"
+		# one stream, whatever the batch size
+		[ -n "$sent" ] && check_eq "$b: batch $bt plays the requests of batch $1" \
+			"$(sent_per_cat $LAB_RUN/fuzz-cat-total.$b)" "$sent"
+		sent=$(sent_per_cat $LAB_RUN/fuzz-cat-total.$b)
+	done
+}
+
+fuzz_sizes "$back"
 if [ "$back" = ours ] && [ "$reference" = 1 ]; then
-	back_reload upstream && fuzz_all upstream "$bt"
+	back_reload upstream && fuzz_sizes upstream
 	back_reload ours $bparams
 fi
 
