@@ -5,7 +5,7 @@
 # stream FUZZ_SEED (default 1), split over six connections: both guest
 # ABIs, ring orders 0 to 4, persistent grants on and off, 512-byte and
 # 4 KiB sectors, one read-only disk, and one whose backend keeps at most
-# 64 persistent grants (the fuzzer uses about 550 grants: purges run
+# 64 persistent grants (the fuzzer grants about 980 pages: purges run
 # under I/O).  Every answer must
 # be one the oracle allows (blkif-fuzz.c, written from io/blkif.h and
 # Documentation/xen-blkback.rst) with the request's id and operation, and
