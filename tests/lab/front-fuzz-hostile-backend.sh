@@ -12,7 +12,7 @@
 # against the disk model both ends derive from the seed.  The first NXS
 # connections (one per XenStore category) are short: OPS guest operations,
 # the violation within the first 151 responses; the later ones long:
-# LONG_OPS operations, the violation within the first 1501 responses, so
+# LONG_OPS operations, the violation within the first 2001 responses, so
 # that attach, handshake, detach and the checks of a connection are paid
 # for many more responses.
 #
@@ -36,7 +36,7 @@ front=$(cat $LAB_RUN/front)
 FB=/lab/blkif-fuzzback
 # guest operations per connection: the XenStore sweep's, the later ones'
 OPS=200
-LONG_OPS=1000
+LONG_OPS=3000
 # the guest's threads, each with one operation in flight: a deep queue, so
 # that a late answer holds up one thread of many and the backend finds
 # several requests per pass over the ring
@@ -109,13 +109,13 @@ fz_conn() {
 		# in one command: the device node, then the checker in the
 		# background (a stuck operation must not block the agent; the
 		# checker's watchdog reports one after 45 s, this loop gives up
-		# at 60 s plus a quarter second per operation, within g's 600 s)
+		# at 60 s plus 1/8 s per operation, within g's 600 s)
 		out=$(g "i=0; while [ ! -b /dev/$v ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
 			[ -b /dev/$v ] || { echo NODEV; exit 0; }
 			rm -f /tmp/fc.out
 			(blkif-fuzzcheck -s $seed -c $c -n $ops -j $JOBS /dev/$v > /tmp/fc.out 2>&1; echo EXIT=\$? >> /tmp/fc.out) &
 			i=0
-			while ! grep -q -e '^EXIT=' -e '^FINDING hang' /tmp/fc.out && [ \$i -lt $((10 * (60 + ops / 4))) ]; do sleep 0.1; i=\$((i + 1)); done
+			while ! grep -q -e '^EXIT=' -e '^FINDING hang' /tmp/fc.out && [ \$i -lt $((10 * (60 + ops / 8))) ]; do sleep 0.1; i=\$((i + 1)); done
 			cat /tmp/fc.out
 			grep -q '^EXIT=' /tmp/fc.out || echo STUCK")
 		echo "$out" | grep -qx NODEV || present=yes

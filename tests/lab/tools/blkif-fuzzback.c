@@ -18,7 +18,7 @@
  * Per connection, one XenStore category (absurd values of the disk's
  * keys, or sane ones with drawn features) and one scheduled violation at
  * a drawn response index (or none): 2 to 151 in the first NR_XS
- * connections (the XenStore sweep, short), 2 to 1501 in the later ones,
+ * connections (the XenStore sweep, short), 2 to 2001 in the later ones,
  * which the scenario gives more guest operations, so that the cost of a
  * connection (attach, handshake, detach) is paid for more responses.
  * Per response, one of the categories
@@ -69,6 +69,10 @@
  *	CLOSING by=toolstack|frontend|gone|lifetime
  *	CLOSED frontend-state=<state>
  *	CAT <cat> <count>		(responses of each category)
+ *	END requests=<n> stop-played=<0|1> serve-ms=<n> cpu-ms=<n>
+ *	    xs-cpu-ms=<n>		(serve-ms: from Connected to the close;
+ *					 cpu-ms: this process's CPU time in all,
+ *					 xs-cpu-ms: its xenstore-* children's)
  *	XSCAT <name> 1
  *	fuzz-frontend: <n> responses, <k> findings, seed <s>
  */
@@ -78,6 +82,7 @@
 #include <stdarg.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define LAB_PROG "blkif-fuzzback"
@@ -196,7 +201,7 @@ static const int flap_states[] = { 2, 3, 1, 0, 7, 8, 9 };
 
 /* the scheduled violation's response index: 2 + a draw below these */
 #define STOP_SPAN_SHORT		150
-#define STOP_SPAN_LONG		1500
+#define STOP_SPAN_LONG		2000
 
 static const int16_t bad_statuses[] = { RSP_ERROR, RSP_EOPNOTSUPP, 1, 2, -3,
 					 0x7fff, -0x8000 };
@@ -1344,6 +1349,13 @@ static void close_backend(struct back *b, const char *by)
 	}
 }
 
+/* The CPU time (user and system) of @ru in ms. */
+static long rusage_ms(const struct rusage *ru)
+{
+	return (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000L +
+	       (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1000L;
+}
+
 static void print_usage(void)
 {
 	fprintf(stderr, "usage: blkif-fuzzback -s <seed> -c <conn> <domid> <devid>\n");
@@ -1357,6 +1369,8 @@ int main(int argc, char **argv)
 		.efd = -1,
 		.seed = 1,
 	};
+	long serve_ms = 0;
+	struct rusage ru, ch;
 	const char *by;
 	unsigned int i;
 	int opt;
@@ -1388,16 +1402,25 @@ int main(int argc, char **argv)
 	       b.persistent);
 	model_init(&b);
 	init_wait(&b);
-	if (connect_frontend(&b))
+	if (connect_frontend(&b)) {
 		by = "frontend";
-	else
+	} else {
+		serve_ms = now_ms();
 		by = run(&b);
+		serve_ms = now_ms() - serve_ms;
+	}
 	disconnect(&b);
 	close_backend(&b, by);
 	for (i = 0; i < NR_CATS; i++)
 		printf("CAT %s %lu\n", cat_names[i], b.cat_count[i]);
 	printf("XSCAT %s 1\n", xs_names[b.xs]);
-	printf("END requests=%lu stop-played=%d\n", b.requests, b.stop_played);
+	if (getrusage(RUSAGE_SELF, &ru))
+		memset(&ru, 0, sizeof(ru));
+	if (getrusage(RUSAGE_CHILDREN, &ch))
+		memset(&ch, 0, sizeof(ch));
+	printf("END requests=%lu stop-played=%d serve-ms=%ld cpu-ms=%ld xs-cpu-ms=%ld\n",
+	       b.requests, b.stop_played, serve_ms, rusage_ms(&ru),
+	       rusage_ms(&ch));
 	printf("fuzz-frontend: %lu responses, %lu findings, seed %llu\n",
 	       b.responses, b.findings, (unsigned long long)b.seed);
 	return 0;
