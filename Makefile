@@ -11,6 +11,7 @@
 #   make bench              ours against upstream, in one boot
 #   make debug-kernel       build the lab's debug kernel (cached)
 #   make check-debug        our pair on the debug kernel (lockdep, kmemleak, ...)
+#   make check-qdisk        QEMU's qdisk backend against our frontend and the distro's
 #   make fuzz               both fuzzers: 10^6 requests, 10^5 responses
 #   make deb                the DKMS package, build/deb/xen-blk-dkms_<version>_all.deb
 #   make dkms-check         install it here, DKMS for 6.1 and 6.12, a lab boot each, remove it
@@ -31,7 +32,7 @@ BUILD = build/$(notdir $(or $(realpath $(KDIR)),$(KDIR)))
 KBUILD_ARGS = -C $(KDIR) M=$(CURDIR)/$(BUILD)
 
 .PHONY: all modules clean setup w1 sparse checkpatch static unit lab check bench \
-	debug-kernel check-debug fuzz deb dkms-check series
+	debug-kernel check-debug check-qdisk fuzz deb dkms-check series
 
 all: modules
 
@@ -76,6 +77,10 @@ debug-kernel:
 
 check-debug:
 	scripts/check-debug.sh
+
+# QEMU's qdisk backend: our frontend and, as the reference, the distro's
+check-qdisk:
+	scripts/check-qdisk.sh
 
 # both fuzzers against our pair (the distro backend as a reference)
 fuzz:

@@ -41,14 +41,7 @@ qdisk_log() {
 
 # the run's guest again: the domain with QEMU goes, and QEMU with it
 qdisk_end() {
-	# shellcheck disable=SC2086
-	GUEST_DISKS= guest_restart "$front" $fparams
-	i=0
-	while pidof xen-qemu-system-i386 >/dev/null && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	check "QEMU ended with its guest" sh -c '! pidof xen-qemu-system-i386 >/dev/null'
+	qdisk_guest_end
 	rm -f $img
 }
 

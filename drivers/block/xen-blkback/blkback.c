@@ -19,7 +19,6 @@
 #include <linux/freezer.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
-#include <linux/slab.h>
 #include <xen/events.h>
 #include <xen-blk/blkif_names.h>
 #include "common.h"
@@ -41,8 +40,6 @@
 #define BLKBACK_REFUSE_BURST		64
 #define BLKBACK_REFUSE_WINDOW_MS	100
 #define BLKBACK_REFUSE_WINDOW_MAX_MS	1000U
-
-static void blkback_discard_work(struct work_struct *work);
 
 /**
  * blkback_ring_interrupt() - the frontend has put requests on the ring
@@ -204,106 +201,6 @@ static void blkback_refuse(struct blkback_ring *ring,
 }
 
 /* ------------------------------------------------------------------ */
-/* Request slots                                                       */
-/* ------------------------------------------------------------------ */
-
-/**
- * blkback_ring_alloc_reqs() - allocate the request slots of a ring
- * @ring: the ring
- * @nr_reqs: slots (the ring's capacity)
- * @max_segs: most segments one request may carry
- *
- * Return: 0 or -ENOMEM.
- */
-int blkback_ring_alloc_reqs(struct blkback_ring *ring, unsigned int nr_reqs,
-			    unsigned int max_segs)
-{
-	unsigned int i;
-
-	INIT_LIST_HEAD(&ring->free);
-	ring->reqs = kcalloc(nr_reqs, sizeof(*ring->reqs), GFP_KERNEL);
-	ring->seg_store = kvcalloc((size_t)nr_reqs * max_segs,
-				   sizeof(*ring->seg_store), GFP_KERNEL);
-	ring->grant_store = kvcalloc((size_t)nr_reqs * max_segs,
-				     sizeof(*ring->grant_store), GFP_KERNEL);
-	if (!ring->reqs || !ring->seg_store || !ring->grant_store) {
-		blkback_ring_free_reqs(ring);
-		return -ENOMEM;
-	}
-	for (i = 0; i < nr_reqs; i++) {
-		struct blkback_req *r = &ring->reqs[i];
-
-		r->ring = ring;
-		INIT_WORK(&r->discard, blkback_discard_work);
-		r->segs = ring->seg_store + (size_t)i * max_segs;
-		r->grants = ring->grant_store + (size_t)i * max_segs;
-		list_add_tail(&r->list, &ring->free);
-	}
-	ring->nr_reqs = nr_reqs;
-	ring->nr_free = nr_reqs;
-	return 0;
-}
-
-/**
- * blkback_ring_free_reqs() - free the request slots of a ring
- * @ring: a ring whose thread has stopped
- */
-void blkback_ring_free_reqs(struct blkback_ring *ring)
-{
-	kvfree(ring->grant_store);
-	kvfree(ring->seg_store);
-	kfree(ring->reqs);
-	ring->grant_store = NULL;
-	ring->seg_store = NULL;
-	ring->reqs = NULL;
-	ring->nr_reqs = 0;
-	ring->nr_free = 0;
-	INIT_LIST_HEAD(&ring->free);
-}
-
-/* A free slot; the caller saw nr_free > 0 (only this thread takes slots). */
-static struct blkback_req *blkback_req_get(struct blkback_ring *ring)
-{
-	struct blkback_req *r;
-	unsigned int nr;
-
-	spin_lock_irq(&ring->done_lock);
-	r = list_first_entry(&ring->free, struct blkback_req, list);
-	list_del(&r->list);
-	WRITE_ONCE(ring->nr_free, ring->nr_free - 1);
-	nr = atomic_inc_return(&ring->inflight);
-	if (nr > ring->inflight_peak)
-		WRITE_ONCE(ring->inflight_peak, nr);
-	spin_unlock_irq(&ring->done_lock);
-	r->taken_ns = ring->taken_ns;
-	return r;
-}
-
-/*
- * Back to the free slots, under done_lock.  A thread waiting for a slot or
- * for requests to drain is woken.
- */
-static void blkback_req_release(struct blkback_ring *ring,
-				struct blkback_req *r)
-{
-	list_add(&r->list, &ring->free);
-	WRITE_ONCE(ring->nr_free, ring->nr_free + 1);
-	atomic_dec(&ring->inflight);
-	if (ring->waiting) {
-		ring->waiting = false;
-		wake_up(&ring->wq);
-	}
-}
-
-/* A slot given back by a request that never reached the device. */
-static void blkback_req_drop(struct blkback_ring *ring, struct blkback_req *r)
-{
-	spin_lock_irq(&ring->done_lock);
-	blkback_req_release(ring, r);
-	spin_unlock_irq(&ring->done_lock);
-}
-
-/* ------------------------------------------------------------------ */
 /* Completion                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -327,7 +224,11 @@ static s16 blkback_status(struct blkback_ring *ring, struct blkback_req *r)
 	return status;
 }
 
-/*
+/**
+ * blkback_req_put() - drop a reference to a request in flight
+ * @r: the request: one reference per bio not completed, one while
+ *	submitting, one for a discard (pending_bios)
+ *
  * Last reference gone.  A request served by persistent grants alone (the
  * steady state with them) is answered right here, in the completion's
  * context, without waking the ring's thread; one with grants to unmap goes
@@ -335,7 +236,7 @@ static s16 blkback_status(struct blkback_ring *ring, struct blkback_req *r)
  * unmapping may sleep.  Everything happens under the lock: once it is
  * dropped the thread or the reap work may find the ring idle and free it.
  */
-static void blkback_req_put(struct blkback_req *r)
+void blkback_req_put(struct blkback_req *r)
 {
 	struct blkback_ring *ring = r->ring;
 	unsigned long flags;
@@ -431,27 +332,6 @@ static bool blkback_drain(struct blkback_ring *ring, int keep)
 /* ------------------------------------------------------------------ */
 /* Dispatch                                                            */
 /* ------------------------------------------------------------------ */
-
-/*
- * A discard waits for the device: it runs here, not in the ring's thread,
- * and holds its request slot (and so the ring) until it ends.
- */
-static void blkback_discard_work(struct work_struct *work)
-{
-	struct blkback_req *r = container_of(work, struct blkback_req, discard);
-	struct block_device *bdev = r->ring->be->bdev.bdev;
-	int err;
-
-	if (r->info.secure)
-		err = blkdev_issue_secure_erase(bdev, r->info.sector,
-						r->info.nr_sectors, GFP_NOIO);
-	else
-		err = blkdev_issue_discard(bdev, r->info.sector,
-					   r->info.nr_sectors, GFP_NOIO);
-	if (err)
-		r->error = errno_to_blk_status(err);
-	blkback_req_put(r);
-}
 
 static void blkback_discard(struct blkback_ring *ring,
 			    const struct blkback_req_info *info)
@@ -588,16 +468,23 @@ static void blkback_count_req(struct blkback_ring *ring,
 
 /*
  * The short tries after a give-up are for a shortage that lasts: they end
- * when a request maps new grants, or when no request gave up for as long
- * as the long wait (a ring idle since has no news of the shortage).
+ * when a request of the disk maps new grants, or when no request of the
+ * disk gave up for as long as the long wait (a disk idle since has no news
+ * of the shortage).  The disk's rings share this state: each ring thread
+ * reads and writes it without a lock, and a race costs at most one long
+ * wait more or less.
  */
-static void blkback_nomem_lapse(struct blkback_ring *ring)
+static bool blkback_nomem_gave_up(struct blkback_dev *be)
 {
-	if (ring->nomem_gave_up &&
-	    time_after(jiffies, ring->nomem_gave_up_at +
+	if (!READ_ONCE(be->nomem_gave_up))
+		return false;
+	if (time_after(jiffies, READ_ONCE(be->nomem_gave_up_at) +
 		       msecs_to_jiffies(BLKBACK_NOMEM_TRIES *
-					BLKBACK_NOMEM_RETRY_MS)))
-		ring->nomem_gave_up = false;
+					BLKBACK_NOMEM_RETRY_MS))) {
+		WRITE_ONCE(be->nomem_gave_up, false);
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -605,22 +492,25 @@ static void blkback_nomem_lapse(struct blkback_ring *ring)
  * the ring and take it again a little later.  Only BLKBACK_NOMEM_TRIES
  * tries in a row that all ran short fail it; from then on, until a request
  * maps new grants or that long passed without a request failing so, a
- * request that runs short gets BLKBACK_NOMEM_TRIES_AFTER tries only.  A
- * lasting dom0-wide shortage (Xen's maptrack table filled by another
- * guest, say) thus costs each ring one long wait, not one per request,
- * even when requests served by persistent grants alone come in between.
+ * request of any ring of the disk that runs short gets
+ * BLKBACK_NOMEM_TRIES_AFTER tries only.  A lasting dom0-wide shortage
+ * (Xen's maptrack table filled by another guest, say) thus costs the disk
+ * one long wait, not one per request or per ring (rings taking turns would
+ * otherwise each outlive the others' give-ups), even when requests served
+ * by persistent grants alone come in between.
  * Meanwhile the page pool keeps the pages the request maps onto (see
  * blkback_grants_maintain()).  Returns true to retry.
  */
 static bool blkback_nomem_retry(struct blkback_ring *ring,
 				const struct blkback_req_info *info)
 {
-	blkback_nomem_lapse(ring);
-	if (++ring->nomem_tries >= (ring->nomem_gave_up ?
+	struct blkback_dev *be = ring->be;
+
+	if (++ring->nomem_tries >= (blkback_nomem_gave_up(be) ?
 				    BLKBACK_NOMEM_TRIES_AFTER :
 				    BLKBACK_NOMEM_TRIES)) {
-		ring->nomem_gave_up = true;
-		ring->nomem_gave_up_at = jiffies;
+		WRITE_ONCE(be->nomem_gave_up_at, jiffies);
+		WRITE_ONCE(be->nomem_gave_up, true);
 		return false;
 	}
 	ring->nomem_pages = info->nseg + info->nr_indirect_pages;
@@ -724,8 +614,8 @@ static bool blkback_dispatch(struct blkback_ring *ring,
 		goto refuse;
 	}
 	/* persistent grants alone say nothing of dom0's memory */
-	if (mapped + ret)
-		ring->nomem_gave_up = false;
+	if ((mapped + ret) && READ_ONCE(ring->be->nomem_gave_up))
+		WRITE_ONCE(ring->be->nomem_gave_up, false);
 	blkback_count_req(ring, &r->info);
 	blkback_trace_taken(ring, &r->info);
 	blkback_submit(ring, r);
@@ -915,7 +805,6 @@ static void blkback_housekeeping(struct blkback_ring *ring)
 				msecs_to_jiffies(BLKBACK_POOL_IDLE_MS)));
 
 	blkback_grants_maintain(ring, idle);
-	blkback_nomem_lapse(ring);
 	if (!ring->idx)
 		blkback_check_resize(ring->be);
 	if (READ_ONCE(blkback_log_stats) && time_after(jiffies, ring->next_log)) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * xen-blkback: the structures shared by the control plane (xenbus.c), the
- * data plane (blkback.c), the grant layer (grants.c) and sysfs (sysfs.c).
+ * data plane (blkback.c) and its request slots (reqs.c), the grant layer
+ * (grants.c) and sysfs (sysfs.c).
  */
 
 #ifndef XEN_BLKBACK_COMMON_H
@@ -39,9 +40,10 @@
  * dom0 short of memory while mapping a request's grants: the request is
  * tried again after BLKBACK_NOMEM_RETRY_MS (ms), and fails only when
  * BLKBACK_NOMEM_TRIES tries in a row ran short (about 10 s).  Once one
- * failed so, the next ones get BLKBACK_NOMEM_TRIES_AFTER tries (about
- * 100 ms) until a request maps new grants, or until no request failed so
- * for as long as BLKBACK_NOMEM_TRIES tries take.
+ * failed so, the next ones of the disk (any ring) get
+ * BLKBACK_NOMEM_TRIES_AFTER tries (about 100 ms) until a request maps new
+ * grants, or until no request failed so for as long as BLKBACK_NOMEM_TRIES
+ * tries take.
  */
 #define BLKBACK_NOMEM_RETRY_MS		10
 #define BLKBACK_NOMEM_TRIES		1000
@@ -246,8 +248,6 @@ struct blkback_ring {
 	unsigned long nomem_until;	/* jiffies: next try after a shortage */
 	unsigned int nomem_tries;	/* tries of the first request, short of memory */
 	unsigned int nomem_pages;	/* its segments + indirect pages, kept in the pool */
-	bool nomem_gave_up;		/* a request failed so: short tries for the next */
-	unsigned long nomem_gave_up_at;	/* jiffies: when a request last failed so */
 
 	/* grants (grants.c) */
 	struct rb_root pgrants;
@@ -347,6 +347,9 @@ struct blkback_dev {
 	bool running;
 	unsigned long squeeze_until;	/* memory pressure: keep no free pages */
 	atomic_t squeeze_seq;		/* memory pressure notifications */
+	/* a request failed for want of memory: short tries for the next (any ring) */
+	bool nomem_gave_up;
+	unsigned long nomem_gave_up_at;	/* jiffies: when one last failed so */
 
 	/* counters of rings gone with earlier connections */
 	struct blkback_stats closed;
@@ -367,10 +370,16 @@ static inline struct blkback_limits blkback_limits(const struct blkback_dev *be)
 /* blkback.c */
 int blkback_ring_thread(void *arg);
 irqreturn_t blkback_ring_interrupt(int irq, void *dev_id);
+void blkback_req_put(struct blkback_req *r);
+void blkback_ring_retire(struct blkback_ring *ring);
+
+/* reqs.c */
 int blkback_ring_alloc_reqs(struct blkback_ring *ring, unsigned int nr_reqs,
 			    unsigned int max_segs);
 void blkback_ring_free_reqs(struct blkback_ring *ring);
-void blkback_ring_retire(struct blkback_ring *ring);
+struct blkback_req *blkback_req_get(struct blkback_ring *ring);
+void blkback_req_release(struct blkback_ring *ring, struct blkback_req *r);
+void blkback_req_drop(struct blkback_ring *ring, struct blkback_req *r);
 
 /* grants.c */
 void blkback_grants_init(struct blkback_ring *ring);

@@ -91,37 +91,42 @@ BLKFRONT_STAT_ATTR(grants_revoked, grants_revoked);
 BLKFRONT_STAT_ATTR(persistent_hits, persistent_hits);
 BLKFRONT_STAT_ATTR(bounce_copies, bounce_copies);
 
-static ssize_t in_flight_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
+/*
+ * One count per ring, space separated: @peak, in_flight_peak of every ring
+ * since the probe; else in_flight, a gauge, of the rings in use.
+ */
+static ssize_t blkfront_in_flight_show(struct device *dev, bool peak,
+				       char *buf)
 {
 	struct blkfront_info *info = blkfront_dev_info(dev);
 	ssize_t n = 0;
-	unsigned int r;
+	unsigned int r, nr;
 
 	mutex_lock(&info->mutex);
-	for (r = 0; info->rinfo && r < info->nr_rings; r++)
+	nr = peak ? info->nr_rinfo : info->nr_rings;
+	for (r = 0; info->rinfo && r < nr; r++) {
+		const struct blkfront_ring_info *rinfo = &info->rinfo[r];
+
 		n += sysfs_emit_at(buf, n, "%s%u", r ? " " : "",
-				   READ_ONCE(info->rinfo[r].in_flight));
+				   peak ? READ_ONCE(rinfo->in_flight_peak) :
+					  READ_ONCE(rinfo->in_flight));
+	}
 	mutex_unlock(&info->mutex);
 	n += sysfs_emit_at(buf, n, "\n");
 	return n;
+}
+
+static ssize_t in_flight_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return blkfront_in_flight_show(dev, false, buf);
 }
 static DEVICE_ATTR_RO(in_flight);
 
 static ssize_t in_flight_peak_show(struct device *dev,
 				   struct device_attribute *attr, char *buf)
 {
-	struct blkfront_info *info = blkfront_dev_info(dev);
-	ssize_t n = 0;
-	unsigned int r;
-
-	mutex_lock(&info->mutex);
-	for (r = 0; info->rinfo && r < info->nr_rinfo; r++)
-		n += sysfs_emit_at(buf, n, "%s%u", r ? " " : "",
-				   READ_ONCE(info->rinfo[r].in_flight_peak));
-	mutex_unlock(&info->mutex);
-	n += sysfs_emit_at(buf, n, "\n");
-	return n;
+	return blkfront_in_flight_show(dev, true, buf);
 }
 static DEVICE_ATTR_RO(in_flight_peak);
 

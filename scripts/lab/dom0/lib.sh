@@ -269,6 +269,20 @@ guest_stop() {
 	rm -f $LAB_RUN/domid
 }
 
+# qdisk_guest_end: after a scenario whose guest had qdisk disks, the run's
+# guest again without them (frontend and parameters in force): QEMU, the
+# device model of the old guest, must end with it
+qdisk_guest_end() {
+	local i=0
+	# shellcheck disable=SC2046
+	GUEST_DISKS= guest_restart "$(cat $LAB_RUN/front)" $(cat $LAB_RUN/fparams)
+	while pidof xen-qemu-system-i386 >/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check "QEMU ended with its guest" sh -c '! pidof xen-qemu-system-i386 >/dev/null'
+}
+
 # guest_restart [ours|upstream] [params...]
 guest_restart() {
 	guest_stop
