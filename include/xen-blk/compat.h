@@ -371,4 +371,20 @@ static inline void xen_blk_rqs_give(struct xen_blk_rqs *l,
 #endif
 }
 
+/**
+ * xen_blk_rq_own_tag() - enter a request in its queue's tag table
+ * @rq: a request about to be started
+ *
+ * Walks of the tag table (in-flight counts, timeouts, debugfs) see only
+ * the requests entered there.  6.1 enters a request when blk-mq gives it a
+ * driver tag, which a request of .queue_rqs never asks for, so the driver
+ * enters it; 6.12 enters every request in blk_mq_start_request().
+ */
+static inline void xen_blk_rq_own_tag(struct request *rq)
+{
+#if !XEN_BLK_KERNEL_6_12
+	rq->mq_hctx->tags->rqs[rq->tag] = rq;
+#endif
+}
+
 #endif /* XEN_BLK_COMPAT_H */

@@ -334,6 +334,12 @@ static blk_status_t blkfront_ring_state(struct blk_mq_hw_ctx *hctx,
 	}
 }
 
+/* Whether the ring has a free slot; ring lock held. */
+static bool blkfront_ring_free(struct blkfront_ring_info *rinfo)
+{
+	return !RING_FULL(&rinfo->ring) && rinfo->free_head != BLKFRONT_NO_SLOT;
+}
+
 /*
  * Whether the ring has a free slot; ring lock held.  If not, @hctx stops
  * until responses free one (blkfront_interrupt()).
@@ -341,7 +347,7 @@ static blk_status_t blkfront_ring_state(struct blk_mq_hw_ctx *hctx,
 static blk_status_t blkfront_ring_room(struct blk_mq_hw_ctx *hctx,
 				       struct blkfront_ring_info *rinfo)
 {
-	if (!RING_FULL(&rinfo->ring) && rinfo->free_head != BLKFRONT_NO_SLOT)
+	if (blkfront_ring_free(rinfo))
 		return BLK_STS_OK;
 	blk_mq_stop_hw_queue(hctx);
 	return BLK_STS_DEV_RESOURCE;
@@ -358,8 +364,10 @@ static blk_status_t blkfront_ring_add(struct blkfront_ring_info *rinfo,
 {
 	blk_status_t sts = blkfront_queue_one(rinfo, rq);
 
-	if (sts == BLK_STS_OK)
+	if (sts == BLK_STS_OK) {
+		xen_blk_rq_own_tag(rq);
 		blk_mq_start_request(rq);
+	}
 	return sts;
 }
 
@@ -438,7 +446,11 @@ void blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx)
  * shortage of pages or grants, an error) leaves @rq as it came, not
  * started, and so does what takes more than the ring (an oversized
  * request, a withdrawn flush): .queue_rq, which blk-mq calls for it, does
- * the same again and answers for it; the stops here are its stops.
+ * the same again and answers for it.  This declines without stopping the
+ * hardware queue: .queue_rq stops it and returns BLK_STS_DEV_RESOURCE,
+ * which blk-mq follows with a run of the queue once the request is back
+ * in it, so a restart by responses in between cannot strand the request
+ * (blk-mq does not run a queue that was stopped before it issued to it).
  * Returns true when @rq went on the ring.
  */
 static bool blkfront_batch_one(struct blkfront_ring_info *rinfo,
@@ -457,8 +469,8 @@ static bool blkfront_batch_one(struct blkfront_ring_info *rinfo,
 	blkfront_pages_prealloc(rinfo, rq, &pages);
 	spin_lock_irqsave(&rinfo->lock, flags);
 	blkfront_pages_stash(rinfo, &pages);
-	if (blkfront_ring_state(hctx, rinfo) == BLK_STS_OK &&
-	    blkfront_ring_room(hctx, rinfo) == BLK_STS_OK)
+	if (READ_ONCE(rinfo->info->connected) == BLKFRONT_CONNECTED &&
+	    blkfront_ring_free(rinfo))
 		sts = blkfront_ring_add(rinfo, rq);
 	spin_unlock_irqrestore(&rinfo->lock, flags);
 	return sts == BLK_STS_OK;
@@ -471,11 +483,15 @@ static void blkfront_batch_push(struct blkfront_ring_info *rinfo,
 	unsigned long flags;
 
 	spin_lock_irqsave(&rinfo->lock, flags);
-	/* as blkfront_commit_rqs(): a stopped device's requests are failed */
-	if (READ_ONCE(rinfo->info->connected) == BLKFRONT_CONNECTED)
+	/*
+	 * As blkfront_commit_rqs(): a stopped device's requests are failed,
+	 * and pushed by nobody; they count as no batch.
+	 */
+	if (READ_ONCE(rinfo->info->connected) == BLKFRONT_CONNECTED) {
 		blkfront_notify(rinfo);
-	rinfo->stats.batches++;
-	rinfo->stats.batched += nr;
+		rinfo->stats.batches++;
+		rinfo->stats.batched += nr;
+	}
 	spin_unlock_irqrestore(&rinfo->lock, flags);
 }
 
@@ -490,8 +506,8 @@ static void blkfront_batch_push(struct blkfront_ring_info *rinfo,
  * requests in order (blkfront_batch_one()) and is pushed once, after the
  * last.  From the first request a ring does not take, that ring's
  * requests are left on @plug: blk-mq then issues the first through
- * .queue_rq, which stops the queue, or fails the request, as it does for
- * any other, and queues the rest behind it.
+ * .queue_rq, which stops the queue, or fails the request, as for any
+ * other, and queues the rest behind it.
  */
 void blkfront_queue_rqs(XEN_BLK_PLUG_LIST *plug)
 {
