@@ -28,7 +28,11 @@
 # write it refuses: dispatch_rw_block_io()); responses 58 a second over the
 # long connections, 36 over a 10^4 run with its setup and the 13 short ones
 # of the XenStore sweep.  The defaults keep a margin of about 2 for a
-# loaded host.
+# loaded host.  A whole backend side on 6.1 (2026-11-27, seed 1): 10^6
+# requests against ours in 3931 s, 260 a second over the six
+# connections (the read-only one at 120: most of its requests are
+# refused, and a ring paces refusals, 64 per window: Documentation/
+# xen-blkback.rst), then 2 x 10^4 against the distro's at 161 a second.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 KVER=${KVER:-6.1}
