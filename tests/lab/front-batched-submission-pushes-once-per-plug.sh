@@ -1,9 +1,10 @@
 # Batched submission (blk-mq's .queue_rqs): fio on io_uring, 16 I/Os per
-# submission at depth 32, with no I/O scheduler, reaches the rings as
-# plugs of several requests, each pushed with at most one notification of
-# the backend, and everything it wrote reads back verified (crc32c).  The
-# frontend's per-ring batches and batch_requests grow, a batch holds more
-# than one request on average, and dom0 takes no more ring interrupts
+# submission at depth 32 (reaping 16 at a time), with no I/O scheduler,
+# reaches the rings as plugs of several requests, each pushed with at most
+# one notification of the backend, and everything it wrote reads back
+# verified (crc32c).  The frontend's per-ring batches and batch_requests
+# grow, a batch holds 4 requests on average at least, and dom0 takes no
+# more ring interrupts
 # than there were pushes (one per batch, at most one per request that
 # went singly).  With an I/O scheduler blk-mq never calls .queue_rqs: the
 # same job leaves batches as they were.
@@ -34,7 +35,11 @@ backend_irqs() {
 	awk '$NF == "blkif-backend" { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i }
 		END { print n + 0 }' /proc/interrupts
 }
-job="--ioengine=io_uring --rw=randwrite --bs=4k --iodepth=32 --iodepth_batch_submit=16"
+# fio reaps 16 completions before it submits again, 16 at a time: with
+# the default (reap one, submit one) a full queue submits one I/O per call
+# after the first, and plugs hold one request (2026-11-27: mean 1.0)
+job="--ioengine=io_uring --rw=randwrite --bs=4k --iodepth=32 --iodepth_batch_submit=16
+	--iodepth_batch_complete_min=16"
 
 summary "negotiated: $(negotiated xvdb); scheduler was: $(g "cat $q")"
 check "no I/O scheduler" g "echo none > $q && grep -q '\[none\]' $q"
@@ -49,7 +54,7 @@ db=$((b1 - b0)) dbr=$((br1 - br0)) dr=$((r1 - r0)) di=$((i1 - i0))
 summary "no scheduler: $dr requests, $dbr of them in $db batches (mean $(awk -v a=$dbr -v b=$db 'BEGIN { printf "%.1f", b ? a / b : 0 }')), dom0 ring interrupts $di ($(awk -v a=$di -v b=$dr 'BEGIN { printf "%.3f", b ? a / b : 0 }') per request); per ring: batches $(g "cat $s/batches"), batch_requests $(g "cat $s/batch_requests")"
 check_ge "requests over the run (4096 writes, read back; few merge)" "$dr" 4096
 check_ge "batches pushed" "$db" 1
-check_ge "requests in batches: more than one per batch" "$dbr" $((db + 1))
+check_ge "requests in batches: at least 4 per batch on average" "$dbr" $((4 * db))
 check_le "requests in batches: no more than all requests" "$dbr" "$dr"
 check_le "dom0 ring interrupts: at most one per push" "$di" $((db + dr - dbr))
 
