@@ -6,11 +6,16 @@
 #                 (default 1) against our backend, then as many against the
 #                 distro's backend, the reference (FUZZ_REFERENCE=0 leaves it
 #                 out);
+#                 tests/lab/back-fuzz-hostile-xenstore.sh: FUZZ_XS_COUNT
+#                 handshake sequences (default 1,000 connect/disconnect
+#                 cycles) of the control-plane fuzzer against our backend;
 #   frontend side tests/lab/front-fuzz-hostile-backend.sh: FUZZ_RESPONSES
 #                 responses (default 10^5) of the same seed's hostile backend
 #                 against our frontend.
-# FUZZ_SIDE=backend or frontend runs one side only.  Ends with one
-# "fuzz-backend: <n> requests, <k> findings, seed <s>" line per backend and
+# FUZZ_SIDE=backend (both backend fuzzers) or frontend runs one side only,
+# xenstore the control-plane fuzzer alone.  Ends with one
+# "fuzz-backend: <n> requests, <k> findings, seed <s>" line per backend, one
+# "fuzz-xenstore: <n> sequences, <k> findings, seed <s>" line and
 # one "fuzz-frontend: <n> responses, <k> findings, seed <s>" line, and the
 # counts per category; exit status 0 when our drivers had no finding.
 #
@@ -18,7 +23,8 @@
 # which make debug-kernel builds), FUZZ_SEED, FUZZ_COUNT, FUZZ_RESPONSES,
 # FUZZ_REFERENCE, FUZZ_SIDE, and the fewest requests (FUZZ_RATE, default
 # 25) and responses (FUZZ_RSP_RATE, default 2) a second the time limits
-# allow.
+# allow, and the most seconds a handshake sequence may take (FUZZ_XS_SECS,
+# default 4).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 KVER=${KVER:-6.1}
@@ -28,7 +34,8 @@ export KVER FRONT=ours BACK=ours
 export FUZZ_SEED=${FUZZ_SEED:-1} FUZZ_COUNT=${FUZZ_COUNT:-1000000}
 export FUZZ_RESPONSES=${FUZZ_RESPONSES:-100000}
 export FUZZ_REFERENCE=${FUZZ_REFERENCE:-1}
-t_back=0 t_front=0 TESTS=
+export FUZZ_XS_COUNT=${FUZZ_XS_COUNT:-1000}
+t_back=0 t_front=0 t_xs=0 TESTS=
 case $side in
 both|backend)
 	runs=1
@@ -37,15 +44,22 @@ both|backend)
 	TESTS=back-fuzz-hostile-frontend ;;
 esac
 case $side in
+both|backend|xenstore)
+	# the stream, its probes and the unknown-state disks
+	t_xs=$((900 + FUZZ_XS_COUNT * ${FUZZ_XS_SECS:-4}))
+	TESTS="$TESTS back-fuzz-hostile-xenstore" ;;
+esac
+case $side in
 both|frontend)
 	t_front=$((900 + FUZZ_RESPONSES / ${FUZZ_RSP_RATE:-2}))
 	TESTS="$TESTS front-fuzz-hostile-backend" ;;
 esac
-[ -n "$TESTS" ] || { echo "FUZZ_SIDE is both, backend or frontend (got $side)"; exit 2; }
+[ -n "$TESTS" ] || { echo "FUZZ_SIDE is both, backend, xenstore or frontend (got $side)"; exit 2; }
 t=$t_back
+[ $t_xs -gt $t ] && t=$t_xs
 [ $t_front -gt $t ] && t=$t_front
 export TESTS SCENARIO_TIMEOUT=${SCENARIO_TIMEOUT:-$t}
-export TIMEOUT=${TIMEOUT:-$((t_back + t_front + 600))}
+export TIMEOUT=${TIMEOUT:-$((t_back + t_xs + t_front + 600))}
 export RESULTS=${RESULTS:-$PWD/results/fuzz-$(date +%Y%m%d-%H%M%S)-$KVER-seed$FUZZ_SEED}
 start=$SECONDS
 scripts/lab/boot.sh
@@ -54,7 +68,7 @@ echo "== make fuzz: $((SECONDS - start)) s, results in $RESULTS"
 for s in $TESTS; do
 	log=$RESULTS/scenarios/$s.log
 	if [ -f "$log" ]; then
-		sed -n -E 's/^\[ *[0-9.]+\] //; /^(CAT-TOTAL|XSCAT-TOTAL|SUMMARY: REFERENCE|FAIL:|fuzz-backend:|fuzz-frontend:)/p' "$log"
+		sed -n -E 's/^\[ *[0-9.]+\] //; /^(CAT-TOTAL|XSCAT-TOTAL|CTRLCAT-TOTAL|SUMMARY: REFERENCE|FAIL:|fuzz-backend:|fuzz-xenstore:|fuzz-frontend:)/p' "$log"
 	else
 		echo "$s: no scenario log, the boot did not reach it"
 	fi

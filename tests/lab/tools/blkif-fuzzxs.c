@@ -58,8 +58,15 @@ typedef uint16_t domid_t;	/* <xen/evtchn.h> uses it without defining it */
 #include <xen/gntalloc.h>
 
 /* io/xs_wire.h */
-enum { FXS_READ = 2, FXS_WATCH = 4, FXS_WRITE = 11, FXS_RM = 13,
-       FXS_WATCH_EVENT = 15, FXS_ERROR = 16 };
+enum {
+	FXS_READ = 2,
+	FXS_WATCH = 4,
+	FXS_WRITE = 11,
+	FXS_RM = 13,
+	FXS_WATCH_EVENT = 15,
+	FXS_ERROR = 16,
+};
+
 struct fxs_hdr {
 	uint32_t type, req_id, tx_id, len;
 };
@@ -71,8 +78,8 @@ struct fxs_hdr {
 #define FX_DATA_PAGES		2	/* per ring: a request has 1 or 2 */
 #define FX_RING_HEADER		64
 #define FX_SETTLE_MS		1000	/* a second look at an ambiguous state */
-#define FX_RETRIES		5	/* refusals of a valid handshake tolerated
-					 * after a close with I/O in flight */
+/* refusals of a valid handshake tolerated after a close with I/O in flight */
+#define FX_RETRIES		5
 #define FX_MAX_KINDS		64
 
 struct fx_ring {
@@ -855,15 +862,19 @@ static bool fx_reopen(struct fx *f)
 /* Write Initialised (or the sequence's state instead) and wait. */
 static enum fx_outcome fx_handshake(struct fx *f, const struct fx_seq *s)
 {
-	if (!s->at_connected && (s->cat == FX_CAT_BAD_STATE ||
-				      s->cat == FX_CAT_UNKNOWN_STATE))
+	bool instead = s->cat == FX_CAT_BAD_STATE ||
+		       s->cat == FX_CAT_UNKNOWN_STATE;
+
+	if (instead && !s->at_connected)
 		fxs_write(f, f->fe, "state", s->state);
 	else
 		fx_frontend_state(f, FX_STATE_INITIALISED);
-	/* a refusal may take a while; a backend that ignores us takes all */
-	return fx_outcome(f, s->expect == FX_EXPECT_CONNECT ? f->wait_ms :
-			  s->expect == FX_EXPECT_REFUSE ? f->wait_ms :
-			  FX_SETTLE_MS * 3);
+	/*
+	 * A backend that dropped the device for state 0 says nothing more:
+	 * a short look.  Everything else connects or refuses within the wait.
+	 */
+	return fx_outcome(f, s->cat == FX_CAT_UNKNOWN_STATE ?
+			  3 * FX_SETTLE_MS : f->wait_ms);
 }
 
 /* Closed under load: writes in flight on every ring, then Closed. */
@@ -1027,7 +1038,9 @@ static bool fx_play(struct fx *f, const struct fx_seq *s)
 		for (q = 0; q < FX_MAX_QUEUES; q++)
 			fx_ring_reset(&rings[q]);
 	}
-	f->teardown_maybe = false;
+	/* a connection means the old one's requests all ended */
+	if (o == FX_OUT_CONNECTED)
+		f->teardown_maybe = false;
 	cc->connected += o == FX_OUT_CONNECTED;
 	cc->refused += o == FX_OUT_REFUSED;
 	cc->silent += o == FX_OUT_SILENT;

@@ -67,6 +67,7 @@ static void gen_covers_every_category(struct kunit *test)
 	unsigned int o, i, seen[FX_NR_CAT];
 	struct fx_gen g;
 	struct fx_seq s;
+	bool got;
 
 	for (o = 0; o < 3; o++) {
 		memset(seen, 0, sizeof(seen));
@@ -79,10 +80,11 @@ static void gen_covers_every_category(struct kunit *test)
 			bool want = fx_cat_applies(offers[o], i) &&
 				    i != FX_CAT_UNKNOWN_STATE;
 
-			if (want != (seen[i] > 0))
+			got = seen[i] > 0;
+			if (want != got)
 				printf("  offer %u: category %s seen %u times\n",
 				       o, fx_cat_name(i), seen[i]);
-			UNIT_EQ(want, seen[i] > 0);
+			UNIT_EQ(want, got);
 		}
 	}
 	/* one queue offered: no sequence can share an event channel */
@@ -279,7 +281,7 @@ static void format_is_one_line(struct kunit *test)
 		fx_gen_at(&g, i, &s);
 		n = fx_seq_format(&s, line, sizeof(line));
 		bad += n <= 0 || (size_t)n >= sizeof(line);
-		bad += strchr(line, '\n') != NULL;
+		bad += !!strchr(line, '\n');
 		if (!strcmp(s.keys.protocol, "x86_64-abi ")) {
 			found++;
 			bad += !strstr(line, "protocol='x86_64-abi\\x20'");
@@ -293,7 +295,7 @@ static void format_is_one_line(struct kunit *test)
 	fx_gen_at(&g, 0, &s);
 	s.keys.has_order = false;
 	fx_seq_format(&s, line, sizeof(line));
-	UNIT_CHECK(strstr(line, " ring-page-order=- ") != NULL);
+	UNIT_CHECK(strstr(line, " ring-page-order=- "));
 	UNIT_CHECK(strstr(line, "seq index=0 cat=bad-protocol ") == line);
 }
 
