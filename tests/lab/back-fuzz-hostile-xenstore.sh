@@ -80,8 +80,8 @@ drop_disk() {
 	local v=$1 dev dir i=0
 	dev=$(cat $LAB_RUN/fuzzxs-dev.$v)
 	dir=$(bk_path $v)
-	timeout 120 xl block-detach $DOMU $v >/dev/null 2>&1 ||
-		timeout 60 xl block-detach -f $DOMU $v >/dev/null 2>&1
+	timeout 60 xl block-detach $DOMU $v >/dev/null 2>&1 ||
+		timeout 30 xl block-detach -f $DOMU $v >/dev/null 2>&1
 	while { [ -d "$(bk_dir $v)" ] || xenstore-exists "$dir"; } && [ $i -lt 300 ]; do
 		sleep 0.1
 		i=$((i + 1))

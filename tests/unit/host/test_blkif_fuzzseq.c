@@ -98,6 +98,14 @@ static void gen_covers_every_category(struct kunit *test)
 		fx_gen_at(&g, i, &s);
 		UNIT_EQ(s.cat, FX_CAT_UNKNOWN_STATE);
 	}
+	/* its first six sequences: "0", "abc", "", before and once connected */
+	for (i = 0; i < 6; i++) {
+		static const char *const state[] = { "0", "abc", "" };
+
+		fx_gen_at(&g, i, &s);
+		UNIT_CHECK(!strcmp(s.state, state[i / 2]));
+		UNIT_EQ(s.at_connected, i % 2);
+	}
 	fx_gen_init(&g, &offer_one, 1);
 	fx_gen_set_weight(&g, FX_CAT_SHARED_EVTCHN, 5);
 	UNIT_EQ(g.weight[FX_CAT_SHARED_EVTCHN], 0);
