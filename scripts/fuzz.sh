@@ -24,7 +24,8 @@
 # FUZZ_REFERENCE, FUZZ_SIDE, and the fewest requests (FUZZ_RATE, default
 # 25) and responses (FUZZ_RSP_RATE, default 2) a second the time limits
 # allow, and the most seconds a handshake sequence may take (FUZZ_XS_SECS,
-# default 4).
+# default 2: 0.75 s measured on 6.1 in the TCG lab, 2026-11-27, 100
+# sequences of seed 1 in 74 s, the scenario 288 s with its probes).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 KVER=${KVER:-6.1}
@@ -46,7 +47,7 @@ esac
 case $side in
 both|backend|xenstore)
 	# the stream, its probes and the unknown-state disks
-	t_xs=$((900 + FUZZ_XS_COUNT * ${FUZZ_XS_SECS:-4}))
+	t_xs=$((900 + FUZZ_XS_COUNT * ${FUZZ_XS_SECS:-2}))
 	TESTS="$TESTS back-fuzz-hostile-xenstore" ;;
 esac
 case $side in

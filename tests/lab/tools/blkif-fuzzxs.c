@@ -963,9 +963,13 @@ static bool fx_connected(struct fx *f, struct fx_ring *rings)
 			return true;
 		}
 		fx_frontend_state(f, FX_STATE_CONNECTED);
-		o = fx_outcome(f, 3 * FX_SETTLE_MS);
-		/* Closing stays Closing when refused: "silent" is a refusal */
-		if (o == FX_OUT_CONNECTED) {
+		/*
+		 * The backend is Closing already: only Connected (or Closed)
+		 * says it acted.  Closing that stays Closing is a refusal.
+		 */
+		state = fx_wait_backend(f, FX_BIT(FX_STATE_CONNECTED) |
+					FX_BIT(FX_STATE_CLOSED), 3 * FX_SETTLE_MS);
+		if (state == FX_STATE_CONNECTED) {
 			f->cat[s->cat].again_connected++;
 			if (!fx_serve(f, rings, k->serve_rings, k->abi, 1))
 				f->teardown_maybe = true;
