@@ -76,9 +76,11 @@ enum fx_cat {
 	FX_CAT_CLOSED_UNDER_LOAD, /* Closed with writes in flight */
 	FX_CAT_CLOSING_CONNECTED, /* Closing, then Connected again */
 	FX_CAT_REINIT,		/* Initialised again: other ring, ABI, queues */
-	FX_CAT_UNKNOWN_STATE,	/* state 0 or no number: the device may go;
-				 * sequence n: "0", "abc", "" for n / 2 = 0, 1,
-				 * 2 (mod 3), once connected when n is odd */
+	/*
+	 * State 0 or no number: the device may go.  Sequence n writes "0",
+	 * "abc", "" for n / 2 = 0, 1, 2 (mod 3), once connected when n is odd.
+	 */
+	FX_CAT_UNKNOWN_STATE,
 	FX_NR_CAT
 };
 
