@@ -24,7 +24,8 @@
 #   SCENARIO_TIMEOUT=<s> for one scenario (default 900)
 #   FUZZ_SEED, FUZZ_COUNT, FUZZ_REFERENCE, FUZZ_REF_COUNT, FUZZ_BATCH:
 #   back-fuzz-hostile-frontend.sh;
-#   FUZZ_SEED, FUZZ_RESPONSES, FUZZ_CONN: front-fuzz-hostile-backend.sh
+#   FUZZ_SEED, FUZZ_RESPONSES, FUZZ_CONN: front-fuzz-hostile-backend.sh;
+#   FUZZ_SEED, FUZZ_XS_COUNT: back-fuzz-hostile-xenstore.sh
 # Exit status 0 only when every scenario passed.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -65,6 +66,7 @@ mkdir -p "$RESULTS/scenarios"
 cat > "$RESULTS/lab.conf" <<CONF
 KVER='$KVER'
 FUZZ_CONN='${FUZZ_CONN:-}'
+FUZZ_XS_COUNT='${FUZZ_XS_COUNT:-}'
 FRONT='$FRONT'
 BACK='$BACK'
 FRONT_PARAMS='$FRONT_PARAMS'
