@@ -12,7 +12,7 @@
 #   make debug-kernel       build the lab's debug kernel (cached)
 #   make check-debug        our pair on the debug kernel (lockdep, kmemleak, ...)
 #   make check-qdisk        QEMU's qdisk backend against our frontend and the distro's
-#   make fuzz               both fuzzers: 10^6 requests, 10^5 responses
+#   make fuzz               the fuzzers: 10^6 requests, 1,000 handshakes, 10^5 responses
 #   make deb                the DKMS package, build/deb/xen-blk-dkms_<version>_all.deb
 #   make dkms-check         install it here, DKMS for 6.1 and 6.12, a lab boot each, remove it
 #   make series             the in-tree patch series against Debian's

@@ -234,4 +234,157 @@ static inline int xen_blk_front_update_limits(struct request_queue *q,
 #endif
 }
 
+/* ------------------------------------------------------------------ */
+/* Frontend: the requests of a plug, for .queue_rqs                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What .queue_rqs is handed: the plug's requests, linked by rq_next; a
+ * struct rq_list (head and tail) on 6.12, the head alone on 6.1.  The
+ * requests the driver leaves on it are issued one by one (.queue_rq).
+ */
+#if XEN_BLK_KERNEL_6_12
+#define XEN_BLK_PLUG_LIST	struct rq_list
+#else
+#define XEN_BLK_PLUG_LIST	struct request *
+#endif
+
+/**
+ * struct xen_blk_rqs - requests linked by rq_next, first to last
+ * @list: the first (head, NULL when empty) and the last (tail)
+ */
+struct xen_blk_rqs {
+#if XEN_BLK_KERNEL_6_12
+	struct rq_list list;
+#else
+	struct {
+		struct request *head;
+		struct request *tail;
+	} list;
+#endif
+};
+
+/**
+ * xen_blk_rqs_init() - make a list empty
+ * @l: the list
+ */
+static inline void xen_blk_rqs_init(struct xen_blk_rqs *l)
+{
+#if XEN_BLK_KERNEL_6_12
+	rq_list_init(&l->list);
+#else
+	l->list.head = NULL;
+	l->list.tail = NULL;
+#endif
+}
+
+/**
+ * xen_blk_rqs_add_tail() - append a request
+ * @l: the list
+ * @rq: a request on no list
+ */
+static inline void xen_blk_rqs_add_tail(struct xen_blk_rqs *l,
+					struct request *rq)
+{
+#if XEN_BLK_KERNEL_6_12
+	rq_list_add_tail(&l->list, rq);
+#else
+	rq->rq_next = NULL;
+	if (l->list.head)
+		l->list.tail->rq_next = rq;
+	else
+		l->list.head = rq;
+	l->list.tail = rq;
+#endif
+}
+
+/**
+ * xen_blk_rqs_peek() - the first request
+ * @l: the list
+ *
+ * Return: the first request, left on the list, or NULL when it is empty.
+ */
+static inline struct request *xen_blk_rqs_peek(struct xen_blk_rqs *l)
+{
+#if XEN_BLK_KERNEL_6_12
+	return rq_list_peek(&l->list);
+#else
+	return l->list.head;
+#endif
+}
+
+/**
+ * xen_blk_rqs_pop() - take the first request off
+ * @l: the list
+ *
+ * Return: the request, or NULL when the list is empty.
+ */
+static inline struct request *xen_blk_rqs_pop(struct xen_blk_rqs *l)
+{
+#if XEN_BLK_KERNEL_6_12
+	return rq_list_pop(&l->list);
+#else
+	struct request *rq = l->list.head;
+
+	if (rq) {
+		l->list.head = rq->rq_next;
+		rq->rq_next = NULL;
+	}
+	return rq;
+#endif
+}
+
+/**
+ * xen_blk_rqs_take() - move the plug's requests to a list of ours
+ * @l: the list, whatever it held is dropped
+ * @plug: what .queue_rqs was handed; empty afterwards
+ */
+static inline void xen_blk_rqs_take(struct xen_blk_rqs *l,
+				    XEN_BLK_PLUG_LIST *plug)
+{
+#if XEN_BLK_KERNEL_6_12
+	l->list = *plug;
+	rq_list_init(plug);
+#else
+	struct request *rq;
+
+	l->list.head = *plug;
+	l->list.tail = NULL;
+	for (rq = l->list.head; rq; rq = rq->rq_next)
+		l->list.tail = rq;
+	*plug = NULL;
+#endif
+}
+
+/**
+ * xen_blk_rqs_give() - hand requests back to blk-mq
+ * @l: the requests, in the order blk-mq is to issue them
+ * @plug: what .queue_rqs was handed, empty; holds @l's requests afterwards
+ */
+static inline void xen_blk_rqs_give(struct xen_blk_rqs *l,
+				    XEN_BLK_PLUG_LIST *plug)
+{
+#if XEN_BLK_KERNEL_6_12
+	*plug = l->list;
+#else
+	*plug = l->list.head;
+#endif
+}
+
+/**
+ * xen_blk_rq_own_tag() - enter a request in its queue's tag table
+ * @rq: a request about to be started
+ *
+ * Walks of the tag table (in-flight counts, timeouts, debugfs) see only
+ * the requests entered there.  6.1 enters a request when blk-mq gives it a
+ * driver tag, which a request of .queue_rqs never asks for, so the driver
+ * enters it; 6.12 enters every request in blk_mq_start_request().
+ */
+static inline void xen_blk_rq_own_tag(struct request *rq)
+{
+#if !XEN_BLK_KERNEL_6_12
+	rq->mq_hctx->tags->rqs[rq->tag] = rq;
+#endif
+}
+
 #endif /* XEN_BLK_COMPAT_H */

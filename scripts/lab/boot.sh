@@ -22,8 +22,10 @@
 #   TIMEOUT=<s> for the whole boot (default: 300 + 400 s per scenario,
 #   600 s on the debug kernel)
 #   SCENARIO_TIMEOUT=<s> for one scenario (default 900)
-#   FUZZ_SEED, FUZZ_COUNT, FUZZ_REFERENCE: back-fuzz-hostile-frontend.sh;
-#   FUZZ_SEED, FUZZ_RESPONSES, FUZZ_CONN: front-fuzz-hostile-backend.sh
+#   FUZZ_SEED, FUZZ_COUNT, FUZZ_REFERENCE, FUZZ_REF_COUNT, FUZZ_BATCH:
+#   back-fuzz-hostile-frontend.sh;
+#   FUZZ_SEED, FUZZ_RESPONSES, FUZZ_CONN: front-fuzz-hostile-backend.sh;
+#   FUZZ_SEED, FUZZ_XS_COUNT: back-fuzz-hostile-xenstore.sh
 # Exit status 0 only when every scenario passed.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -64,6 +66,7 @@ mkdir -p "$RESULTS/scenarios"
 cat > "$RESULTS/lab.conf" <<CONF
 KVER='$KVER'
 FUZZ_CONN='${FUZZ_CONN:-}'
+FUZZ_XS_COUNT='${FUZZ_XS_COUNT:-}'
 FRONT='$FRONT'
 BACK='$BACK'
 FRONT_PARAMS='$FRONT_PARAMS'
@@ -77,6 +80,8 @@ FUZZ_SEED='${FUZZ_SEED:-}'
 FUZZ_COUNT='${FUZZ_COUNT:-}'
 FUZZ_RESPONSES='${FUZZ_RESPONSES:-}'
 FUZZ_REFERENCE='${FUZZ_REFERENCE:-}'
+FUZZ_BATCH='${FUZZ_BATCH:-}'
+FUZZ_REF_COUNT='${FUZZ_REF_COUNT:-}'
 SCENARIO_TIMEOUT='${SCENARIO_TIMEOUT:-900}'
 OURS_BUILD='$(git -C "$LAB_SRC" describe --always --dirty 2>/dev/null)'
 CONF
@@ -86,7 +91,7 @@ lab_log "kernel $V front=$FRONT${FRONT_ALT_KO:+ (alt: $FRONT_ALT_KO)} back=$BACK
 	{ tail -n 30 "$RESULTS/build.log"; lab_die "image build failed (log: $RESULTS/build.log)"; }
 
 XENCMD="console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot"
-DOM0CMD="console=hvc0 earlyprintk=xen loglevel=6"
+DOM0CMD="console=hvc0 earlyprintk=xen loglevel=6 log_buf_len=16M"
 # The lab's only guests are its own, so the speculative-execution
 # mitigations of Xen and of both kernels guard nothing here, and under TCG
 # they cost: every return through a thunk, every entry stuffing the

@@ -315,6 +315,11 @@ cp "$LAB_SRC"/tests/lab/fuzz-corpus/*.corpus "$O/u/lab/"
 gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-fuzzfront" \
 	"$LAB_SRC/tests/lab/tools/blkif-fuzzfront.c" \
 	"$LAB_SRC/tests/lab/tools/blkif-fuzz.c"
+# the control-plane fuzzer of back-fuzz-hostile-xenstore.sh
+gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-fuzzxs" \
+	"$LAB_SRC/tests/lab/tools/blkif-fuzzxs.c" \
+	"$LAB_SRC/tests/lab/tools/blkif-fuzzseq.c" \
+	"$LAB_SRC/tests/lab/tools/blkif-fuzz.c"
 # the guest's half of the hostile-backend fuzzer (front-fuzz-hostile-backend.sh)
 gcc -static -O2 -Wall -Wextra -Werror -o "$O/u/lab/blkif-fuzzcheck" \
 	"$LAB_SRC/tests/lab/tools/blkif-fuzzcheck.c"

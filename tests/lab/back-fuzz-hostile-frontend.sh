@@ -5,7 +5,7 @@
 # stream FUZZ_SEED (default 1), split over six connections: both guest
 # ABIs, ring orders 0 to 4, persistent grants on and off, 512-byte and
 # 4 KiB sectors, one read-only disk, and one whose backend keeps at most
-# 64 persistent grants (the fuzzer uses about 550 grants: purges run
+# 64 persistent grants (the fuzzer grants about 980 pages: purges run
 # under I/O).  Every answer must
 # be one the oracle allows (blkif-fuzz.c, written from io/blkif.h and
 # Documentation/xen-blkback.rst) with the request's id and operation, and
@@ -18,12 +18,26 @@
 # Every finding against our backend fails.  With BACK=upstream the distro
 # backend is the reference: its findings are printed as REFERENCE,
 # differences to read, not failures.
-# FUZZ_REFERENCE=1 runs the reference after ours in the same boot.
+# FUZZ_REFERENCE=1 runs the reference after ours in the same boot, with
+# FUZZ_REF_COUNT requests of the same stream (default FUZZ_COUNT): the
+# distro backend sleeps 1 ms after each request it refuses, so it plays
+# about 45 requests a second where ours plays 300.
+#
+# The fuzzer plays the stream in batches of up to FUZZ_BATCH requests in
+# flight (default: the fuzzer's, -b); 1 plays them one at a time.  A list
+# (FUZZ_BATCH="1 32") plays the whole stream once per batch size against
+# each backend, to compare their rates: every size must play the same
+# requests of each category.
+# Each run ends with "fuzz-backend-rate: <r> requests/s, batch <b> (<backend>)"
+# (the fuzzer's own time, without connecting).
 seed=$(conf FUZZ_SEED)
 seed=${seed:-1}
 count=$(conf FUZZ_COUNT)
 count=${count:-10000}
 reference=$(conf FUZZ_REFERENCE)
+refcount=$(conf FUZZ_REF_COUNT)
+refcount=${refcount:-$count}
+batches=$(conf FUZZ_BATCH)
 back=$(cat $LAB_RUN/back)
 bparams=$(cat $LAB_RUN/bparams)
 
@@ -53,9 +67,10 @@ judge() {
 	done
 }
 
-# fuzz_one <backend> <config> <requests>: one connection, one disk
+# fuzz_one <backend> <config> <requests> [<batch>]: one connection, one disk
 fuzz_one() {
-	local b=$1 cfg=$2 n=$3 v=xvdb abi order p bs mode cap oldcap= dev out played f
+	local b=$1 cfg=$2 n=$3 bopt= v=xvdb abi order p bs mode cap oldcap= dev out played f t
+	[ -n "$4" ] && bopt="-b $4"
 	IFS=: read -r abi order p bs mode cap <<EOF
 $cfg
 EOF
@@ -66,7 +81,7 @@ EOF
 		echo "$cap" > $PGRANTS || fail "$b: max_persistent_grants=$cap"
 	fi
 	# at least 10 requests a second, or the guest is stuck
-	out=$(G_TIMEOUT=$((120 + n / 10)) g "blkif-fuzzfront -s $seed -n $n -a $abi -o $order -p $p -z $(vdev_devid $v) >/tmp/fuzz.out 2>&1
+	out=$(G_TIMEOUT=$((120 + n / 10)) g "blkif-fuzzfront -s $seed -n $n -a $abi -o $order -p $p -z $bopt $(vdev_devid $v) >/tmp/fuzz.out 2>&1
 		echo EXIT=\$?
 		grep -v -e '^FINDING' -e '^CORPUS' /tmp/fuzz.out
 		awk '/^FINDING/ { k = \$4 \" \" \$5 \" \" \$6; if (n[k]++ < 3) print }' /tmp/fuzz.out
@@ -91,6 +106,8 @@ EOF
 		"$(echo "$out" | sed -n 's/^CLOSED //p')" "backend-state=6"
 	echo "$out" | grep '^CAT ' >> $LAB_RUN/fuzz-cat.$b
 	total=$((total + ${played:-0}))
+	t=$(echo "$out" | sed -n 's/^TIME [0-9]* requests in \([0-9]*\) ms$/\1/p')
+	ms=$((ms + ${t:-0}))
 	findings=$((findings + ${f:-0}))
 	judge "$b" "$cfg" "$out"
 	if [ "$b" = ours ]; then
@@ -138,20 +155,21 @@ replay_corpus() {
 	rmdir /sys/kernel/config/nullb/${dev#/dev/}
 }
 
-# fuzz_all <backend>: the corpus, then the six connections, FUZZ_COUNT
-# requests in all
+# fuzz_all <backend> [<batch>]: the corpus, then the six connections,
+# FUZZ_COUNT requests in all
 fuzz_all() {
-	local b=$1 cfg n first=1 base after
+	local b=$1 batch=$2 cfg n first=1 base after
 	base=$(active_grants "$domid")
 	replay_corpus "$b"
 	rm -f $LAB_RUN/fuzz-cat.$b
 	total=0
 	findings=0
+	ms=0
 	for cfg in $CONFIGS; do
 		n=$((count / nconf))
 		[ -n "$first" ] && n=$((n + count % nconf))
 		first=
-		fuzz_one "$b" "$cfg" "$n"
+		fuzz_one "$b" "$cfg" "$n" "$batch"
 	done
 	# the counts per category, over all connections
 	awk -v b="$b" '{
@@ -168,7 +186,7 @@ fuzz_all() {
 				line = line " " keys[i] "=" sum[cats[j] "/" keys[i]]
 			print line
 		}
-	}' $LAB_RUN/fuzz-cat.$b
+	}' $LAB_RUN/fuzz-cat.$b | tee $LAB_RUN/fuzz-cat-total.$b
 	# every category but ring-break (which stops the ring) was played
 	check_eq "$b: categories played" \
 		"$(awk '{ print $2 }' $LAB_RUN/fuzz-cat.$b | sort -u | wc -l)" 14
@@ -176,15 +194,37 @@ fuzz_all() {
 	check_eq "$b: grants of the guest mapped (Xen's count) back to before" "$after" "$base"
 	echo "fuzz-backend: $total requests, $findings findings, seed $seed ($b)"
 	summary "fuzz-backend: $total requests, $findings findings, seed $seed ($b)"
+	echo "fuzz-backend-rate: $((total * 1000 / (ms ? ms : 1))) requests/s, batch ${batch:-default} ($b)"
+	summary "fuzz-backend-rate: $((total * 1000 / (ms ? ms : 1))) requests/s, batch ${batch:-default} ($b)"
+}
+
+# the requests sent per category (CAT-TOTAL lines of fuzz_all)
+sent_per_cat() {
+	sed 's/^CAT-TOTAL [^ ]* \([^ ]*\) .*sent=\([0-9]*\).*/\1=\2/' "$1"
 }
 
 # ---- the guest becomes the fuzzer ----
 guest_hand_frontend
 domid=$(cat $LAB_RUN/domid)
 
-fuzz_all "$back"
+# fuzz_sizes <backend>: the stream once per batch size of FUZZ_BATCH
+fuzz_sizes() {
+	local b=$1 bt sent=
+	set -- $batches
+	[ $# = 0 ] && set -- ""
+	for bt in "$@"; do
+		fuzz_all "$b" "$bt"
+		# one stream, whatever the batch size
+		[ -n "$sent" ] && check_eq "$b: batch $bt plays the requests of batch $1" \
+			"$(sent_per_cat $LAB_RUN/fuzz-cat-total.$b)" "$sent"
+		sent=$(sent_per_cat $LAB_RUN/fuzz-cat-total.$b)
+	done
+}
+
+fuzz_sizes "$back"
 if [ "$back" = ours ] && [ "$reference" = 1 ]; then
-	back_reload upstream && fuzz_all upstream
+	count=$refcount
+	back_reload upstream && fuzz_sizes upstream
 	back_reload ours $bparams
 fi
 

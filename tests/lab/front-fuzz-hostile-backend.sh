@@ -8,8 +8,13 @@
 # the backend's state flapping under I/O), one scheduled violation of the protocol (or none) and, per response, a
 # category that breaks no rule (valid, bad status, reordered, delayed).
 # In the guest, blkif-fuzzcheck (tests/lab/tools/blkif-fuzzcheck.c) drives
-# O_DIRECT I/O from four threads and checks every read that succeeds
-# against the disk model both ends derive from the seed.
+# O_DIRECT I/O from JOBS threads and checks every read that succeeds
+# against the disk model both ends derive from the seed.  The first NXS
+# connections (one per XenStore category) are short: OPS guest operations,
+# the violation within the first 151 responses; the later ones long:
+# LONG_OPS operations, the violation within the first 2001 responses, so
+# that attach, handshake, detach and the checks of a connection are paid
+# for many more responses.
 #
 # Per connection, with our frontend: no finding of the backend (a request
 # that no answer can have caused), none of the guest (a read that
@@ -29,8 +34,13 @@ count=${count:-1000}
 only=$(conf FUZZ_CONN)
 front=$(cat $LAB_RUN/front)
 FB=/lab/blkif-fuzzback
-# guest operations per connection
+# guest operations per connection: the XenStore sweep's, the later ones'
 OPS=200
+LONG_OPS=3000
+# the guest's threads, each with one operation in flight: a deep queue, so
+# that a late answer holds up one thread of many and the backend finds
+# several requests per pass over the ring
+JOBS=16
 # XenStore categories of blkif-fuzzback: connections 0..NXS-1 play each once
 NXS=13
 # violations that no frontend can take for a valid answer
@@ -65,9 +75,11 @@ alive() { [ -e /proc/$1/stat ] && [ "$(cut -d' ' -f3 /proc/$1/stat)" != Z ]; }
 
 # fz_conn <c>: one connection; adds to total and findings
 fz_conn() {
-	local c=$1 log=$LAB_RUN/fuzzback-$1.out n0 pid i st present out rc
-	local l broke stop nrsp nfind xs
-	n0=$(g 'dmesg | wc -l')
+	local c=$1 log=$LAB_RUN/fuzzback-$1.out pid i st present out rc
+	local l broke stop nrsp nfind xs ops=$OPS
+	[ "$c" -ge $NXS ] && ops=$LONG_OPS
+	# the guest's kernel log so far (once; then counted on from each read)
+	[ -n "$n0" ] || n0=$(g 'dmesg | wc -l')
 	$FB -s "$seed" -c "$c" "$domid" "$devid" > "$log" 2>&1 &
 	pid=$!
 	if ! timeout 60 xl block-attach $DOMU \
@@ -92,19 +104,23 @@ fz_conn() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	if [ -n "$present" ]; then
-		present=$(g "i=0; while [ ! -b /dev/$v ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done; [ -b /dev/$v ] && echo yes")
-	fi
 	head -n 3 "$log"
-	if [ "$present" = yes ]; then
-		# the checker in the background: a stuck operation must not
-		# block the agent
-		out=$(g "rm -f /tmp/fc.out
-			(blkif-fuzzcheck -s $seed -c $c -n $OPS /dev/$v > /tmp/fc.out 2>&1; echo EXIT=\$? >> /tmp/fc.out) &
+	if [ -n "$present" ]; then
+		# in one command: the device node, then the checker in the
+		# background (a stuck operation must not block the agent; the
+		# checker's watchdog reports one after 45 s, this loop gives up
+		# at 60 s plus 1/8 s per operation, within g's 600 s)
+		out=$(g "i=0; while [ ! -b /dev/$v ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
+			[ -b /dev/$v ] || { echo NODEV; exit 0; }
+			rm -f /tmp/fc.out
+			(blkif-fuzzcheck -s $seed -c $c -n $ops -j $JOBS /dev/$v > /tmp/fc.out 2>&1; echo EXIT=\$? >> /tmp/fc.out) &
 			i=0
-			while ! grep -q -e '^EXIT=' -e '^FINDING hang' /tmp/fc.out && [ \$i -lt $((5 * (60 + OPS))) ]; do sleep 0.2; i=\$((i + 1)); done
+			while ! grep -q -e '^EXIT=' -e '^FINDING hang' /tmp/fc.out && [ \$i -lt $((10 * (60 + ops / 8))) ]; do sleep 0.1; i=\$((i + 1)); done
 			cat /tmp/fc.out
 			grep -q '^EXIT=' /tmp/fc.out || echo STUCK")
+		echo "$out" | grep -qx NODEV || present=yes
+	fi
+	if [ "$present" = yes ]; then
 		echo "$out"
 		if echo "$out" | grep -q -e '^FINDING' -e '^STUCK'; then
 			finding "conn $c: the guest: $(echo "$out" | grep -e '^FINDING' -e '^STUCK' | head -n 1)"
@@ -112,7 +128,13 @@ fz_conn() {
 		fi
 		rc=$(echo "$out" | sed -n 's/^EXIT=//p')
 		case "$rc" in
-		0|1|3|'') ;;
+		0|1|3) ;;
+		'')
+			# no exit status: a hang (above) or no answer at all
+			echo "$out" | grep -q -e '^FINDING hang' -e '^STUCK' || {
+				fail "conn $c: no answer from the guest's checker"
+				restart=1
+			} ;;
 		*) fail "conn $c: blkif-fuzzcheck failed to run (exit $rc)" ;;
 		esac
 		checked=$((checked + $(echo "$out" | sed -n 's/^CHECK .* checked=\([0-9]*\) .*/\1/p' | grep . || echo 0)))
@@ -128,8 +150,8 @@ fz_conn() {
 		timeout 60 xl block-detach -f $DOMU $v
 	fi
 	i=0
-	while alive $pid && [ $i -lt 150 ]; do
-		sleep 0.2
+	while alive $pid && [ $i -lt 300 ]; do
+		sleep 0.1
 		i=$((i + 1))
 	done
 	if alive $pid; then
@@ -156,7 +178,11 @@ fz_conn() {
 	grep '^CAT ' "$log" >> $LAB_RUN/fuzzback-cat
 	grep '^XSCAT ' "$log" >> $LAB_RUN/fuzzback-xs
 	# the guest's kernel log of this connection
-	l=$(g "dmesg | tail -n +$((n0 + 1))")
+	l=$(g "dmesg > /tmp/fz.dmesg; tail -n +$((n0 + 1)) /tmp/fz.dmesg; echo DMESG-LINES=\$(wc -l < /tmp/fz.dmesg)")
+	# the next connection's log starts after these lines: what comes
+	# between two connections is the next one's to answer for
+	n0=$(echo "$l" | sed -n 's/^DMESG-LINES=//p')
+	l=$(echo "$l" | grep -v '^DMESG-LINES=')
 	if echo "$l" | grep -qE 'WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|list_(add|del) corruption|blocked for more'; then
 		finding "conn $c: guest kernel log: $(echo "$l" | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|list_(add|del) corruption|blocked for more' | head -n 1)"
 		echo "$l" | tail -n 60
@@ -182,6 +208,7 @@ fz_conn() {
 }
 
 total=0
+n0=
 findings=0
 checked=0
 restart=
@@ -199,6 +226,7 @@ else
 		fz_conn $c
 		if [ -n "$restart" ]; then
 			guest_restart
+			n0=
 			domid=$(cat $LAB_RUN/domid)
 			fe=/local/domain/$domid/device/vbd/$devid
 			bed=/local/domain/0/backend/vbd/$domid/$devid

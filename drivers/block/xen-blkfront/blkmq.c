@@ -202,6 +202,7 @@ static const struct block_device_operations blkfront_fops = {
 static const struct blk_mq_ops blkfront_mq_ops = {
 	.queue_rq = blkfront_queue_rq,
 	.commit_rqs = blkfront_commit_rqs,
+	.queue_rqs = blkfront_queue_rqs,
 	.complete = blkfront_complete_rq,
 };
 

@@ -114,6 +114,9 @@ struct blkfront_shadow {
 
 /**
  * struct blkfront_ring_stats - per-ring counters, updated under the ring lock
+ * @batches: pushes of requests that blkfront_queue_rqs() put on the ring,
+ *	one per call that put any there
+ * @batched: the requests they pushed
  */
 struct blkfront_ring_stats {
 	unsigned long reads;
@@ -127,6 +130,8 @@ struct blkfront_ring_stats {
 	unsigned long grants_granted;
 	unsigned long grants_revoked;
 	unsigned long errors;
+	unsigned long batches;
+	unsigned long batched;
 };
 
 struct blkfront_info;
@@ -284,6 +289,7 @@ irqreturn_t blkfront_interrupt(int irq, void *dev_id);
 blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 			       const struct blk_mq_queue_data *bd);
 void blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx);
+void blkfront_queue_rqs(XEN_BLK_PLUG_LIST *plug);
 void blkfront_complete_rq(struct request *rq);
 void blkfront_set_error(struct blkfront_info *info, unsigned int ring,
 			const char *why, u64 val);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xen-blkfront: the data plane.  Block requests become ring requests in
- * blkfront_queue_rq(); responses are copied off the ring once, checked
- * (validate.c) and complete their block request in blkfront_interrupt().
+ * blkfront_queue_rq(), or a plug's worth at a time in blkfront_queue_rqs();
+ * responses are copied off the ring once, checked (validate.c) and
+ * complete their block request in blkfront_interrupt().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -248,8 +249,18 @@ static blk_status_t blkfront_queue_one(struct blkfront_ring_info *rinfo,
 
 /*
  * A read or write formed under the limits of a previous backend (before a
- * restore) may need more segments than the current one takes: give its
- * bios back to the block layer, which splits them to the current limits.
+ * restore) may need more segments than the current one takes.
+ */
+static bool blkfront_oversized(struct blkfront_ring_info *rinfo,
+			       struct request *rq)
+{
+	return (req_op(rq) == REQ_OP_READ || req_op(rq) == REQ_OP_WRITE) &&
+	       blk_rq_nr_phys_segments(rq) > READ_ONCE(rinfo->max_segs);
+}
+
+/*
+ * Give the bios of an oversized request back to the block layer, which
+ * splits them to the current limits.
  */
 static bool blkfront_split_oversized(struct blkfront_ring_info *rinfo,
 				     struct request *rq)
@@ -258,8 +269,7 @@ static bool blkfront_split_oversized(struct blkfront_ring_info *rinfo,
 	struct bio_list bios;
 	unsigned long flags;
 
-	if ((req_op(rq) != REQ_OP_READ && req_op(rq) != REQ_OP_WRITE) ||
-	    blk_rq_nr_phys_segments(rq) <= READ_ONCE(rinfo->max_segs))
+	if (!blkfront_oversized(rinfo, rq))
 		return false;
 	bios.head = rq->bio;
 	bios.tail = rq->biotail;
@@ -271,6 +281,18 @@ static bool blkfront_split_oversized(struct blkfront_ring_info *rinfo,
 	blk_mq_end_request(rq, BLK_STS_OK);
 	schedule_work(&info->split_work);
 	return true;
+}
+
+/*
+ * The backend withdrew flush support (EOPNOTSUPP): it has no cache to
+ * flush, and a flush ends at once.  Only until limits_work turns the
+ * queue's write cache off, after which no flush comes here.
+ */
+static bool blkfront_flush_withdrawn(struct blkfront_info *info,
+				     struct request *rq)
+{
+	return req_op(rq) == REQ_OP_FLUSH &&
+	       READ_ONCE(info->flush) == BLKFRONT_FLUSH_NONE;
 }
 
 /**
@@ -291,6 +313,62 @@ void blkfront_split_work(struct work_struct *work)
 	spin_unlock_irqrestore(&info->split_lock, flags);
 	while ((bio = bio_list_pop(&bios)))
 		submit_bio_noacct(bio);
+}
+
+/*
+ * Whether the device takes requests at all; ring lock held.  Not while
+ * it is not connected: @hctx stops until blkfront_kick_queues().
+ */
+static blk_status_t blkfront_ring_state(struct blk_mq_hw_ctx *hctx,
+					struct blkfront_ring_info *rinfo)
+{
+	switch (READ_ONCE(rinfo->info->connected)) {
+	case BLKFRONT_CONNECTED:
+		return BLK_STS_OK;
+	case BLKFRONT_ERROR:
+	case BLKFRONT_CLOSED:
+		return BLK_STS_IOERR;
+	default:
+		blk_mq_stop_hw_queue(hctx);
+		return BLK_STS_DEV_RESOURCE;
+	}
+}
+
+/* Whether the ring has a free slot; ring lock held. */
+static bool blkfront_ring_free(struct blkfront_ring_info *rinfo)
+{
+	return !RING_FULL(&rinfo->ring) && rinfo->free_head != BLKFRONT_NO_SLOT;
+}
+
+/*
+ * Whether the ring has a free slot; ring lock held.  If not, @hctx stops
+ * until responses free one (blkfront_interrupt()).
+ */
+static blk_status_t blkfront_ring_room(struct blk_mq_hw_ctx *hctx,
+				       struct blkfront_ring_info *rinfo)
+{
+	if (blkfront_ring_free(rinfo))
+		return BLK_STS_OK;
+	blk_mq_stop_hw_queue(hctx);
+	return BLK_STS_DEV_RESOURCE;
+}
+
+/*
+ * Put @rq on the ring, not yet pushed to the backend; ring lock held, a
+ * free slot checked for.  The request is started once it is there (also
+ * when it holds its slot, see blkfront_queue_one()): one that is not
+ * taken stays as blk-mq handed it, for .queue_rqs to leave to .queue_rq.
+ */
+static blk_status_t blkfront_ring_add(struct blkfront_ring_info *rinfo,
+				      struct request *rq)
+{
+	blk_status_t sts = blkfront_queue_one(rinfo, rq);
+
+	if (sts == BLK_STS_OK) {
+		xen_blk_rq_own_tag(rq);
+		blk_mq_start_request(rq);
+	}
+	return sts;
 }
 
 /**
@@ -315,51 +393,35 @@ blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct request *rq = bd->rq;
 	bool done_here = false;
 	unsigned long flags;
-	blk_status_t sts = BLK_STS_OK;
+	blk_status_t sts;
 	LIST_HEAD(pages);
 
 	*blkfront_req_status(rq) = BLK_STS_OK;
-	blk_mq_start_request(rq);
 	/* pages are allocated here, never under the ring lock */
 	blkfront_pages_prealloc(rinfo, rq, &pages);
 	spin_lock_irqsave(&rinfo->lock, flags);
 	blkfront_pages_stash(rinfo, &pages);
-	switch (READ_ONCE(info->connected)) {
-	case BLKFRONT_CONNECTED:
-		break;
-	case BLKFRONT_ERROR:
-	case BLKFRONT_CLOSED:
-		spin_unlock_irqrestore(&rinfo->lock, flags);
-		return BLK_STS_IOERR;
-	default:
-		goto busy;
-	}
+	sts = blkfront_ring_state(hctx, rinfo);
+	if (sts != BLK_STS_OK)
+		goto unlock;
 	if (blkfront_split_oversized(rinfo, rq))
 		goto out;
-	if (req_op(rq) == REQ_OP_FLUSH && info->flush == BLKFRONT_FLUSH_NONE) {
-		/*
-		 * The backend withdrew flush support (EOPNOTSUPP): it has no
-		 * cache to flush.  Only until limits_work turns the queue's
-		 * write cache off, after which no flush comes here.
-		 */
+	if (blkfront_flush_withdrawn(info, rq)) {
 		done_here = true;
 		goto out;
 	}
-	if (RING_FULL(&rinfo->ring) || rinfo->free_head == BLKFRONT_NO_SLOT)
-		goto busy;
-	sts = blkfront_queue_one(rinfo, rq);
+	sts = blkfront_ring_room(hctx, rinfo);
+	if (sts != BLK_STS_OK)
+		goto unlock;
+	sts = blkfront_ring_add(rinfo, rq);
 out:
 	if (bd->last)
 		blkfront_notify(rinfo);
+unlock:
 	spin_unlock_irqrestore(&rinfo->lock, flags);
 	if (done_here)
 		blk_mq_end_request(rq, BLK_STS_OK);
 	return sts;
-
-busy:
-	blk_mq_stop_hw_queue(hctx);
-	spin_unlock_irqrestore(&rinfo->lock, flags);
-	return BLK_STS_DEV_RESOURCE;
 }
 
 /**
@@ -375,6 +437,106 @@ void blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx)
 	if (READ_ONCE(rinfo->info->connected) == BLKFRONT_CONNECTED)
 		blkfront_notify(rinfo);
 	spin_unlock_irqrestore(&rinfo->lock, flags);
+}
+
+/*
+ * One request of a batch onto @rinfo, the way blkfront_queue_rq() puts it
+ * there, not yet pushed.  Whatever would not go on the ring in
+ * blkfront_queue_rq() (a stopped hardware queue or device, a full ring, a
+ * shortage of pages or grants, an error) leaves @rq as it came, not
+ * started, and so does what takes more than the ring (an oversized
+ * request, a withdrawn flush): .queue_rq, which blk-mq calls for it, does
+ * the same again and answers for it.  This declines without stopping the
+ * hardware queue: .queue_rq stops it and returns BLK_STS_DEV_RESOURCE,
+ * which blk-mq follows with a run of the queue once the request is back
+ * in it, so a restart by responses in between cannot strand the request
+ * (blk-mq does not run a queue that was stopped before it issued to it).
+ * Returns true when @rq went on the ring.
+ */
+static bool blkfront_batch_one(struct blkfront_ring_info *rinfo,
+			       struct request *rq)
+{
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	blk_status_t sts = BLK_STS_DEV_RESOURCE;
+	unsigned long flags;
+	LIST_HEAD(pages);
+
+	if (test_bit(BLK_MQ_S_STOPPED, &hctx->state) ||
+	    blkfront_oversized(rinfo, rq) ||
+	    blkfront_flush_withdrawn(rinfo->info, rq))
+		return false;
+	*blkfront_req_status(rq) = BLK_STS_OK;
+	blkfront_pages_prealloc(rinfo, rq, &pages);
+	spin_lock_irqsave(&rinfo->lock, flags);
+	blkfront_pages_stash(rinfo, &pages);
+	if (READ_ONCE(rinfo->info->connected) == BLKFRONT_CONNECTED &&
+	    blkfront_ring_free(rinfo))
+		sts = blkfront_ring_add(rinfo, rq);
+	spin_unlock_irqrestore(&rinfo->lock, flags);
+	return sts == BLK_STS_OK;
+}
+
+/* Push what a batch put on @rinfo, notifying the backend once. */
+static void blkfront_batch_push(struct blkfront_ring_info *rinfo,
+				unsigned int nr)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&rinfo->lock, flags);
+	/*
+	 * As blkfront_commit_rqs(): a stopped device's requests are failed,
+	 * and pushed by nobody; they count as no batch.
+	 */
+	if (READ_ONCE(rinfo->info->connected) == BLKFRONT_CONNECTED) {
+		blkfront_notify(rinfo);
+		rinfo->stats.batches++;
+		rinfo->stats.batched += nr;
+	}
+	spin_unlock_irqrestore(&rinfo->lock, flags);
+}
+
+/**
+ * blkfront_queue_rqs() - blk-mq .queue_rqs: put a plug's requests on their
+ *	rings, notifying each backend once
+ * @plug: requests of one queue, first to last; those left on it on
+ *	return, in order, blk-mq issues one by one through
+ *	blkfront_queue_rq()
+ *
+ * Ring by ring, in the order of their first requests, each ring takes its
+ * requests in order (blkfront_batch_one()) and is pushed once, after the
+ * last.  From the first request a ring does not take, that ring's
+ * requests are left on @plug: blk-mq then issues the first through
+ * .queue_rq, which stops the queue, or fails the request, as for any
+ * other, and queues the rest behind it.
+ */
+void blkfront_queue_rqs(XEN_BLK_PLUG_LIST *plug)
+{
+	struct xen_blk_rqs todo, other, left;
+	struct request *rq;
+
+	xen_blk_rqs_take(&todo, plug);
+	xen_blk_rqs_init(&left);
+	while ((rq = xen_blk_rqs_peek(&todo))) {
+		struct blkfront_ring_info *rinfo = blkfront_hctx_ring(rq->mq_hctx);
+		unsigned int taken = 0;
+		bool stuck = false;
+
+		xen_blk_rqs_init(&other);
+		while ((rq = xen_blk_rqs_pop(&todo))) {
+			if (blkfront_hctx_ring(rq->mq_hctx) != rinfo) {
+				xen_blk_rqs_add_tail(&other, rq);
+			} else if (!stuck && blkfront_batch_one(rinfo, rq)) {
+				taken++;
+			} else {
+				stuck = true;
+				xen_blk_rqs_add_tail(&left, rq);
+			}
+		}
+		if (taken)
+			blkfront_batch_push(rinfo, taken);
+		todo = other;
+	}
+	xen_blk_rqs_give(&left, plug);
 }
 
 /**

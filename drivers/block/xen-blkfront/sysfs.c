@@ -130,6 +130,28 @@ static ssize_t in_flight_peak_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(in_flight_peak);
 
+/* A counter of each ring the disk has had, ring 0 first. */
+#define BLKFRONT_RING_STAT_ATTR(name, field)				\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	struct blkfront_info *info = blkfront_dev_info(dev);		\
+	ssize_t n = 0;							\
+	unsigned int r;							\
+									\
+	mutex_lock(&info->mutex);					\
+	for (r = 0; info->rinfo && r < info->nr_rinfo; r++)		\
+		n += sysfs_emit_at(buf, n, "%s%lu", r ? " " : "",	\
+				   READ_ONCE(info->rinfo[r].stats.field)); \
+	mutex_unlock(&info->mutex);					\
+	n += sysfs_emit_at(buf, n, "\n");				\
+	return n;							\
+}									\
+static DEVICE_ATTR_RO(name)
+
+BLKFRONT_RING_STAT_ATTR(batches, batches);
+BLKFRONT_RING_STAT_ATTR(batch_requests, batched);
+
 /*
  * One line per ring: its XEN_BLK_LAT_BUCKETS counts of one kind; the
  * rings whose lines do not fit in the page are left out, and counted in
@@ -190,6 +212,8 @@ static struct attribute *blkfront_attrs[] = {
 	&dev_attr_bounce_copies.attr,
 	&dev_attr_in_flight.attr,
 	&dev_attr_in_flight_peak.attr,
+	&dev_attr_batches.attr,
+	&dev_attr_batch_requests.attr,
 	&dev_attr_latency_read.attr,
 	&dev_attr_latency_write.attr,
 	&dev_attr_latency_flush.attr,

@@ -61,10 +61,26 @@ echo "LAB-COST ms per step: xenstore-read $(cost 20 xenstore-read /local/domain/
 ) &
 
 # Kernel trouble in dom0 or the guest fails the scenario it happened in.
-BAD='WARNING:|BUG:|Oops|general protection|Call Trace|UBSAN|kernel BUG|refcount_t|list_(add|del) corruption|INFO: task .* blocked'
+BAD='WARNING:|BUG:|Oops|general protection|Call Trace|UBSAN|kernel BUG|refcount_t|list_(add|del) corruption|INFO: task .* blocked|lab: kernel log wrapped'
 
-dmesg_mark() { dmesg | wc -l > $LAB_RUN/dmesg.mark; }
-dmesg_new() { dmesg | tail -n +$(($(cat $LAB_RUN/dmesg.mark) + 1)); }
+# The kernel log since the mark.  Lines are counted, so a log that wrapped
+# (its first line changed) would hide what came since: then say so, in a
+# line that fails the scenario, and give the whole log (log_buf_len on the
+# kernel command lines keeps that from happening: boot.sh, lib.sh).
+dmesg_mark() {
+	dmesg > $LAB_RUN/dmesg.now
+	wc -l < $LAB_RUN/dmesg.now > $LAB_RUN/dmesg.mark
+	head -n 1 $LAB_RUN/dmesg.now > $LAB_RUN/dmesg.first
+}
+dmesg_new() {
+	dmesg > $LAB_RUN/dmesg.now
+	if [ "$(head -n 1 $LAB_RUN/dmesg.now)" = "$(cat $LAB_RUN/dmesg.first)" ]; then
+		tail -n +$(($(cat $LAB_RUN/dmesg.mark) + 1)) $LAB_RUN/dmesg.now
+	else
+		echo "lab: kernel log wrapped since the scenario began"
+		cat $LAB_RUN/dmesg.now
+	fi
+}
 
 # run_scenario <name>: one tests/lab/<name>.sh in a subshell, with a timeout
 run_scenario() {

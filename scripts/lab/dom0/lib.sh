@@ -221,7 +221,7 @@ name = "$DOMU"
 type = "pv"
 kernel = "/guest/vmlinuz"
 ramdisk = "/guest/initrd.cpio"
-extra = "console=hvc0 loglevel=6$mitig xenlab.front=$front xenlab.fparams=$params"
+extra = "console=hvc0 loglevel=6 log_buf_len=4M$mitig xenlab.front=$front xenlab.fparams=$params"
 memory = 512
 vcpus = 2
 on_poweroff = "destroy"

@@ -31,7 +31,9 @@ else
 	for f in $(sed -n 's|^xen-blkfront: ||p' /lib/modules/order); do insmod $f $FPARAMS; done
 fi || echo "LAB-GUEST: loading $FRONT xen-blkfront failed"
 echo "LAB-GUEST-UP front=$FRONT params=$FPARAMS uptime=$(cut -d' ' -f1 /proc/uptime)"
-dmesg | wc -l > /tmp/dmesg.mark
+dmesg > /tmp/dmesg.now
+wc -l < /tmp/dmesg.now > /tmp/dmesg.mark
+head -n 1 /tmp/dmesg.now > /tmp/dmesg.first
 
 # serve <seq> <command>: run it and answer.  Output of up to 1800 bytes
 # (nearly every command's) goes with the status in one xenstore-write,

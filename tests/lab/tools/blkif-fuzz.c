@@ -1472,6 +1472,16 @@ static uint64_t fz_fill_key(uint64_t seed, uint64_t sector, uint64_t gen)
 	return fz_mix64(seed ^ fz_mix64(sector ^ fz_mix64(gen)));
 }
 
+/*
+ * Word @i of the sector of @key: a multiplication by an odd constant is a
+ * bijection, so two keys never give one word, and it costs the emulated
+ * CPU of the lab three instructions where fz_mix64() takes a dozen.
+ */
+static uint64_t fz_fill_word(uint64_t key, unsigned int i)
+{
+	return (key ^ i) * 0x9e3779b97f4a7c15ULL;
+}
+
 void fz_fill_sector(void *buf, uint64_t seed, uint64_t sector, uint64_t gen)
 {
 	uint64_t key = fz_fill_key(seed, sector, gen);
@@ -1482,7 +1492,7 @@ void fz_fill_sector(void *buf, uint64_t seed, uint64_t sector, uint64_t gen)
 	fz_put_word(buf, 2, sector);
 	fz_put_word(buf, 3, gen);
 	for (i = 4; i < FZ_WORDS; i++)
-		fz_put_word(buf, i, fz_mix64(key + i));
+		fz_put_word(buf, i, fz_fill_word(key, i));
 }
 
 bool fz_decode_sector(const void *buf, uint64_t *seed, uint64_t *sector,
@@ -1495,7 +1505,7 @@ bool fz_decode_sector(const void *buf, uint64_t *seed, uint64_t *sector,
 	if (fz_word(buf, 0) != FZ_MAGIC)
 		return false;
 	for (i = 4; i < FZ_WORDS; i++)
-		if (fz_word(buf, i) != fz_mix64(key + i))
+		if (fz_word(buf, i) != fz_fill_word(key, i))
 			return false;
 	*seed = s;
 	*sector = sec;
@@ -1503,14 +1513,20 @@ bool fz_decode_sector(const void *buf, uint64_t *seed, uint64_t *sector,
 	return true;
 }
 
+/*
+ * Each step is a bijection of the running value for a given word, so two
+ * sectors that differ in one word always hash apart; two instructions a
+ * word (the model hashes every sector read or written), one fz_mix64() at
+ * the end to spread the bits.
+ */
 uint64_t fz_hash_sector(const void *buf)
 {
 	uint64_t h = 0x6a09e667f3bcc908ULL;
 	unsigned int i;
 
 	for (i = 0; i < FZ_WORDS; i++)
-		h = fz_mix64(h ^ fz_word(buf, i));
-	return h;
+		h = (h ^ fz_word(buf, i)) * 0xbf58476d1ce4e5b9ULL;
+	return fz_mix64(h);
 }
 
 static uint64_t fz_zero_hash(void)
@@ -1542,29 +1558,79 @@ static bool fz_span_ok(const struct fz_seg *s)
 	       s->last_sect < FZ_SECTORS_PER_PAGE;
 }
 
-/* Fill request page @page, or every page (@page < 0) into @pages[]. */
-static void fz_fill(const struct fz_req *rq, uint64_t seed, int page,
-		    void *const *pages)
+/* Disk sectors of the well-formed spans of the entries. */
+static uint64_t fz_fill_total(const struct fz_req *rq)
+{
+	uint64_t total = 0;
+	unsigned int i;
+
+	for (i = 0; i < rq->nr_entries; i++)
+		if (fz_span_ok(&rq->seg[i]))
+			total += rq->seg[i].last_sect + 1 - rq->seg[i].first_sect;
+	return total;
+}
+
+static bool fz_fills(const struct fz_pageref *ref, const struct fz_req *rq)
+{
+	return (ref->kind == FZ_PAGE_DATA || ref->kind == FZ_PAGE_RO) &&
+	       ref->page < rq->nr_pages;
+}
+
+/*
+ * Fill request page @page into @buf: every entry that uses it writes its
+ * sectors, in order, the last one wins.
+ */
+static void fz_fill_one(const struct fz_req *rq, uint64_t seed,
+			unsigned int page, uint8_t *buf)
 {
 	uint64_t d = rq->sector;
 	unsigned int i, k;
 
 	for (i = 0; i < rq->nr_entries; i++) {
 		const struct fz_seg *s = &rq->seg[i];
-		uint8_t *buf;
 
 		if (!fz_span_ok(s))
 			continue;
-		if ((s->ref.kind == FZ_PAGE_DATA || s->ref.kind == FZ_PAGE_RO) &&
-		    s->ref.page < rq->nr_pages &&
-		    (page < 0 || s->ref.page == page)) {
-			buf = pages[page < 0 ? s->ref.page : 0];
+		if (fz_fills(&s->ref, rq) && s->ref.page == page)
 			for (k = s->first_sect; k <= s->last_sect; k++)
 				fz_fill_sector(buf + k * FZ_SECTOR_SIZE, seed,
 					       d + k - s->first_sect,
 					       rq->seq + 1);
-		}
 		d += s->last_sect + 1 - s->first_sect;
+	}
+}
+
+/*
+ * The same for every page at once, and to the same result, but from the
+ * last entry back: a page sector already filled is not filled again, so
+ * a request whose 4096 entries share 512 pages fills each sector once.
+ */
+static void fz_fill_all(const struct fz_req *rq, uint64_t seed,
+			void *const *pages)
+{
+	uint8_t done[FZ_MAX_PAGES];	/* sectors filled, a bit each */
+	uint64_t d = rq->sector + fz_fill_total(rq);
+	unsigned int i, k;
+
+	memset(done, 0, rq->nr_pages < FZ_MAX_PAGES ? rq->nr_pages :
+						      FZ_MAX_PAGES);
+	for (i = rq->nr_entries; i-- > 0;) {
+		const struct fz_seg *s = &rq->seg[i];
+		uint8_t *buf;
+
+		if (!fz_span_ok(s))
+			continue;
+		d -= s->last_sect + 1 - s->first_sect;
+		if (!fz_fills(&s->ref, rq) || s->ref.page >= FZ_MAX_PAGES)
+			continue;
+		buf = pages[s->ref.page];
+		for (k = s->first_sect; k <= s->last_sect; k++) {
+			if (done[s->ref.page] & (1U << k))
+				continue;
+			done[s->ref.page] |= 1U << k;
+			fz_fill_sector(buf + k * FZ_SECTOR_SIZE, seed,
+				       d + k - s->first_sect, rq->seq + 1);
+		}
 	}
 }
 
@@ -1573,7 +1639,7 @@ void fz_req_fill_page(const struct fz_req *rq, uint64_t seed,
 {
 	memset(buf, FZ_POISON, FZ_PAGE_SIZE);
 	if (fz_req_writes(rq))
-		fz_fill(rq, seed, page, &buf);
+		fz_fill_one(rq, seed, page, buf);
 }
 
 void fz_req_fill_pages(const struct fz_req *rq, uint64_t seed,
@@ -1584,7 +1650,7 @@ void fz_req_fill_pages(const struct fz_req *rq, uint64_t seed,
 	for (p = 0; p < rq->nr_pages; p++)
 		memset(pages[p], FZ_POISON, FZ_PAGE_SIZE);
 	if (fz_req_writes(rq))
-		fz_fill(rq, seed, -1, pages);
+		fz_fill_all(rq, seed, pages);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1851,4 +1917,200 @@ void fz_settle_stopped(struct fz_model *m, const struct fz_req *rq,
 	/* an unanswered write may or may not have happened */
 	if ((e->writes || e->discards) && m)
 		fz_model_forget(m, e->sector, e->nr_sectors);
+}
+
+/* ------------------------------------------------------------------ */
+/* Batches                                                             */
+/* ------------------------------------------------------------------ */
+
+static bool fz_ref_is_ring(const struct fz_pageref *ref)
+{
+	return ref->kind == FZ_PAGE_RING;
+}
+
+/* Whether any page of @rq is the ring's own grant. */
+static bool fz_req_uses_ring(const struct fz_req *rq)
+{
+	unsigned int i;
+
+	for (i = 0; i < rq->nr_entries; i++)
+		if (fz_ref_is_ring(&rq->seg[i].ref))
+			return true;
+	for (i = 0; i < rq->nr_ind; i++)
+		if (fz_ref_is_ring(&rq->ind[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The disk span @rq may touch: fz_req_span(), but where a segment is not
+ * well formed, as many sectors as its larger end names (a backend that
+ * took it anyway would go that far), so that no wrong answer to one
+ * request of a batch lands on another.
+ */
+static bool fz_flight_span(const struct fz_conn *c, const struct fz_req *rq,
+			   uint64_t *sector, uint64_t *nr)
+{
+	uint64_t n = 0;
+	unsigned int i;
+
+	if (rq->op == FZ_OP_DISCARD)
+		return fz_req_span(c, rq, sector, nr);
+	if (rq->op > FZ_OP_FLUSH_DISKCACHE && rq->op != FZ_OP_INDIRECT)
+		return false;
+	for (i = 0; i < rq->nr_entries; i++) {
+		const struct fz_seg *s = &rq->seg[i];
+
+		if (fz_span_ok(s))
+			n += s->last_sect + 1 - s->first_sect;
+		else
+			n += (s->first_sect > s->last_sect ? s->first_sect :
+			      s->last_sect) + 1U;
+	}
+	if (rq->sector >= c->nr_sectors || !n)
+		return false;
+	*sector = rq->sector;
+	*nr = n < c->nr_sectors - rq->sector ? n : c->nr_sectors - rq->sector;
+	return true;
+}
+
+/* Request pages named read-only, by an entry or as an indirect page. */
+static unsigned int fz_req_ro_pages(const struct fz_req *rq)
+{
+	uint8_t ro[FZ_MAX_PAGES];
+	unsigned int i, n = 0;
+
+	memset(ro, 0, sizeof(ro));
+	for (i = 0; i < rq->nr_entries; i++)
+		if (rq->seg[i].ref.kind == FZ_PAGE_RO &&
+		    rq->seg[i].ref.page < rq->nr_pages &&
+		    rq->seg[i].ref.page < FZ_MAX_PAGES)
+			ro[rq->seg[i].ref.page] = 1;
+	for (i = 0; i < rq->nr_ind; i++)
+		if (rq->ind[i].kind == FZ_PAGE_RO &&
+		    rq->ind[i].page < rq->nr_pages &&
+		    rq->ind[i].page < FZ_MAX_PAGES)
+			ro[rq->ind[i].page] = 1;
+	for (i = 0; i < FZ_MAX_PAGES; i++)
+		n += ro[i];
+	return n;
+}
+
+void fz_flight_of(const struct fz_conn *c, const struct fz_req *rq,
+		  const struct fz_expect *e, struct fz_flight *fl)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->id = rq->id;
+	fl->alone = rq->ring_action != FZ_RING_NONE || e->stop ||
+		    (e->allow & FZ_ALLOW_STOP) || fz_req_uses_ring(rq);
+	/*
+	 * Whatever the oracle says: a backend that gets it wrong may write
+	 * where a refused write or an unknown indirect operation points.
+	 */
+	fl->changes = !(rq->op == FZ_OP_READ ||
+			(rq->op == FZ_OP_INDIRECT &&
+			 rq->indirect_op == FZ_OP_READ));
+	fl->has_span = fz_flight_span(c, rq, &fl->sector, &fl->nr);
+	fl->pages = rq->nr_pages;
+	fl->ro_pages = fz_req_ro_pages(rq);
+}
+
+bool fz_flight_conflict(const struct fz_flight *a, const struct fz_flight *b)
+{
+	if (a->alone || b->alone || a->id == b->id)
+		return true;
+	if (!a->changes && !b->changes)
+		return false;
+	if (!a->has_span || !b->has_span)
+		return false;
+	/* spans are clamped to the disk: no sum wraps */
+	return a->sector < b->sector + b->nr && b->sector < a->sector + a->nr;
+}
+
+static bool fz_flight_conflicts(const struct fz_flight *fl,
+				const struct fz_flight *const *win,
+				const unsigned int *set, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (fz_flight_conflict(win[set[i]], fl))
+			return true;
+	return false;
+}
+
+unsigned int fz_pick_batch(const struct fz_flight *const *win, unsigned int n,
+			   unsigned int batch, unsigned int pages,
+			   unsigned int ro_pages, unsigned int *order,
+			   unsigned int *scratch)
+{
+	unsigned int i, j, picked = 0, skipped = 0;
+
+	if (!n)
+		return 0;
+	if (win[0]->alone) {
+		for (i = 0; i < n; i++)
+			order[i] = i;
+		return 1;
+	}
+	for (i = 0; i < n && picked < batch; i++) {
+		const struct fz_flight *fl = win[i];
+
+		if (fl->alone)
+			break;
+		/* the first goes, whatever it needs: the caller made room */
+		if (!i || (fl->pages <= pages && fl->ro_pages <= ro_pages &&
+			   !fz_flight_conflicts(fl, win, order, picked) &&
+			   !fz_flight_conflicts(fl, win, scratch, skipped))) {
+			order[picked++] = i;
+			pages -= fl->pages < pages ? fl->pages : pages;
+			ro_pages -= fl->ro_pages < ro_pages ? fl->ro_pages :
+							      ro_pages;
+		} else {
+			scratch[skipped++] = i;
+		}
+	}
+	for (j = 0; j < skipped; j++)
+		order[picked + j] = scratch[j];
+	for (j = picked + skipped; i < n; i++, j++)
+		order[j] = i;
+	return picked;
+}
+
+static bool fz_match_taken(const int *match, unsigned int nreq, unsigned int j)
+{
+	unsigned int i;
+
+	for (i = 0; i < nreq; i++)
+		if (match[i] == (int)j)
+			return true;
+	return false;
+}
+
+void fz_match_responses(const uint64_t *req_id, unsigned int nreq,
+			const uint64_t *rsp_id, unsigned int nrsp, int *match)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < nreq; i++)
+		match[i] = -1;
+	for (j = 0; j < nrsp; j++) {
+		for (i = 0; i < nreq; i++) {
+			if (match[i] < 0 && req_id[i] == rsp_id[j]) {
+				match[i] = (int)j;
+				break;
+			}
+		}
+	}
+	/* the strays, in ring order, to the requests left, in batch order */
+	i = 0;
+	for (j = 0; j < nrsp; j++) {
+		if (fz_match_taken(match, nreq, j))
+			continue;
+		while (i < nreq && match[i] >= 0)
+			i++;
+		if (i == nreq)
+			break;
+		match[i] = (int)j;
+	}
 }

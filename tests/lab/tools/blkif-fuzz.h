@@ -390,4 +390,63 @@ void fz_settle_stopped(struct fz_model *m, const struct fz_req *rq,
 bool fz_req_span(const struct fz_conn *c, const struct fz_req *rq,
 		 uint64_t *sector, uint64_t *nr);
 
+/* ------------------------------------------------------------------ */
+/* Batches: requests in flight together                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What a request asks of the others on the ring with it.  A request is
+ * played alone, after the batch before it has been answered, when it plays
+ * with the ring itself (a ring action, the ring's own grant as one of its
+ * pages) or when the oracle allows the ring to stop on it.  Any other may
+ * share the ring with requests of other ids whose disk spans do not
+ * overlap its own where either of the two may change the disk: then no
+ * answer depends on the others, and the model may settle the batch in any
+ * order.  Its pages must be its own too: that is the lab tool's part.
+ */
+struct fz_flight {
+	uint64_t id;
+	bool alone;		/* played alone, never in a batch */
+	bool changes;		/* may change the disk: anything but a read */
+	bool has_span;		/* touches the disk at all */
+	uint64_t sector;	/* sectors it may touch, when has_span */
+	uint64_t nr;
+	unsigned int pages;	/* request pages the lab tool gives it */
+	unsigned int ro_pages;	/* ... of them granted read-only */
+};
+
+void fz_flight_of(const struct fz_conn *c, const struct fz_req *rq,
+		  const struct fz_expect *e, struct fz_flight *fl);
+/* Whether @a and @b may not be in flight together. */
+bool fz_flight_conflict(const struct fz_flight *a, const struct fz_flight *b);
+
+/*
+ * The next batch from a window of @n requests waiting, in stream order
+ * (@win[i]): the first alone when it must be; else, in order, up to
+ * @batch requests that may be in flight together and fit in @pages pool
+ * pages and @ro_pages read-only pages, each passing the requests it skips
+ * only when it conflicts with none of them (two requests on the same
+ * sectors, one changing them, reach the disk in the stream's order, and
+ * the disk ends as if they were played one at a time); none passes a
+ * request that must be alone.  @order[] (n entries; @scratch too) gets
+ * the window's new order: the batch, the requests it skipped, the rest.
+ * Returns the batch's size, at least 1 when @n is.
+ */
+unsigned int fz_pick_batch(const struct fz_flight *const *win, unsigned int n,
+			   unsigned int batch, unsigned int pages,
+			   unsigned int ro_pages, unsigned int *order,
+			   unsigned int *scratch);
+
+/*
+ * Pair the @nrsp responses of a batch (ids @rsp_id[], in ring order) with
+ * its @nreq requests (ids @req_id[], in batch order).  A response whose id
+ * is a request's that no earlier response took answers that request; the
+ * others (an unknown id, or one already answered) are given in ring order
+ * to the requests left, in batch order, to be judged as answers with a
+ * wrong id, as the one answer of a lone request is.  @match[i]: the index
+ * of request i's response, or -1 when none is left for it.
+ */
+void fz_match_responses(const uint64_t *req_id, unsigned int nreq,
+			const uint64_t *rsp_id, unsigned int nrsp, int *match);
+
 #endif /* BLKIF_FUZZ_H */

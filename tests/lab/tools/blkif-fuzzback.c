@@ -17,7 +17,11 @@
  *
  * Per connection, one XenStore category (absurd values of the disk's
  * keys, or sane ones with drawn features) and one scheduled violation at
- * a drawn response index (or none).  Per response, one of the categories
+ * a drawn response index (or none): 2 to 151 in the first NR_XS
+ * connections (the XenStore sweep, short), 2 to 2001 in the later ones,
+ * which the scenario gives more guest operations, so that the cost of a
+ * connection (attach, handshake, detach) is paid for more responses.
+ * Per response, one of the categories
  * that break no rule (valid, a bad status, reordered, delayed).  The
  * categories (see cat_names[] and xs_names[]):
  *
@@ -65,6 +69,10 @@
  *	CLOSING by=toolstack|frontend|gone|lifetime
  *	CLOSED frontend-state=<state>
  *	CAT <cat> <count>		(responses of each category)
+ *	END requests=<n> stop-played=<0|1> serve-ms=<n> cpu-ms=<n>
+ *	    xs-cpu-ms=<n>		(serve-ms: from Connected to the close;
+ *					 cpu-ms: this process's CPU time in all,
+ *					 xs-cpu-ms: its xenstore-* children's)
  *	XSCAT <name> 1
  *	fuzz-frontend: <n> responses, <k> findings, seed <s>
  */
@@ -74,6 +82,7 @@
 #include <stdarg.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define LAB_PROG "blkif-fuzzback"
@@ -108,6 +117,7 @@ typedef uint32_t grant_ref_t;
 #define LINGER_MS		60000
 #define LIFETIME_MS		1800000
 #define XS_POLL_MS		1000	/* a xenstore-read costs ~200 ms of dom0 under TCG */
+#define XS_IDLE_POLL_MS		200	/* no request for FLAP_IDLE_MS: a detach may come */
 #define REORDER_MS		300
 #define BEHIND_AFTER_MS		50
 #define BEHIND_FOR_MS		500
@@ -188,6 +198,10 @@ static const char *const xs_names[] = {
 static const int flap_states[] = { 2, 3, 1, 0, 7, 8, 9 };
 #define FLAP_EVERY		15
 #define FLAP_IDLE_MS		300
+
+/* the scheduled violation's response index: 2 + a draw below these */
+#define STOP_SPAN_SHORT		150
+#define STOP_SPAN_LONG		2000
 
 static const int16_t bad_statuses[] = { RSP_ERROR, RSP_EOPNOTSUPP, 1, 2, -3,
 					 0x7fff, -0x8000 };
@@ -431,6 +445,17 @@ static enum xs_cat xs_of(uint64_t seed, unsigned int conn)
 	return later[(conn * 5 + seed) % ARRAY_SIZE(later)];
 }
 
+/*
+ * The response index of connection @conn's scheduled violation, from the
+ * draw @h: early in the short connections of the XenStore sweep, over a
+ * wider span in the long ones after it.
+ */
+static unsigned long stop_at_of(unsigned int conn, uint64_t h)
+{
+	return 2 + (unsigned long)(h % (conn < NR_XS ? STOP_SPAN_SHORT :
+					STOP_SPAN_LONG));
+}
+
 /* The disk's keys and the scheduled violation of this connection. */
 static void draw_connection(struct back *b)
 {
@@ -447,7 +472,7 @@ static void draw_connection(struct back *b)
 		with_io += !xs_no_io(xs_of(b->seed, c));
 	b->stop = (enum cat)(CAT_BAD_ID +
 			     (with_io + b->seed) % (CAT_NONE - CAT_BAD_ID + 1));
-	b->stop_at = 2 + (unsigned long)(h % 150);
+	b->stop_at = stop_at_of(b->conn, h);
 	h >>= 8;
 	b->sectors = FZD_MODEL_SECTORS;
 	b->ssize = (h & 3) == 3 ? 4096 : SECTOR_SIZE;
@@ -1258,7 +1283,9 @@ static const char *run(struct back *b)
 		evtchn_wait_ms(b->efd, next_wait(b));
 		if (now_ms() < next_xs)
 			continue;
-		next_xs = now_ms() + XS_POLL_MS;
+		/* under I/O now and then; idle, a detach is near: sooner */
+		next_xs = now_ms() + (now_ms() - b->last_req_ms < FLAP_IDLE_MS ?
+				      XS_POLL_MS : XS_IDLE_POLL_MS);
 		/*
 		 * Under I/O only: once the guest is done, the toolstack may
 		 * write Closing, which a flap must not overwrite.
@@ -1322,6 +1349,13 @@ static void close_backend(struct back *b, const char *by)
 	}
 }
 
+/* The CPU time (user and system) of @ru in ms. */
+static long rusage_ms(const struct rusage *ru)
+{
+	return (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000L +
+	       (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1000L;
+}
+
 static void print_usage(void)
 {
 	fprintf(stderr, "usage: blkif-fuzzback -s <seed> -c <conn> <domid> <devid>\n");
@@ -1335,6 +1369,8 @@ int main(int argc, char **argv)
 		.efd = -1,
 		.seed = 1,
 	};
+	long serve_ms = 0;
+	struct rusage ru, ch;
 	const char *by;
 	unsigned int i;
 	int opt;
@@ -1366,16 +1402,25 @@ int main(int argc, char **argv)
 	       b.persistent);
 	model_init(&b);
 	init_wait(&b);
-	if (connect_frontend(&b))
+	if (connect_frontend(&b)) {
 		by = "frontend";
-	else
+	} else {
+		serve_ms = now_ms();
 		by = run(&b);
+		serve_ms = now_ms() - serve_ms;
+	}
 	disconnect(&b);
 	close_backend(&b, by);
 	for (i = 0; i < NR_CATS; i++)
 		printf("CAT %s %lu\n", cat_names[i], b.cat_count[i]);
 	printf("XSCAT %s 1\n", xs_names[b.xs]);
-	printf("END requests=%lu stop-played=%d\n", b.requests, b.stop_played);
+	if (getrusage(RUSAGE_SELF, &ru))
+		memset(&ru, 0, sizeof(ru));
+	if (getrusage(RUSAGE_CHILDREN, &ch))
+		memset(&ch, 0, sizeof(ch));
+	printf("END requests=%lu stop-played=%d serve-ms=%ld cpu-ms=%ld xs-cpu-ms=%ld\n",
+	       b.requests, b.stop_played, serve_ms, rusage_ms(&ru),
+	       rusage_ms(&ch));
 	printf("fuzz-frontend: %lu responses, %lu findings, seed %llu\n",
 	       b.responses, b.findings, (unsigned long long)b.seed);
 	return 0;

@@ -29,7 +29,9 @@
  *	CHECK reads=<n> writes=<n> discards=<n> flushes=<n> errors=<n>
  *	      refused=<n>
  *	      checked=<sectors> unknown=<sectors> mismatches=<n>
- *	      dead=<threads> ro=<0|1> sectors=<n>
+ *	      dead=<threads> ro=<0|1> sectors=<n> cpu-ms=<n>
+ *	(cpu-ms: the CPU time of all threads, user and system: how much of the
+ *	 guest's time the checker itself takes)
  * Exit status: 0 no finding, 1 findings, 3 a hang (the stuck thread is
  * left behind), 2 a usage or setup error.
  */
@@ -41,6 +43,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -253,6 +256,7 @@ int main(int argc, char **argv)
 	unsigned int j = 4, t, hang_s = 45;
 	uint64_t bytes, sectors, stripe;
 	struct thread sum = { 0 };
+	struct rusage ru;
 	int opt, running;
 
 	while ((opt = getopt(argc, argv, "s:c:n:j:t:")) != -1) {
@@ -350,10 +354,14 @@ int main(int argc, char **argv)
 		sum.mismatches += th[t].mismatches;
 		done += (unsigned long)th[t].dead;
 	}
-	printf("CHECK reads=%lu writes=%lu discards=%lu flushes=%lu errors=%lu refused=%lu checked=%lu unknown=%lu mismatches=%lu dead=%lu ro=%d sectors=%llu\n",
+	if (getrusage(RUSAGE_SELF, &ru))
+		memset(&ru, 0, sizeof(ru));
+	printf("CHECK reads=%lu writes=%lu discards=%lu flushes=%lu errors=%lu refused=%lu checked=%lu unknown=%lu mismatches=%lu dead=%lu ro=%d sectors=%llu cpu-ms=%ld\n",
 	       sum.reads, sum.writes, sum.discards, sum.flushes, sum.errors,
 	       sum.refused,
 	       sum.checked, sum.unknown, sum.mismatches, done, ro,
-	       (unsigned long long)sectors);
+	       (unsigned long long)sectors,
+	       (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000L);
 	return sum.mismatches ? 1 : 0;
 }

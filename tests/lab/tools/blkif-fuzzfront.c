@@ -5,11 +5,12 @@
  * vbd as its frontend (grants through /dev/xen/gntalloc, an event channel
  * from /dev/xen/evtchn, the XenStore handshake through the xenstore-*
  * tools, as blkif-evil does) and plays requests 0 .. N-1 of a seeded stream
- * (blkif-fuzz.c: fz_gen_at()), one at a time, judging every answer with the
+ * (blkif-fuzz.c: fz_gen_at()) in batches, judging every answer with the
  * oracle and every read with the disk model:
  *
  *	blkif-fuzzfront [-s seed] [-n count] [-f first] [-a x86_64|x86_32]
- *			[-o ring-order] [-p 0|1] [-z] [-t ms] [-r corpus] <devid>
+ *			[-o ring-order] [-p 0|1] [-z] [-t ms] [-b batch]
+ *			[-r corpus] <devid>
  *
  *	-s  seed of the stream (default 1)
  *	-n  requests to play (default 20000)
@@ -18,8 +19,24 @@
  *	-o  ring-page-order (0: the single-page "ring-ref" key)
  *	-p  announce feature-persistent (default 0)
  *	-z  the disk holds zeroes at the start (else the model learns it)
- *	-t  time to wait for one response, in ms (default 30000)
- *	-r  play the "req" corpus lines of this file instead of the stream
+ *	-t  time to wait for a response, in ms (default 30000)
+ *	-b  requests in flight at once, at most (default FF_BATCH_DEFAULT,
+ *	    at most the ring's slots; 1: one at a time)
+ *	-r  play the "req" corpus lines of this file instead of the stream,
+ *	    one at a time
+ *
+ * A batch is up to -b requests that cannot change each other's answers
+ * (fz_flight_conflict(): distinct ids, no overlap with a span that may
+ * change the disk), each on pages of its own, picked in order from the
+ * next 4 * -b requests of the stream; one passes those it skips only when
+ * it conflicts with none of them, so the disk ends as if they were played
+ * one at a time (ff_pick()).  The batch is laid out together, one push,
+ * one notification, the answers matched to the requests by id
+ * (fz_match_responses()) and judged in the batch's order.  A request that
+ * plays with the ring, or that the oracle allows to stop it, is played
+ * alone once all before it were answered.  The batches and so the findings
+ * depend only on the seed, the connection and -b; -b 1 plays the stream
+ * in order, one request at a time.
  *
  * Output, one line each:
  *	CONNECTED devid=<d> backend=<dir> ...	the connection's facts
@@ -36,6 +53,10 @@
  *	READS <n> sectors checked against the model, <m> unjudged
  *		(unjudged: one page read twice by a request, or the ring's)
  *	TIME <n> requests in <ms> ms
+ *	PHASES batches=<n> alone=<n> gen=<ms> lay-out=<ms> ring=<ms>
+ *		judge=<ms>	where the time went: making the requests,
+ *		asking the oracle and picking batches, filling pages and
+ *		slots, from the push to the last answer, judging the answers
  *	fuzz-backend: <n> requests, <k> findings, seed <s>
  *
  * Exit status: 0 without findings, 1 with findings, 2 when the fuzzer
@@ -61,10 +82,19 @@ typedef uint16_t domid_t;	/* <xen/evtchn.h> uses it without defining it */
 /* A grant reference far beyond any guest's grant table. */
 #define FF_BAD_GREF		0xfffffU
 
-/* Request pages: one writable page per request page, a few read-only. */
-#define FF_POOL_PAGES		FZ_GEN_MAX_PAGES
-#define FF_RO_PAGES		16
+/*
+ * Request pages, shared out among the requests of a batch: one writable
+ * page per request page, and read-only pages.  Room for the largest
+ * generated request (FZ_GEN_MAX_PAGES) and many small ones, and with the
+ * ring's pages below the 1024 grants gntalloc allows by default.
+ */
+#define FF_POOL_PAGES		928
+#define FF_RO_PAGES		32
 #define FF_MAX_RING_ORDER	4
+#define FF_MAX_BATCH		(32U << FF_MAX_RING_ORDER)
+#define FF_BATCH_DEFAULT	32
+/* Requests a batch is picked from, in batches (ff_pick()) */
+#define FF_WINDOW_BATCHES	4
 
 /* The shared ring: indices, 48 bytes of padding, then the slots. */
 #define FF_RING_HEADER		64
@@ -83,6 +113,30 @@ struct ff_kind {
 	unsigned long long count;
 };
 
+/* One request of a batch: its description, verdict and pages. */
+struct ff_req {
+	struct fz_req rq;
+	struct fz_expect e;
+	struct fz_flight fl;
+	unsigned int nr_ro;		/* of its pages, granted read-only */
+	void *pages[FF_POOL_PAGES];
+	uint32_t page_gref[FF_POOL_PAGES];
+	bool page_ro[FF_POOL_PAGES];
+};
+
+/* An answer as it came off the ring. */
+struct ff_rsp {
+	uint64_t id;
+	uint8_t op;
+	int16_t status;
+};
+
+/* Microseconds spent in each phase of playing. */
+struct ff_phases {
+	long long gen, lay_out, ring, judge;
+	unsigned long long batches, alone;
+};
+
 struct ff_cat_count {
 	unsigned long long sent, okay, error, eopnotsupp, other, unanswered;
 	unsigned long long findings;
@@ -99,6 +153,7 @@ struct ff {
 	bool want_persistent;
 	bool zeroed;
 	int rsp_ms;
+	unsigned int batch;
 
 	/* XenStore */
 	unsigned int devid;
@@ -128,10 +183,20 @@ struct ff {
 	struct fz_gen gen;
 	struct fz_model model;
 
-	/* per request: its pages and their grants */
-	void *pages[FZ_MAX_PAGES];
-	uint32_t page_gref[FZ_MAX_PAGES];
-	bool page_ro[FZ_MAX_PAGES];
+	/* the window of requests to play: the batch first (ff_pick()) */
+	unsigned int window;
+	unsigned int queued;
+	struct ff_req **req;
+	/* ff_pick()'s */
+	const struct fz_flight **win;
+	unsigned int *worder, *scratch;
+	struct ff_req **pick;
+	unsigned int pool_used;		/* pool pages given out */
+	unsigned int ro_used;		/* read-only pages given out */
+	struct ff_rsp rsp[FF_MAX_BATCH];
+	uint64_t req_id[FF_MAX_BATCH];
+	uint64_t rsp_id[FF_MAX_BATCH];
+	int match[FF_MAX_BATCH];
 
 	/* results */
 	struct ff_cat_count cat[FZ_NR_CAT];
@@ -144,6 +209,7 @@ struct ff {
 	unsigned long long checked;	/* sectors read, judged by the model */
 	unsigned long long unjudged;	/* sectors read that no model can judge */
 	long ms;		/* time the requests took */
+	struct ff_phases ph;
 };
 
 /* ------------------------------------------------------------------ */
@@ -250,23 +316,35 @@ static void ff_push(struct ff *f)
 	ff_kick(f);
 }
 
-/* Wait until a response is there; 0, or -1 after @ms without one. */
-static int ff_wait_response(struct ff *f, int ms)
+/*
+ * Take up to @n answers off the ring into f->rsp[], waiting up to
+ * f->rsp_ms for each; returns how many came.  Asks for one event, at the
+ * last answer awaited.
+ */
+static unsigned int ff_collect(struct ff *f, unsigned int n)
 {
-	long end = now_ms() + ms;
+	long end = now_ms() + f->rsp_ms;
+	unsigned int got = 0;
+	struct ff_rsp *r;
 
-	for (;;) {
-		if (load_acquire(FF_RSP_PROD(f)) != f->rsp_cons)
-			return 0;
-		/* ask for an event at the next response, then look again */
-		store_release(FF_RSP_EVENT(f), f->rsp_cons + 1);
+	while (got < n) {
+		if (load_acquire(FF_RSP_PROD(f)) != f->rsp_cons) {
+			r = &f->rsp[got++];
+			fz_decode_rsp(f->abi, ff_slot(f, f->rsp_cons), &r->id,
+				      &r->op, &r->status);
+			f->rsp_cons++;
+			end = now_ms() + f->rsp_ms;
+			continue;
+		}
+		store_release(FF_RSP_EVENT(f), f->rsp_cons + (n - got));
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (load_acquire(FF_RSP_PROD(f)) != f->rsp_cons)
-			return 0;
+			continue;
 		if (now_ms() > end)
-			return -1;
+			break;
 		ff_wait_event(f, 100);
 	}
+	return got;
 }
 
 /* ------------------------------------------------------------------ */
@@ -540,52 +618,76 @@ static void ff_report(struct ff *f, const struct fz_req *rq,
 /* Playing the stream                                                  */
 /* ------------------------------------------------------------------ */
 
-/*
- * Give each request page a page of ours: page i is pool page i, or, when
- * the request names it read-only, the next read-only page.  False when the
- * request needs more pages than the fuzzer keeps (a corpus line could).
- */
-static bool ff_map_pages(struct ff *f, const struct fz_req *rq)
+static long long now_us(void)
 {
-	unsigned int i, ro = 0;
+	struct timespec ts;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/*
+ * Which request pages the request names read-only (r->page_ro[], counted
+ * in r->nr_ro).  False when it needs more pages than the fuzzer keeps,
+ * even alone (a corpus line could).
+ */
+static bool ff_need_pages(struct ff_req *r)
+{
+	const struct fz_req *rq = &r->rq;
+	unsigned int i;
+
+	r->nr_ro = 0;
 	if (rq->nr_pages > FF_POOL_PAGES)
 		return false;
-	memset(f->page_ro, 0, rq->nr_pages * sizeof(f->page_ro[0]));
+	memset(r->page_ro, 0, rq->nr_pages * sizeof(r->page_ro[0]));
 	for (i = 0; i < rq->nr_entries; i++)
 		if (rq->seg[i].ref.kind == FZ_PAGE_RO &&
 		    rq->seg[i].ref.page < rq->nr_pages)
-			f->page_ro[rq->seg[i].ref.page] = true;
+			r->page_ro[rq->seg[i].ref.page] = true;
 	for (i = 0; i < rq->nr_ind; i++)
 		if (rq->ind[i].kind == FZ_PAGE_RO &&
 		    rq->ind[i].page < rq->nr_pages)
-			f->page_ro[rq->ind[i].page] = true;
-	for (i = 0; i < rq->nr_pages; i++) {
-		if (f->page_ro[i]) {
-			if (ro == FF_RO_PAGES)
-				return false;
-			f->pages[i] = f->ro + (size_t)ro * PAGE_SIZE;
-			f->page_gref[i] = f->ro_gref[ro++];
-		} else {
-			f->pages[i] = f->pool + (size_t)i * PAGE_SIZE;
-			f->page_gref[i] = f->pool_gref[i];
-		}
-	}
-	return true;
+			r->page_ro[rq->ind[i].page] = true;
+	for (i = 0; i < rq->nr_pages; i++)
+		r->nr_ro += r->page_ro[i];
+	return r->nr_ro <= FF_RO_PAGES;
 }
 
-/* Pages filled, indirect pages written, the request in its slot. */
-static void ff_lay_out(struct ff *f, const struct fz_req *rq)
+/*
+ * Give each request page a page of ours, none another request of the
+ * batch has: page i is pool page i after those given out already (so a
+ * lone request's page i is pool page i), or, when the request names it
+ * read-only, the next free read-only page.
+ */
+static void ff_map_pages(struct ff *f, struct ff_req *r)
 {
+	unsigned int i, base = f->pool_used;
+
+	for (i = 0; i < r->rq.nr_pages; i++) {
+		if (r->page_ro[i]) {
+			r->pages[i] = f->ro + (size_t)f->ro_used * PAGE_SIZE;
+			r->page_gref[i] = f->ro_gref[f->ro_used++];
+		} else {
+			r->pages[i] = f->pool + (size_t)(base + i) * PAGE_SIZE;
+			r->page_gref[i] = f->pool_gref[base + i];
+		}
+	}
+	f->pool_used += r->rq.nr_pages;
+}
+
+/* Pages filled, indirect pages written, the request in slot @slot. */
+static void ff_lay_out(struct ff *f, struct ff_req *r, uint32_t slot)
+{
+	const struct fz_req *rq = &r->rq;
 	struct fz_grefs g = {
-		.page = f->page_gref,
+		.page = r->page_gref,
 		.ring = f->ring_gref[0],
 		.bad = FF_BAD_GREF,
 	};
 	uint8_t pad;
 	unsigned int i;
 
-	fz_req_fill_pages(rq, f->seed, f->pages);
+	fz_req_fill_pages(rq, f->seed, r->pages);
 	if (rq->op == FZ_OP_INDIRECT) {
 		for (i = 0; i < rq->nr_ind; i++) {
 			const struct fz_pageref *p = &rq->ind[i];
@@ -593,12 +695,12 @@ static void ff_lay_out(struct ff *f, const struct fz_req *rq)
 			if ((p->kind == FZ_PAGE_DATA || p->kind == FZ_PAGE_RO) &&
 			    p->page < rq->nr_pages)
 				fz_encode_indirect_page(rq, i, &g,
-							f->pages[p->page]);
+							r->pages[p->page]);
 		}
 	}
 	/* every other request has garbage where the protocol has padding */
 	pad = rq->seq & 1 ? (uint8_t)fz_mix64(f->seed ^ rq->seq) : 0;
-	fz_encode_req(f->abi, rq, &g, pad, ff_slot(f, f->req_prod));
+	fz_encode_req(f->abi, rq, &g, pad, ff_slot(f, slot));
 }
 
 static void ff_count_status(struct ff_cat_count *cc, int16_t status)
@@ -620,109 +722,208 @@ static void ff_count_status(struct ff_cat_count *cc, int16_t status)
 }
 
 /*
- * Play one request and judge its answer.  Returns false when the stream
- * cannot go on: the ring stopped (allowed or not).
+ * Request @r got no answer: the ring stopped, where the oracle allows it
+ * or not.
  */
-static bool ff_play(struct ff *f, struct fz_req *rq)
+static void ff_judge_silence(struct ff *f, struct ff_req *r)
 {
-	struct ff_cat_count *cc = &f->cat[rq->cat];
 	struct fz_result res;
-	struct fz_expect e;
-	uint8_t op;
-	int16_t status;
-	uint64_t id;
 	char want[64];
 
-	fz_oracle(&f->conn, rq, &e);
-	if (!ff_map_pages(f, rq)) {
-		f->skipped++;
-		return true;
+	f->cat[r->rq.cat].unanswered++;
+	fz_settle_stopped(&f->model, &r->rq, &r->e, &res);
+	if (res.findings) {
+		ff_allow_text(r->e.allow, want, sizeof(want));
+		ff_finding(f, &r->rq, &r->e, "no-response", 0, want,
+			   "no-response");
+	} else {
+		printf("STOPPED index=%llu cat=%s rule=%s\n",
+		       (unsigned long long)r->rq.seq, fz_cat_name(r->rq.cat),
+		       r->e.rule);
 	}
-	ff_lay_out(f, rq);
-	cc->sent++;
-	f->played++;
-	if (rq->ring_action == FZ_RING_PROD_OVERFLOW)
-		f->req_prod = load_acquire(FF_RSP_PROD(f)) + f->nslots +
-			      rq->prod_excess;
-	else
-		f->req_prod++;
-	ff_push(f);
+}
 
-	if (ff_wait_response(f, f->rsp_ms)) {
-		cc->unanswered++;
-		fz_settle_stopped(&f->model, rq, &e, &res);
-		if (res.findings) {
-			ff_allow_text(e.allow, want, sizeof(want));
-			ff_finding(f, rq, &e, "no-response", 0, want,
-				   "no-response");
-		} else {
-			printf("STOPPED index=%llu cat=%s rule=%s\n",
-			       (unsigned long long)rq->seq,
-			       fz_cat_name(rq->cat), e.rule);
-		}
-		return false;
-	}
-	fz_decode_rsp(f->abi, ff_slot(f, f->rsp_cons), &id, &op, &status);
-	f->rsp_cons++;
-	ff_count_status(cc, status);
-	fz_settle(&f->model, &f->conn, rq, &e, id, op, status, f->pages, &res);
-	if (e.reads && status == FZ_RSP_OKAY && (e.allow & FZ_ALLOW_OKAY)) {
-		f->checked += e.nr_sectors - res.unchecked;
+/* Request @r was answered by @a: judge the answer, update the model. */
+static void ff_judge_answer(struct ff *f, struct ff_req *r,
+			    const struct ff_rsp *a)
+{
+	struct fz_result res;
+
+	ff_count_status(&f->cat[r->rq.cat], a->status);
+	fz_settle(&f->model, &f->conn, &r->rq, &r->e, a->id, a->op, a->status,
+		  r->pages, &res);
+	if (r->e.reads && a->status == FZ_RSP_OKAY &&
+	    (r->e.allow & FZ_ALLOW_OKAY)) {
+		f->checked += r->e.nr_sectors - res.unchecked;
 		f->unjudged += res.unchecked;
 	}
 	if (res.findings)
-		ff_report(f, rq, &e, &res, id, op, status);
-	/* one request, one response: a second one is an invention */
-	if (load_acquire(FF_RSP_PROD(f)) != f->rsp_cons) {
-		char got[32];
-
-		snprintf(got, sizeof(got), "responses=%u",
-			 load_acquire(FF_RSP_PROD(f)) - f->rsp_cons + 1);
-		ff_finding(f, rq, &e, "extra-response", 0, "one-response", got);
-		f->rsp_cons = load_acquire(FF_RSP_PROD(f));
-	}
-	if (rq->ring_action == FZ_RING_PROD_OVERFLOW)
-		return false;
-	return true;
+		ff_report(f, &r->rq, &r->e, &res, a->id, a->op, a->status);
 }
 
+/*
+ * Play the @n requests of f->req[] (mapped to their pages) and judge their
+ * answers, in their order.  Returns false when the stream cannot go on: a
+ * request was left unanswered (the ring stopped, allowed or not) or the
+ * last one broke the ring on purpose.
+ */
+static bool ff_play_batch(struct ff *f, unsigned int n)
+{
+	struct ff_req *last = f->req[n - 1];
+	bool go_on = true;
+	unsigned int i, got;
+	long long t = now_us(), t2;
+
+	for (i = 0; i < n; i++) {
+		ff_lay_out(f, f->req[i], f->req_prod + i);
+		f->cat[f->req[i]->rq.cat].sent++;
+		f->req_id[i] = f->req[i]->rq.id;
+	}
+	f->played += n;
+	/* only a lone request has a ring action */
+	if (last->rq.ring_action == FZ_RING_PROD_OVERFLOW)
+		f->req_prod = load_acquire(FF_RSP_PROD(f)) + f->nslots +
+			      last->rq.prod_excess;
+	else
+		f->req_prod += n;
+	t2 = now_us();
+	f->ph.lay_out += t2 - t;
+	ff_push(f);
+	got = ff_collect(f, n);
+	t = now_us();
+	f->ph.ring += t - t2;
+
+	for (i = 0; i < got; i++)
+		f->rsp_id[i] = f->rsp[i].id;
+	fz_match_responses(f->req_id, n, f->rsp_id, got, f->match);
+	for (i = 0; i < n; i++) {
+		if (f->match[i] < 0) {
+			ff_judge_silence(f, f->req[i]);
+			go_on = false;
+		} else {
+			ff_judge_answer(f, f->req[i], &f->rsp[f->match[i]]);
+		}
+	}
+	/* n requests, n answers: one more is an invention */
+	if (go_on && load_acquire(FF_RSP_PROD(f)) != f->rsp_cons) {
+		char got_text[32];
+
+		snprintf(got_text, sizeof(got_text), "responses=%u",
+			 load_acquire(FF_RSP_PROD(f)) - f->rsp_cons + n);
+		ff_finding(f, &last->rq, &last->e, "extra-response", 0,
+			   n == 1 ? "one-response" : "one-response-each",
+			   got_text);
+		f->rsp_cons = load_acquire(FF_RSP_PROD(f));
+	}
+	if (last->rq.ring_action == FZ_RING_PROD_OVERFLOW)
+		go_on = false;
+	f->ph.batches++;
+	f->pool_used = 0;
+	f->ro_used = 0;
+	f->ph.judge += now_us() - t;
+	return go_on;
+}
+
+/* The next request of the stream into @r; false if it cannot be played. */
+static bool ff_next(struct ff *f, uint64_t seq, struct ff_req *r)
+{
+	fz_gen_at(&f->gen, seq, &r->rq);
+	fz_oracle(&f->conn, &r->rq, &r->e);
+	fz_flight_of(&f->conn, &r->rq, &r->e, &r->fl);
+	return ff_need_pages(r);
+}
+
+/*
+ * The next batch (fz_pick_batch()) to the front of the window of requests
+ * waiting, f->req[0 .. f->queued - 1], its pages mapped; returns its size.
+ */
+static unsigned int ff_pick(struct ff *f)
+{
+	struct ff_req **q = f->req;
+	unsigned int i, n;
+
+	for (i = 0; i < f->queued; i++)
+		f->win[i] = &q[i]->fl;
+	n = fz_pick_batch(f->win, f->queued, f->batch, FF_POOL_PAGES,
+			  FF_RO_PAGES, f->worder, f->scratch);
+	for (i = 0; i < f->queued; i++)
+		f->pick[i] = q[f->worder[i]];
+	memcpy(q, f->pick, f->queued * sizeof(*q));
+	for (i = 0; i < n; i++)
+		ff_map_pages(f, q[i]);
+	if (n == 1 && q[0]->fl.alone)
+		f->ph.alone++;
+	return n;
+}
+
+/* The @n requests played leave the window (their places are reused). */
+static void ff_drop(struct ff *f, unsigned int n)
+{
+	struct ff_req **q = f->req;
+
+	memcpy(f->pick, q, n * sizeof(*q));
+	memmove(q, q + n, (f->queued - n) * sizeof(*q));
+	memcpy(q + f->queued - n, f->pick, n * sizeof(*q));
+	f->queued -= n;
+}
+
+static void ff_progress(struct ff *f, unsigned long long before, long t0)
+{
+	if (f->played / 10000 != before / 10000)
+		printf("PROGRESS %llu requests, %llu findings, %ld s\n",
+		       f->played, f->findings, (now_ms() - t0) / 1000);
+}
+
+/*
+ * Play requests first .. first + count - 1 of the stream in batches
+ * (ff_pick()), made from a window of the requests that come next, until
+ * all were played or one was left unanswered.
+ */
 static void ff_run(struct ff *f)
 {
-	struct fz_req *rq = malloc(sizeof(*rq));
+	unsigned long long before;
 	long t0 = now_ms();
-	uint64_t n;
+	uint64_t next = 0;
+	unsigned int n;
+	long long t;
 
-	if (!rq)
-		fatal("out of memory");
-	for (n = 0; n < f->count; n++) {
-		fz_gen_at(&f->gen, f->first + n, rq);
-		if (!ff_play(f, rq))
+	for (;;) {
+		t = now_us();
+		while (f->queued < f->window && next < f->count) {
+			if (ff_next(f, f->first + next++, f->req[f->queued]))
+				f->queued++;
+			else
+				f->skipped++;
+		}
+		if (!f->queued)
 			break;
-		if ((n + 1) % 10000 == 0)
-			printf("PROGRESS %llu requests, %llu findings, %ld s\n",
-			       (unsigned long long)(n + 1), f->findings,
-			       (now_ms() - t0) / 1000);
+		n = ff_pick(f);
+		f->ph.gen += now_us() - t;
+		before = f->played;
+		if (!ff_play_batch(f, n))
+			break;
+		ff_progress(f, before, t0);
+		ff_drop(f, n);
 	}
-	free(rq);
 	f->ms = now_ms() - t0;
 }
 
 /*
  * Replay corpus lines (as FINDING printed them, with or without the
- * "CORPUS " prefix) instead of the stream: each "req" line is played on
- * this connection; a "conn" line only says whether it is the one the
- * request was found on.
+ * "CORPUS " prefix) instead of the stream, one request at a time: each
+ * "req" line is played on this connection; a "conn" line only says whether
+ * it is the one the request was found on.
  */
 static void ff_replay(struct ff *f)
 {
-	struct fz_req *rq = malloc(sizeof(*rq));
+	struct ff_req *r = f->req[0];
 	char *line = NULL, here[512];
 	size_t cap = 0;
 	ssize_t len;
 	FILE *in;
 
 	in = fopen(f->replay, "r");
-	if (!in || !rq)
+	if (!in)
 		die(f->replay);
 	fz_conn_format(&f->conn, here, sizeof(here));
 	while ((len = getline(&line, &cap, in)) > 0) {
@@ -736,15 +937,20 @@ static void ff_replay(struct ff *f)
 			printf("REPLAY %s connection\n",
 			       strcmp(p, here) ? "another" : "the same");
 		} else if (!strncmp(p, "req ", 4)) {
-			if (fz_req_parse(p, rq))
+			if (fz_req_parse(p, &r->rq))
 				fatal("not a corpus line");
-			if (!ff_play(f, rq))
+			fz_oracle(&f->conn, &r->rq, &r->e);
+			if (!ff_need_pages(r)) {
+				f->skipped++;
+				continue;
+			}
+			ff_map_pages(f, r);
+			if (!ff_play_batch(f, 1))
 				break;
 		}
 	}
 	free(line);
 	fclose(in);
-	free(rq);
 }
 
 static void ff_print_results(struct ff *f)
@@ -786,6 +992,9 @@ static void ff_print_results(struct ff *f)
 	printf("READS %llu sectors checked against the model, %llu unjudged\n",
 	       f->checked, f->unjudged);
 	printf("TIME %llu requests in %ld ms\n", f->played, f->ms);
+	printf("PHASES batches=%llu alone=%llu gen=%lld lay-out=%lld ring=%lld judge=%lld\n",
+	       f->ph.batches, f->ph.alone, f->ph.gen / 1000,
+	       f->ph.lay_out / 1000, f->ph.ring / 1000, f->ph.judge / 1000);
 	printf("fuzz-backend: %llu requests, %llu findings, seed %llu\n",
 	       f->played, f->findings, (unsigned long long)f->seed);
 }
@@ -798,8 +1007,8 @@ static void ff_usage(void)
 {
 	fprintf(stderr,
 		"usage: " LAB_PROG " [-s seed] [-n count] [-f first] [-a x86_64|x86_32]\n"
-		"                       [-o ring-order] [-p 0|1] [-z] [-t ms] [-r corpus]\n"
-		"                       <devid>\n");
+		"                       [-o ring-order] [-p 0|1] [-z] [-t ms] [-b batch]\n"
+		"                       [-r corpus] <devid>\n");
 	exit(2);
 }
 
@@ -823,7 +1032,8 @@ static void ff_options(struct ff *f, int argc, char **argv)
 	f->count = 20000;
 	f->abi = FZ_ABI_X86_64;
 	f->rsp_ms = 30000;
-	while ((c = getopt(argc, argv, "s:n:f:a:o:p:zt:r:")) != -1) {
+	f->batch = FF_BATCH_DEFAULT;
+	while ((c = getopt(argc, argv, "s:n:f:a:o:p:zt:b:r:")) != -1) {
 		switch (c) {
 		case 's':
 			f->seed = ff_num(optarg, UINT64_MAX);
@@ -858,6 +1068,11 @@ static void ff_options(struct ff *f, int argc, char **argv)
 		case 't':
 			f->rsp_ms = (int)ff_num(optarg, 3600000);
 			break;
+		case 'b':
+			f->batch = (unsigned int)ff_num(optarg, FF_MAX_BATCH);
+			if (!f->batch)
+				ff_usage();
+			break;
 		default:
 			ff_usage();
 		}
@@ -865,6 +1080,38 @@ static void ff_options(struct ff *f, int argc, char **argv)
 	if (optind != argc - 1)
 		ff_usage();
 	f->devid = (unsigned int)ff_num(argv[optind], UINT32_MAX);
+}
+
+static void ff_alloc_batch(struct ff *f)
+{
+	unsigned int i;
+
+	f->window = f->batch * FF_WINDOW_BATCHES;
+	f->req = calloc(f->window, sizeof(*f->req));
+	f->pick = calloc(f->window, sizeof(*f->pick));
+	f->win = calloc(f->window, sizeof(*f->win));
+	f->worder = calloc(f->window, sizeof(*f->worder));
+	f->scratch = calloc(f->window, sizeof(*f->scratch));
+	if (!f->req || !f->pick || !f->win || !f->worder || !f->scratch)
+		fatal("out of memory");
+	for (i = 0; i < f->window; i++) {
+		f->req[i] = calloc(1, sizeof(*f->req[i]));
+		if (!f->req[i])
+			fatal("out of memory");
+	}
+}
+
+static void ff_free_batch(struct ff *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->window; i++)
+		free(f->req[i]);
+	free(f->req);
+	free(f->pick);
+	free(f->win);
+	free(f->worder);
+	free(f->scratch);
 }
 
 int main(int argc, char **argv)
@@ -876,6 +1123,10 @@ int main(int argc, char **argv)
 	ff_options(&f, argc, argv);
 	f.nslots = 32U << f.order;
 	f.req_size = fz_req_slot_size(f.abi);
+	/* a batch is answered before the next: it needs a slot each */
+	if (f.batch > f.nslots)
+		f.batch = f.nslots;
+	ff_alloc_batch(&f);
 
 	ff_connect(&f);
 	fz_conn_format(&f.conn, line, sizeof(line));
@@ -885,9 +1136,9 @@ int main(int argc, char **argv)
 	if (fz_model_init(&f.model, f.conn.nr_sectors, f.zeroed))
 		fatal("out of memory for the disk model");
 	fz_gen_init(&f.gen, &f.conn, f.seed);
-	printf("PLAY seed=%llu first=%llu count=%llu zeroed=%d\n",
+	printf("PLAY seed=%llu first=%llu count=%llu zeroed=%d batch=%u\n",
 	       (unsigned long long)f.seed, (unsigned long long)f.first,
-	       (unsigned long long)f.count, f.zeroed);
+	       (unsigned long long)f.count, f.zeroed, f.replay ? 1 : f.batch);
 
 	if (f.replay)
 		ff_replay(&f);
@@ -896,5 +1147,6 @@ int main(int argc, char **argv)
 	ff_print_results(&f);
 	ff_close(&f);
 	fz_model_free(&f.model);
+	ff_free_batch(&f);
 	return f.findings ? 1 : 0;
 }

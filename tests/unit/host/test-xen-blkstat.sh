@@ -66,6 +66,8 @@ for kv in requests_read=100 requests_write=40 requests_flush=4 requests_discard=
 done
 put "$f/xen-blkfront/in_flight" "0"
 put "$f/xen-blkfront/in_flight_peak" "12"
+put "$f/xen-blkfront/batches" "5"
+put "$f/xen-blkfront/batch_requests" "40"
 put "$f/xen-blkfront/latency_read" "0 0 0 0 0 0 0 0 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0"
 put "$f/xen-blkfront/latency_write" "0 0 0 0 0 0 0 0 0 40 0 0 0 0 0 0 0 0 0 0 0 0 0 0"
 put "$f/xen-blkfront/latency_flush" "0 0 0 0 0 0 0 0 0 0 4 0 0 0 0 0 0 0 0 0 0 0 0 0"
@@ -143,6 +145,9 @@ run_checks() {
 	eq "$label: frontend errors" "$(val "$d" err_response)" 3
 	eq "$label: frontend hit rate (170 hits, 30 granted)" "$(val "$d" pgrant_hit_rate)" 0.850
 	eq "$label: frontend requests" "$(val "$d" requests)" 146
+	eq "$label: frontend ring 0 batches" "$(val "$d" batches)" 5
+	eq "$label: frontend ring 0 batch_requests" "$(val "$d" batch_requests)" 40
+	eq "$label: a backend ring has no batches" "$(dev "$js" vbd-3-51728 | grep -c '"batches"')" 0
 	txt=$(XEN_BLKSTAT_SYSFS=$S sh "$tool")
 	echo "$txt" | grep -q '^vbd-3-51728 (backend, ours)$' && ok "$label: text names the backend disk" ||
 		bad "$label: text names the backend disk"
@@ -151,6 +156,9 @@ run_checks() {
 	echo "$txt" | sed -n '/^vbd-51744 /,/^vbd/p' | grep -q '^  pgrant hit -  map/req -  unmap/req -' &&
 		ok "$label: text: no grant figures for upstream's frontend" ||
 		bad "$label: text: no grant figures for upstream's frontend"
+	echo "$txt" | sed -n '/^vbd-51728 /,/^vbd/p' | grep -q '^  batches/s [0-9.]*  requests in batches/s [0-9.]*  per batch 8.000$' &&
+		ok "$label: text: the frontend's batches, 8 requests each" ||
+		bad "$label: text: the frontend's batches, 8 requests each"
 	echo "$txt" | grep -q 'errors: bad_op=1$' && ok "$label: text errors by cause" ||
 		bad "$label: text errors by cause"
 	echo "$txt" | grep -q '^  latency of 2 more ring(s) not shown' &&

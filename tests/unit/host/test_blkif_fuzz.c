@@ -1106,6 +1106,57 @@ static void sectors_name_their_origin(struct kunit *test)
 	UNIT_CHECK(!fz_decode_sector(a, &seed, &sector, &gen));
 }
 
+/*
+ * Filling all pages at once (from the last entry back, each sector once)
+ * gives what filling each page alone gives (every entry in order, the
+ * last one wins), for pages shared by many entries too.
+ */
+static void fill_pages_is_fill_page(struct kunit *test)
+{
+	struct fz_req *rq = req_alloc();
+	u8 *all = malloc(64 * 4096), *one = malloc(4096);
+	void *pages[64];
+	unsigned int i, p, cmp = 0;
+	struct fz_gen g;
+
+	for (p = 0; p < 64; p++)
+		pages[p] = all + p * 4096;
+	/* 4096 entries over 40 pages and 2 indirect pages, a few malformed */
+	mk_indirect(rq, FZ_OP_WRITE, FZ_MAX_ENTRIES, 8);
+	for (i = 0; i < rq->nr_entries; i++) {
+		rq->seg[i].ref.page = i % 40;
+		rq->seg[i].first_sect = i % 7;
+		rq->seg[i].last_sect = i % 97 ? 7 - i % 3 : 2;
+	}
+	rq->ind[0].page = 40;
+	rq->ind[1].page = 41;
+	rq->nr_ind = 2;
+	rq->nr_pages = 42;
+	rq->seq = 5;
+	fz_req_fill_pages(rq, 9, pages);
+	for (p = 0; p < rq->nr_pages; p++) {
+		fz_req_fill_page(rq, 9, p, one);
+		UNIT_CHECK(!memcmp(one, pages[p], 4096));
+	}
+	/* and over a generated stream with writes of every kind */
+	fz_gen_init(&g, &conn_full, 3);
+	for (i = 0; i < 3000; i++) {
+		fz_gen_at(&g, i, rq);
+		if (rq->nr_pages > 64)
+			continue;
+		fz_req_fill_pages(rq, 3, pages);
+		for (p = 0; p < rq->nr_pages; p++) {
+			fz_req_fill_page(rq, 3, p, one);
+			UNIT_CHECK(!memcmp(one, pages[p], 4096));
+			cmp++;
+		}
+	}
+	UNIT_CHECK(cmp > 1000);
+	free(all);
+	free(one);
+	free(rq);
+}
+
 static void model_returns_what_was_written(struct kunit *test)
 {
 	u8 buf[FZ_SECTOR_SIZE], zero[FZ_SECTOR_SIZE] = { 0 };
@@ -1453,6 +1504,455 @@ static void settle_failed_writes(struct kunit *test)
 	free(page);
 }
 
+/* ------------------------------------------------------------------ */
+/* Batches                                                             */
+/* ------------------------------------------------------------------ */
+
+/* The flight of @rq on @c, with its id. */
+static void flight(const struct fz_conn *c, struct fz_req *rq, u64 id,
+		   struct fz_flight *fl)
+{
+	struct fz_expect e;
+
+	rq->id = id;
+	fz_oracle(c, rq, &e);
+	fz_flight_of(c, rq, &e, fl);
+}
+
+static void flight_alone_when_it_plays_with_the_ring(struct kunit *test)
+{
+	struct fz_req *rq = req_alloc();
+	struct fz_flight fl;
+
+	mk_rw(rq, FZ_OP_READ, 2, 0);
+	flight(&conn_full, rq, 1, &fl);
+	UNIT_CHECK(!fl.alone);
+	UNIT_CHECK(!fl.changes);
+	UNIT_CHECK(fl.has_span);
+	UNIT_EQ(fl.sector, 0);
+	UNIT_EQ(fl.nr, 16);
+	/* req_prod beyond the ring */
+	rq->ring_action = FZ_RING_PROD_OVERFLOW;
+	rq->prod_excess = 1;
+	flight(&conn_full, rq, 1, &fl);
+	UNIT_CHECK(fl.alone);
+	/* a read into the ring: the oracle allows the ring to stop */
+	rq->ring_action = FZ_RING_NONE;
+	rq->seg[1].ref.kind = FZ_PAGE_RING;
+	rq->seg[1].ref.page = 0;
+	flight(&conn_full, rq, 1, &fl);
+	UNIT_CHECK(fl.alone);
+	/* a write from the ring's page: it stops nothing, but the page is shared */
+	rq->op = FZ_OP_WRITE;
+	flight(&conn_full, rq, 1, &fl);
+	UNIT_CHECK(fl.alone);
+	UNIT_CHECK(fl.changes);
+	/* the ring's grant as an indirect page */
+	mk_indirect(rq, FZ_OP_READ, 20, 8);
+	flight(&conn_full, rq, 1, &fl);
+	UNIT_CHECK(!fl.alone);
+	rq->ind[0].kind = FZ_PAGE_RING;
+	flight(&conn_full, rq, 1, &fl);
+	UNIT_CHECK(fl.alone);
+	free(rq);
+}
+
+static void flight_conflicts(struct kunit *test)
+{
+	struct fz_req *rq = req_alloc();
+	struct fz_flight r0, r1, w0, w2, d1, fl, un;
+
+	mk_rw(rq, FZ_OP_READ, 2, 0);		/* sectors 0..15 */
+	flight(&conn_full, rq, 1, &r0);
+	mk_rw(rq, FZ_OP_READ, 1, 8);		/* 8..15 */
+	flight(&conn_full, rq, 2, &r1);
+	mk_rw(rq, FZ_OP_WRITE, 1, 8);		/* 8..15 */
+	flight(&conn_full, rq, 3, &w0);
+	mk_rw(rq, FZ_OP_WRITE, 1, 16);		/* 16..23: touches r0's end */
+	flight(&conn_full, rq, 4, &w2);
+	mk_discard(rq, 0, 8, 0);		/* 0..7 */
+	flight(&conn_full, rq, 5, &d1);
+
+	/* reads never conflict with reads, whatever they overlap */
+	UNIT_CHECK(!fz_flight_conflict(&r0, &r1));
+	/* a write conflicts with what overlaps it, both ways */
+	UNIT_CHECK(fz_flight_conflict(&r0, &w0));
+	UNIT_CHECK(fz_flight_conflict(&w0, &r0));
+	UNIT_CHECK(fz_flight_conflict(&r1, &w0));
+	/* spans that only touch do not overlap */
+	UNIT_CHECK(!fz_flight_conflict(&r0, &w2));
+	UNIT_CHECK(!fz_flight_conflict(&w0, &w2));
+	/* a discard is a change */
+	UNIT_CHECK(fz_flight_conflict(&d1, &r0));
+	UNIT_CHECK(!fz_flight_conflict(&d1, &r1));
+	UNIT_CHECK(!fz_flight_conflict(&d1, &w0));
+	/* one id twice in flight is one too many */
+	fl = r1;
+	fl.id = r0.id;
+	UNIT_CHECK(fz_flight_conflict(&r0, &fl));
+	/* a flush without data touches no sector */
+	memset(rq, 0, offsetof(struct fz_req, seg));
+	rq->op = FZ_OP_FLUSH_DISKCACHE;
+	flight(&conn_full, rq, 6, &fl);
+	UNIT_CHECK(!fl.has_span);
+	UNIT_CHECK(!fz_flight_conflict(&fl, &w0));
+	/* nor does an unknown operation */
+	mk_rw(rq, 7, 1, 8);
+	flight(&conn_full, rq, 7, &un);
+	UNIT_CHECK(!un.has_span);
+	UNIT_CHECK(!fz_flight_conflict(&un, &w0));
+	/* a refused write still counts as one: the backend could be wrong */
+	mk_rw(rq, FZ_OP_WRITE, 1, 8);
+	rq->seg[0].last_sect = 8;		/* bad segment */
+	flight(&conn_full, rq, 8, &fl);
+	UNIT_CHECK(fl.changes);
+	UNIT_CHECK(fz_flight_conflict(&fl, &r0));
+	/* an indirect request of an unknown operation counts as a change */
+	mk_indirect(rq, FZ_OP_WRITE_BARRIER, 2, 8);
+	flight(&conn_full, rq, 9, &fl);
+	UNIT_CHECK(fl.changes);
+	UNIT_CHECK(fz_flight_conflict(&fl, &r1));
+	mk_indirect(rq, FZ_OP_READ, 2, 8);
+	flight(&conn_full, rq, 10, &fl);
+	UNIT_CHECK(!fl.changes);
+	UNIT_CHECK(!fz_flight_conflict(&fl, &r1));
+	/* a span past the disk's end is clamped to it */
+	mk_rw(rq, FZ_OP_WRITE, 2, conn_full.nr_sectors - 8);
+	flight(&conn_full, rq, 11, &fl);
+	UNIT_EQ(fl.nr, 8);
+	mk_rw(rq, FZ_OP_READ, 1, conn_full.nr_sectors - 8);
+	flight(&conn_full, rq, 12, &un);
+	UNIT_CHECK(fz_flight_conflict(&fl, &un));
+	/* a lone request conflicts with everything */
+	fl = r1;
+	fl.alone = true;
+	UNIT_CHECK(fz_flight_conflict(&fl, &d1));
+	UNIT_CHECK(fz_flight_conflict(&un, &fl));
+	free(rq);
+}
+
+/*
+ * Over a stream with ring breaking asked for: every request the oracle
+ * allows to stop the ring, and every ring-break, is played alone; the
+ * valid reads and writes never are, and ids never repeat.
+ */
+static void flight_of_generated_streams(struct kunit *test)
+{
+	struct fz_req *rq = req_alloc();
+	unsigned int i, alone = 0, shared = 0;
+	struct fz_flight fl;
+	struct fz_expect e;
+	struct fz_gen g;
+
+	fz_gen_init(&g, &conn_full, 7);
+	fz_gen_set_weight(&g, FZ_CAT_RING_BREAK, 1);
+	for (i = 0; i < 20000; i++) {
+		fz_gen_at(&g, i, rq);
+		fz_oracle(&conn_full, rq, &e);
+		fz_flight_of(&conn_full, rq, &e, &fl);
+		UNIT_EQ(fl.id, rq->id);
+		if (e.allow & FZ_ALLOW_STOP)
+			UNIT_CHECK(fl.alone);
+		if (rq->cat == FZ_CAT_RING_BREAK)
+			UNIT_CHECK(fl.alone);
+		if (rq->cat == FZ_CAT_VALID_RW ||
+		    rq->cat == FZ_CAT_VALID_INDIRECT)
+			UNIT_CHECK(!fl.alone);
+		if (e.writes || e.discards) {
+			UNIT_CHECK(fl.changes);
+			UNIT_CHECK(fl.has_span);
+			UNIT_CHECK(fl.sector <= e.sector);
+			UNIT_CHECK(fl.sector + fl.nr >= e.sector + e.nr_sectors);
+		}
+		if (e.reads)
+			UNIT_CHECK(fl.has_span && !fl.changes);
+		alone += fl.alone;
+		shared += !fl.alone;
+	}
+	UNIT_CHECK(alone > 0);
+	UNIT_CHECK(shared > alone * 10);
+	free(rq);
+}
+
+static void match_responses_by_id(struct kunit *test)
+{
+	static const u64 req[4] = { 10, 11, 12, 13 };
+	u64 rsp[5];
+	int m[4];
+
+	/* in order */
+	memcpy(rsp, req, sizeof(req));
+	fz_match_responses(req, 4, rsp, 4, m);
+	UNIT_CHECK(m[0] == 0 && m[1] == 1 && m[2] == 2 && m[3] == 3);
+	/* any order */
+	rsp[0] = 13;
+	rsp[1] = 11;
+	rsp[2] = 10;
+	rsp[3] = 12;
+	fz_match_responses(req, 4, rsp, 4, m);
+	UNIT_CHECK(m[0] == 2 && m[1] == 1 && m[2] == 3 && m[3] == 0);
+	/* one missing: its request has none */
+	fz_match_responses(req, 4, rsp, 3, m);
+	UNIT_CHECK(m[0] == 2 && m[1] == 1 && m[2] == -1 && m[3] == 0);
+	/* an unknown id goes to the request left, to be judged a wrong id */
+	rsp[1] = 99;
+	fz_match_responses(req, 4, rsp, 4, m);
+	UNIT_CHECK(m[0] == 2 && m[1] == 1 && m[2] == 3 && m[3] == 0);
+	/* so does a second answer to one request */
+	rsp[1] = 13;
+	fz_match_responses(req, 4, rsp, 4, m);
+	UNIT_CHECK(m[0] == 2 && m[1] == 1 && m[2] == 3 && m[3] == 0);
+	/* strays in ring order to the requests left in batch order */
+	rsp[0] = 98;
+	rsp[1] = 11;
+	rsp[2] = 97;
+	fz_match_responses(req, 4, rsp, 4, m);
+	UNIT_CHECK(m[0] == 0 && m[1] == 1 && m[2] == 3 && m[3] == 2);
+	/* no answer at all */
+	fz_match_responses(req, 4, rsp, 0, m);
+	UNIT_CHECK(m[0] == -1 && m[1] == -1 && m[2] == -1 && m[3] == -1);
+	/* a lone request takes its one answer, whatever its id */
+	rsp[0] = 42;
+	fz_match_responses(req, 1, rsp, 1, m);
+	UNIT_EQ(m[0], 0);
+	/* more answers than requests: the extra ones are nobody's */
+	rsp[0] = 10;
+	rsp[1] = 77;
+	rsp[2] = 11;
+	fz_match_responses(req, 2, rsp, 3, m);
+	UNIT_CHECK(m[0] == 0 && m[1] == 2);
+}
+
+/*
+ * A batch of independent requests answered by an honest backend in any
+ * order, settled in batch order: no finding, and the model is the one a
+ * request-at-a-time run leaves.
+ */
+static void settle_batch_in_any_answer_order(struct kunit *test)
+{
+	enum { N = 6 };
+	struct fz_req *rq[N];
+	struct fz_expect e[N];
+	struct fz_flight fl[N];
+	struct fz_model batch, alone;
+	struct fz_result res;
+	static u8 disk[64 * 512];
+	static u8 page[N][8][4096];
+	void *pages[N][8];
+	unsigned int i, j, k, s;
+	u64 sector;
+
+	UNIT_EQ(fz_model_init(&batch, 64, true), 0);
+	UNIT_EQ(fz_model_init(&alone, 64, true), 0);
+	memset(disk, 0, sizeof(disk));
+	for (i = 0; i < N; i++) {
+		rq[i] = req_alloc();
+		for (j = 0; j < 8; j++)
+			pages[i][j] = page[i][j];
+	}
+	/* writes at 0, 16, 32; reads of 8 and 24 (untouched) and 40 */
+	mk_rw(rq[0], FZ_OP_WRITE, 2, 0);
+	mk_rw(rq[1], FZ_OP_READ, 1, 48);
+	mk_rw(rq[2], FZ_OP_WRITE, 1, 16);
+	mk_rw(rq[3], FZ_OP_READ, 1, 24);
+	mk_indirect(rq[4], FZ_OP_WRITE, 2, 32);
+	mk_discard(rq[5], 56, 8, 0);
+	for (i = 0; i < N; i++) {
+		rq[i]->seq = 100 + i;
+		rq[i]->id = 1000 + i;
+		fz_oracle(&conn_full, rq[i], &e[i]);
+		fz_flight_of(&conn_full, rq[i], &e[i], &fl[i]);
+		for (j = 0; j < i; j++)
+			UNIT_CHECK(!fz_flight_conflict(&fl[i], &fl[j]));
+		fz_req_fill_pages(rq[i], 3, pages[i]);
+	}
+	/* the backend does them last to first */
+	for (i = N; i-- > 0;) {
+		sector = rq[i]->sector;
+		for (j = 0; j < rq[i]->nr_entries && e[i].writes; j++)
+			for (k = 0; k < 8; k++, sector++)
+				memcpy(disk + sector * 512,
+				       page[i][rq[i]->seg[j].ref.page] + k * 512,
+				       512);
+		for (j = 0; j < rq[i]->nr_entries && e[i].reads; j++)
+			for (k = 0; k < 8; k++, sector++)
+				memcpy(page[i][rq[i]->seg[j].ref.page] + k * 512,
+				       disk + sector * 512, 512);
+	}
+	/* judged in batch order, and one at a time in stream order */
+	for (i = 0; i < N; i++) {
+		fz_settle(&batch, &conn_full, rq[i], &e[i], rq[i]->id,
+			  e[i].rsp_op, FZ_RSP_OKAY, pages[i], &res);
+		UNIT_EQ(res.findings, 0);
+		fz_settle(&alone, &conn_full, rq[i], &e[i], rq[i]->id,
+			  e[i].rsp_op, FZ_RSP_OKAY, pages[i], &res);
+	}
+	for (s = 0; s < 64; s++) {
+		struct fz_mismatch mm;
+
+		UNIT_EQ(batch.sec[s].state, alone.sec[s].state);
+		UNIT_EQ(batch.sec[s].hash, alone.sec[s].hash);
+		if (s < 56)
+			UNIT_CHECK(fz_model_check(&batch, s, disk + s * 512,
+						  &mm));
+	}
+	for (i = 0; i < N; i++)
+		free(rq[i]);
+	fz_model_free(&batch);
+	fz_model_free(&alone);
+}
+
+/* A flight by hand: @changes a span [@sector, @sector + @nr) of @pages. */
+static struct fz_flight fl_of(u64 id, bool changes, u64 sector, u64 nr,
+			      unsigned int pages)
+{
+	struct fz_flight fl = {
+		.id = id,
+		.changes = changes,
+		.has_span = nr != 0,
+		.sector = sector,
+		.nr = nr,
+		.pages = pages,
+	};
+
+	return fl;
+}
+
+#define PICK(fls, n, batch, pages, ro, order, want_n, ...) do {		\
+	static const unsigned int _want[] = { __VA_ARGS__ };		\
+	const struct fz_flight *_win[16];				\
+	unsigned int _i, _n = (n), *_order = (order), _scratch[16];	\
+									\
+	for (_i = 0; _i < _n; _i++)					\
+		_win[_i] = &(fls)[_i];					\
+	UNIT_EQ(fz_pick_batch(_win, _n, batch, pages, ro, _order,	\
+			      _scratch), want_n);			\
+	for (_i = 0; _i < _n; _i++)					\
+		UNIT_EQ(_order[_i], _want[_i]);				\
+} while (0)
+
+static void pick_batches_from_the_window(struct kunit *test)
+{
+	struct fz_flight w[8];
+	unsigned int order[16];
+
+	/* A writes 0..7, B reads 0..7, C writes 0..7, D reads 100..107 */
+	w[0] = fl_of(1, true, 0, 8, 1);
+	w[1] = fl_of(2, false, 0, 8, 1);
+	w[2] = fl_of(3, true, 0, 8, 1);
+	w[3] = fl_of(4, false, 100, 8, 1);
+	PICK(w, 4, 32, 100, 4, order, 2, 0, 3, 1, 2);
+	/* a batch of 1 is the stream in order */
+	PICK(w, 4, 1, 100, 4, order, 1, 0, 1, 2, 3);
+	/*
+	 * E reads 200..207 but C, skipped, writes 200..207 too: E may not
+	 * pass it (the disk would see E's read before C's write)
+	 */
+	w[2] = fl_of(3, true, 200, 8, 1);
+	w[1] = fl_of(2, false, 0, 8, 1);
+	w[3] = fl_of(5, false, 200, 8, 1);
+	w[0] = fl_of(1, true, 0, 8, 1);
+	PICK(w, 4, 32, 100, 4, order, 2, 0, 2, 1, 3);
+	/* C did not conflict with A: picked; B skipped; E conflicts with C */
+	w[2] = fl_of(3, true, 300, 8, 1);	/* now C is alone in its span */
+	PICK(w, 4, 32, 100, 4, order, 3, 0, 2, 3, 1);
+	/* pages: A takes 90 of 100, B needs 20 and waits, C and D fit */
+	w[0] = fl_of(1, false, 0, 8, 90);
+	w[1] = fl_of(2, false, 8, 8, 20);
+	w[2] = fl_of(3, false, 16, 8, 5);
+	w[3] = fl_of(4, false, 24, 8, 5);
+	PICK(w, 4, 32, 100, 4, order, 3, 0, 2, 3, 1);
+	/* read-only pages are counted apart */
+	w[2].ro_pages = 3;
+	w[3].ro_pages = 2;
+	PICK(w, 4, 32, 100, 4, order, 2, 0, 2, 1, 3);
+	/* the batch size bounds it */
+	PICK(w, 4, 1, 100, 4, order, 1, 0, 1, 2, 3);
+	/* nothing passes a request that must be alone */
+	w[2].ro_pages = 0;
+	w[3].ro_pages = 0;
+	w[1].alone = true;
+	PICK(w, 4, 32, 100, 4, order, 1, 0, 1, 2, 3);
+	/* which is played alone when it is first */
+	w[0].alone = true;
+	PICK(w, 4, 32, 100, 4, order, 1, 0, 1, 2, 3);
+	/* a first request always fits, whatever the pool left */
+	w[0] = fl_of(1, false, 0, 8, 500);
+	w[1] = fl_of(2, false, 0, 8, 1);
+	PICK(w, 2, 32, 400, 4, order, 1, 0, 1);
+	PICK(w, 2, 32, 501, 4, order, 2, 0, 1);
+	/* ids in flight are unique, skipped or not */
+	w[1].id = 1;
+	w[2] = fl_of(3, false, 16, 8, 0);
+	PICK(w, 3, 32, 600, 4, order, 2, 0, 2, 1);
+	UNIT_EQ(fz_pick_batch(NULL, 0, 32, 1, 1, order, order), 0);
+}
+
+/*
+ * Over a generated stream: the batches picked from a sliding window are
+ * free of conflicts, respect the sizes, play every request once, and keep
+ * every conflicting pair in the stream's order.
+ */
+static void pick_batches_over_a_stream(struct kunit *test)
+{
+	enum { W = 64, N = 4000 };
+	struct fz_req *rq = req_alloc();
+	static struct fz_flight fl[N];
+	static u64 played_at[N];
+	const struct fz_flight *win[W];
+	unsigned int idx[W], order[W], scratch[W], tmp[W];
+	unsigned int queued = 0, next = 0, round = 0, i, j, n, pages;
+	unsigned long long batched = 0;
+	struct fz_expect e;
+	struct fz_gen g;
+
+	fz_gen_init(&g, &conn_full, 5);
+	fz_gen_set_weight(&g, FZ_CAT_RING_BREAK, 1);
+	for (;;) {
+		while (queued < W && next < N) {
+			fz_gen_at(&g, next, rq);
+			fz_oracle(&conn_full, rq, &e);
+			fz_flight_of(&conn_full, rq, &e, &fl[next]);
+			idx[queued++] = next++;
+		}
+		if (!queued)
+			break;
+		for (i = 0; i < queued; i++)
+			win[i] = &fl[idx[i]];
+		n = fz_pick_batch(win, queued, 16, 928, 32, order, scratch);
+		UNIT_CHECK(n >= 1 && n <= 16);
+		pages = 0;
+		round++;
+		for (i = 0; i < n; i++) {
+			const struct fz_flight *a = win[order[i]];
+
+			pages += a->pages;
+			played_at[idx[order[i]]] = round;
+			if (n > 1)
+				UNIT_CHECK(!a->alone);
+			for (j = 0; j < i; j++)
+				UNIT_CHECK(!fz_flight_conflict(a,
+							       win[order[j]]));
+		}
+		UNIT_CHECK(n == 1 || pages <= 928);
+		batched += n;
+		for (i = 0; i < queued; i++)
+			tmp[i] = idx[order[i]];
+		memcpy(idx, tmp + n, (queued - n) * sizeof(idx[0]));
+		queued -= n;
+	}
+	UNIT_EQ(batched, N);
+	/* a batch of 3 on average at least */
+	UNIT_CHECK(round * 3 < N);
+	/* conflicting pairs in order; a lone request after all before it */
+	for (i = 0; i < N; i++)
+		for (j = i + 1; j < N && j < i + 2 * W; j++)
+			if (fz_flight_conflict(&fl[i], &fl[j]) ||
+			    fl[i].alone || fl[j].alone)
+				UNIT_CHECK(played_at[i] < played_at[j]);
+	free(rq);
+}
+
 static struct kunit_case blkif_fuzz_cases[] = {
 	KUNIT_CASE(rng_same_seed_same_sequence),
 	KUNIT_CASE(rng_helpers_stay_in_bounds),
@@ -1482,6 +1982,7 @@ static struct kunit_case blkif_fuzz_cases[] = {
 	KUNIT_CASE(corpus_lines_round_trip),
 	KUNIT_CASE(corpus_rejects_what_it_cannot_replay),
 	KUNIT_CASE(sectors_name_their_origin),
+	KUNIT_CASE(fill_pages_is_fill_page),
 	KUNIT_CASE(model_returns_what_was_written),
 	KUNIT_CASE(model_discard_is_zero_or_old),
 	KUNIT_CASE(model_learns_unknown_sectors_once),
@@ -1489,6 +1990,13 @@ static struct kunit_case blkif_fuzz_cases[] = {
 	KUNIT_CASE(settle_catches_lying_backends),
 	KUNIT_CASE(settle_checks_id_op_and_status),
 	KUNIT_CASE(settle_failed_writes),
+	KUNIT_CASE(flight_alone_when_it_plays_with_the_ring),
+	KUNIT_CASE(flight_conflicts),
+	KUNIT_CASE(flight_of_generated_streams),
+	KUNIT_CASE(match_responses_by_id),
+	KUNIT_CASE(pick_batches_from_the_window),
+	KUNIT_CASE(pick_batches_over_a_stream),
+	KUNIT_CASE(settle_batch_in_any_answer_order),
 	{}
 };
 

@@ -352,16 +352,19 @@ static void run_conn(struct run *run, u64 seed, unsigned int conn,
 	quiet_end(fd);
 }
 
-/* the connection of @seed whose scheduled violation is @stop */
+/*
+ * A connection of @seed whose scheduled violation is @stop, early enough
+ * for the 400 requests of the tests below
+ */
 static unsigned int conn_with(u64 seed, enum cat stop)
 {
 	unsigned int c;
 
-	for (c = 0; c < 100; c++) {
+	for (c = 0; c < 200; c++) {
 		struct back b = { .seed = seed, .conn = c };
 
 		draw_connection(&b);
-		if (b.stop == stop)
+		if (b.stop == stop && b.stop_at < 300)
 			return c;
 	}
 	abort();
@@ -463,12 +466,55 @@ static void connection_replays_from_its_seed(struct kunit *test)
 	UNIT_CHECK(a.b.stop != b.b.stop || a.b.stop_at != b.b.stop_at);
 }
 
+/*
+ * The XenStore sweep's connections are short, the later ones long: the
+ * violation within the first 151 responses, then over a wider span, the
+ * same for the same (seed, conn)
+ */
+static void later_connections_are_longer(struct kunit *test)
+{
+	unsigned long short_max = 0, long_max = 0, long_min = ~0UL;
+	unsigned int c, late = 0;
+	u64 seed;
+
+	for (seed = 1; seed <= 4; seed++)
+		for (c = 0; c < NR_XS + 200; c++) {
+			struct back a = { .seed = seed, .conn = c };
+			struct back b = { .seed = seed, .conn = c };
+
+			draw_connection(&a);
+			draw_connection(&b);
+			UNIT_EQ(a.stop_at, b.stop_at);
+			UNIT_CHECK(a.stop_at >= 2);
+			if (c < NR_XS) {
+				if (a.stop_at > short_max)
+					short_max = a.stop_at;
+				continue;
+			}
+			if (a.stop_at > long_max)
+				long_max = a.stop_at;
+			if (a.stop_at < long_min)
+				long_min = a.stop_at;
+			late += a.stop_at >= 2 + STOP_SPAN_SHORT;
+		}
+	UNIT_CHECK(short_max < 2 + STOP_SPAN_SHORT);
+	UNIT_CHECK(long_max < 2 + STOP_SPAN_LONG);
+	/* the whole span: early ones still, and most of them later */
+	UNIT_CHECK(long_min < 2 + STOP_SPAN_SHORT);
+	UNIT_CHECK(long_max > STOP_SPAN_LONG * 9 / 10);
+	UNIT_CHECK(late > 4 * 200 * 3 / 4);
+	/* the sweep draws 2 + h % 150 as before: its stream is unchanged */
+	UNIT_EQ(stop_at_of(0, 1000), 2 + 1000 % STOP_SPAN_SHORT);
+	UNIT_EQ(stop_at_of(NR_XS, 1000), 2 + 1000 % STOP_SPAN_LONG);
+}
+
 static struct kunit_case blkif_fuzzback_cases[] = {
 	KUNIT_CASE(model_is_the_seeds),
 	KUNIT_CASE(honest_connection_serves_the_model),
 	KUNIT_CASE(each_violation_is_caught),
 	KUNIT_CASE(persistent_grants_make_write_after_keep_mapped),
 	KUNIT_CASE(connection_replays_from_its_seed),
+	KUNIT_CASE(later_connections_are_longer),
 	{}
 };
 
