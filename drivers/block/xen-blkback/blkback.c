@@ -468,23 +468,32 @@ static void blkback_count_req(struct blkback_ring *ring,
 
 /*
  * The short tries after a give-up are for a shortage that lasts: they end
- * when a request of the disk maps new grants, or when no request of the
- * disk gave up for as long as the long wait (a disk idle since has no news
- * of the shortage).  The disk's rings share this state: each ring thread
- * reads and writes it without a lock, and a race costs at most one long
- * wait more or less.
+ * when a request of the disk maps new grants, when no request of the disk
+ * gave up for as long as the long wait (a disk idle since has no news of
+ * the shortage), or when the frontend connects again (a new connection
+ * starts afresh, see blkback_maybe_connect()).  The disk's rings share
+ * this state: each ring thread reads and writes it without a lock, and a
+ * race costs at most one long wait more or less.
+ *
+ * Forget a give-up older than the long wait.  Each ring thread's upkeep
+ * calls this too, so that a give-up never ages past the long wait by more
+ * than one upkeep: time_after() would take one older than LONG_MAX
+ * jiffies (about 25 days at HZ=1000 on 32-bit) for a recent one.
  */
+static void blkback_nomem_lapse(struct blkback_dev *be)
+{
+	if (READ_ONCE(be->nomem_gave_up) &&
+	    time_after(jiffies, READ_ONCE(be->nomem_gave_up_at) +
+		       msecs_to_jiffies(BLKBACK_NOMEM_TRIES *
+					BLKBACK_NOMEM_RETRY_MS)))
+		WRITE_ONCE(be->nomem_gave_up, false);
+}
+
+/* A request of the disk gave up for want of memory, lately. */
 static bool blkback_nomem_gave_up(struct blkback_dev *be)
 {
-	if (!READ_ONCE(be->nomem_gave_up))
-		return false;
-	if (time_after(jiffies, READ_ONCE(be->nomem_gave_up_at) +
-		       msecs_to_jiffies(BLKBACK_NOMEM_TRIES *
-					BLKBACK_NOMEM_RETRY_MS))) {
-		WRITE_ONCE(be->nomem_gave_up, false);
-		return false;
-	}
-	return true;
+	blkback_nomem_lapse(be);
+	return READ_ONCE(be->nomem_gave_up);
 }
 
 /*
@@ -805,6 +814,7 @@ static void blkback_housekeeping(struct blkback_ring *ring)
 				msecs_to_jiffies(BLKBACK_POOL_IDLE_MS)));
 
 	blkback_grants_maintain(ring, idle);
+	blkback_nomem_lapse(ring->be);
 	if (!ring->idx)
 		blkback_check_resize(ring->be);
 	if (READ_ONCE(blkback_log_stats) && time_after(jiffies, ring->next_log)) {

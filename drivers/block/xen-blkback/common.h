@@ -42,8 +42,8 @@
  * BLKBACK_NOMEM_TRIES tries in a row ran short (about 10 s).  Once one
  * failed so, the next ones of the disk (any ring) get
  * BLKBACK_NOMEM_TRIES_AFTER tries (about 100 ms) until a request maps new
- * grants, or until no request failed so for as long as BLKBACK_NOMEM_TRIES
- * tries take.
+ * grants, until no request failed so for as long as BLKBACK_NOMEM_TRIES
+ * tries take, or until the frontend connects again.
  */
 #define BLKBACK_NOMEM_RETRY_MS		10
 #define BLKBACK_NOMEM_TRIES		1000
@@ -347,7 +347,10 @@ struct blkback_dev {
 	bool running;
 	unsigned long squeeze_until;	/* memory pressure: keep no free pages */
 	atomic_t squeeze_seq;		/* memory pressure notifications */
-	/* a request failed for want of memory: short tries for the next (any ring) */
+	/*
+	 * a request failed for want of memory: short tries for the next (any
+	 * ring of this connection)
+	 */
 	bool nomem_gave_up;
 	unsigned long nomem_gave_up_at;	/* jiffies: when one last failed so */
 

@@ -11,6 +11,7 @@
  */
 
 #include <linux/blkdev.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include "common.h"
@@ -125,6 +126,7 @@ struct blkback_req *blkback_req_get(struct blkback_ring *ring)
  */
 void blkback_req_release(struct blkback_ring *ring, struct blkback_req *r)
 {
+	lockdep_assert_held(&ring->done_lock);
 	list_add(&r->list, &ring->free);
 	WRITE_ONCE(ring->nr_free, ring->nr_free + 1);
 	atomic_dec(&ring->inflight);

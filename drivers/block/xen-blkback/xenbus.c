@@ -714,6 +714,13 @@ static void blkback_maybe_connect(struct blkback_dev *be)
 	if (err)
 		dev_warn(&xdev->dev, "dropping dom0's page cache of the device (%d)\n",
 			 err);
+	/*
+	 * A give-up for want of memory was an earlier connection's: this one
+	 * starts with the whole wait.  No thread of that connection is left
+	 * to set it again: blkback_disconnect() stopped them all before these
+	 * rings were set up, and their reap work never touches it.
+	 */
+	WRITE_ONCE(be->nomem_gave_up, false);
 	for (i = 0; i < be->nr_rings; i++) {
 		struct blkback_ring *ring = &be->rings[i];
 		struct task_struct *t;

@@ -39,13 +39,15 @@ af_lab_fault() { # where args...: lab-fault in dom0 or in the guest
 	fi
 }
 
-# af_back_shortage on|off: every page and slab allocation made from
-# xen-blkback's code fails (on), or none (off)
+# af_back_shortage on|off [fn:<function>]: every page and slab allocation
+# made from xen-blkback's code fails (on), or none (off); with a function,
+# only those made while it runs (fn:blkback_ring_thread: the ring threads',
+# so that a frontend still connects during the shortage)
 af_back_shortage() {
 	local f
 	for f in failslab fail_page_alloc; do
 		if [ "$1" = on ]; then
-			af_lab_fault dom0 arm $f xen_blkback 0 1000000 1 || fail "arm $f in dom0"
+			af_lab_fault dom0 arm $f "${2:-xen_blkback}" 0 1000000 1 || fail "arm $f in dom0"
 		else
 			af_lab_fault dom0 disarm $f
 		fi
