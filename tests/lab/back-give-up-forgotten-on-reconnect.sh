@@ -85,13 +85,7 @@ check_eq "a read once the shortage is over" \
 	"$(echo "$out" | sed -n 's/^RESULT read-ok \(status=[^ ]* id=[^ ]* op=[^ ]*\).*/\1/p')" \
 	"status=0 id=echoed op=0"
 
-check "xl block-detach xvdb" xl block-detach $DOMU xvdb
-i=0
-while [ -d "$(bk_dir xvdb)" ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-check_eq "backend device released" "$(ls -d "$(bk_dir xvdb)" 2>/dev/null | wc -l)" 0
+hand_detach xvdb
 check "xen-blkfront loaded again in the guest" \
 	g "lab-front $(cat $LAB_RUN/front) $(cat $LAB_RUN/fparams)"
 finished=1
