@@ -1156,6 +1156,7 @@ void fz_race_start(struct fz_race *rc, const struct fz_conn *c,
 	fz_race_zone(c, &rc->zone_start, &rc->zone_nr);
 	rc->layout = fz_race_layout_of(rq);
 	rc->word0 = (uint32_t)fz_get(slot, 0, 4);
+	memcpy(rc->slot0, slot, fz_req_slot_size(c->abi));
 }
 
 /* A new bytes 0..3: the operation, or the byte or halfword after it. */
@@ -1253,7 +1254,27 @@ static uint64_t fz_race_nr_sectors(struct fz_race *rc)
 	}
 }
 
-void fz_race_next(struct fz_race *rc, struct fz_race_write *w)
+/* What @w's bytes held when the request was published. */
+static uint64_t fz_race_published(const struct fz_race *rc,
+				  const struct fz_race_write *w)
+{
+	const struct fz_seg *s;
+
+	if (w->where != FZ_RACE_IND)
+		return fz_get(rc->slot0, w->off, w->len);
+	s = &rc->rq->seg[w->page * FZ_SEGS_PER_PAGE + w->off / FZ_SEG_SIZE];
+	switch (w->off % FZ_SEG_SIZE) {
+	case 0:
+		return rc->gref[s->ref.page];
+	case 4:
+		return s->first_sect;
+	default:
+		return s->last_sect;
+	}
+}
+
+/* A new rewrite, one field to a hostile value. */
+static void fz_race_pick(struct fz_race *rc, struct fz_race_write *w)
 {
 	struct fz_rng *r = &rc->rng;
 	const struct fz_req *rq = rc->rq;
@@ -1299,6 +1320,20 @@ void fz_race_next(struct fz_race *rc, struct fz_race_write *w)
 				    1, fz_race_sect(rc));
 		break;
 	}
+}
+
+void fz_race_next(struct fz_race *rc, struct fz_race_write *w)
+{
+	if (rc->undo_next && !(rc->undo.where == FZ_RACE_WORD0 &&
+			       rc->word0_off)) {
+		rc->undo_next = false;
+		*w = rc->undo;
+		return;
+	}
+	fz_race_pick(rc, w);
+	rc->undo = *w;
+	rc->undo.value = fz_race_published(rc, w);
+	rc->undo_next = true;
 }
 
 /* ------------------------------------------------------------------ */

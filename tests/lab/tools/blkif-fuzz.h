@@ -309,6 +309,9 @@ struct fz_race {
 	unsigned int layout;	/* direct, indirect or discard */
 	uint32_t word0;		/* slot bytes 0..3 as last written */
 	bool word0_off;		/* the answer took them: leave them */
+	uint8_t slot0[112];	/* the slot as published */
+	bool undo_next;		/* the next rewrite puts back .undo */
+	struct fz_race_write undo;
 };
 
 /*
@@ -318,7 +321,12 @@ struct fz_race {
 void fz_race_start(struct fz_race *rc, const struct fz_conn *c,
 		   const struct fz_req *rq, const struct fz_grefs *g,
 		   uint64_t seed, const void *slot);
-/* The next rewrite (never of bytes 0..3 once rc->word0_off is set). */
+/*
+ * The next rewrite (never of bytes 0..3 once rc->word0_off is set).  Every
+ * other one puts back what the field held when the request was published,
+ * so that the request flips between itself and itself but for one field,
+ * as a double-fetch exploit plays it.
+ */
 void fz_race_next(struct fz_race *rc, struct fz_race_write *w);
 /* Whether @op may answer raced request @rq: an operation of its layout. */
 bool fz_race_op_ok(const struct fz_req *rq, uint8_t op);
