@@ -761,7 +761,7 @@ static uint64_t fz_race_entries(struct fz_rng *r, const struct fz_conn *c,
 static void fz_gen_race(struct fz_rng *r, const struct fz_conn *c,
 			struct fz_req *rq)
 {
-	uint64_t zs, zn, lbs = fz_lbs(c);
+	uint64_t zs, zn, lbs = fz_lbs(c), total;
 	unsigned int n, i, most;
 
 	fz_race_zone(c, &zs, &zn);
@@ -779,8 +779,8 @@ static void fz_gen_race(struct fz_rng *r, const struct fz_conn *c,
 					      fz_rw_op(r, c);
 		n = fz_range(r, 1, FZ_MAX_DIRECT_SEGS);
 		rq->nr_segments = n;
-		rq->sector = fz_race_place(r, c, fz_race_entries(r, c, rq, n,
-							FZ_MAX_DIRECT_SEGS));
+		total = fz_race_entries(r, c, rq, n, FZ_MAX_DIRECT_SEGS);
+		rq->sector = fz_race_place(r, c, total);
 		break;
 	default:
 		rq->op = FZ_OP_INDIRECT;
@@ -788,8 +788,8 @@ static void fz_gen_race(struct fz_rng *r, const struct fz_conn *c,
 		most = c->max_indirect < 64 ? c->max_indirect : 64;
 		n = fz_range(r, 1, most);
 		rq->nr_segments = n;
-		rq->sector = fz_race_place(r, c, fz_race_entries(r, c, rq, n,
-							FZ_MAX_ENTRIES));
+		total = fz_race_entries(r, c, rq, n, FZ_MAX_ENTRIES);
+		rq->sector = fz_race_place(r, c, total);
 		for (i = 0; i < FZ_MAX_INDIRECT_PAGES; i++) {
 			rq->ind[i].kind = FZ_PAGE_DATA;
 			rq->ind[i].page = fz_new_page(rq);
@@ -1099,13 +1099,16 @@ static const uint8_t fz_race_ops_direct[] = {
 	FZ_OP_READ, FZ_OP_WRITE, FZ_OP_WRITE_BARRIER, FZ_OP_FLUSH_DISKCACHE,
 	FZ_OP_RESERVED_1, 7, 255,
 };
+
 static const uint8_t fz_race_ops_indirect[] = {
 	FZ_OP_INDIRECT, FZ_OP_INDIRECT, FZ_OP_INDIRECT, FZ_OP_RESERVED_1, 7,
 	255,
 };
+
 static const uint8_t fz_race_ops_discard[] = {
 	FZ_OP_DISCARD, FZ_OP_DISCARD, FZ_OP_RESERVED_1, 7, 255,
 };
+
 /* indirect_op: any of them, the unknown ones too */
 static const uint8_t fz_race_iops[] = { 0, 1, 2, 3, 4, 5, 6, 7, 255 };
 

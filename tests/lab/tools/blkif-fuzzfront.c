@@ -1188,8 +1188,10 @@ static bool ff_flood(struct ff *f, const char *phase)
 	       FF_PROBES, ms);
 	if (ok && ms > FF_PROBE_MS) {
 		f->findings++;
-		printf("FINDING seed=%llu phase=%s what=slow-after-flood expected=probes-within-%dms got=%ldms\n",
-		       (unsigned long long)f->seed, phase, FF_PROBE_MS, ms);
+		printf("FINDING seed=%llu phase=%s what=slow-after-flood",
+		       (unsigned long long)f->seed, phase);
+		printf(" expected=probes-within-%dms got=%ldms\n",
+		       FF_PROBE_MS, ms);
 	}
 	return ok;
 }
@@ -1277,9 +1279,10 @@ static void ff_print_results(struct ff *f)
 		       f->skipped);
 	printf("READS %llu sectors checked against the model, %llu unjudged\n",
 	       f->checked, f->unjudged);
-	printf("RACE requests=%llu rewrites=%llu answered-while-rewriting=%llu window-over=%llu max-ms=%lld\n",
-	       f->racer.requests, f->racer.total_writes, f->racer.word0_lost,
-	       f->racer.unfinished, f->racer.max_us / 1000);
+	printf("RACE requests=%llu rewrites=%llu answered-while-rewriting=%llu",
+	       f->racer.requests, f->racer.total_writes, f->racer.word0_lost);
+	printf(" window-over=%llu max-ms=%lld\n", f->racer.unfinished,
+	       f->racer.max_us / 1000);
 	printf("PUSHED %llu requests on the ring, the flood's probes included\n",
 	       f->pushed);
 	printf("TIME %llu requests in %ld ms\n", f->played, f->ms);
