@@ -140,8 +140,8 @@ typedef uint16_t domid_t;	/* <xen/evtchn.h> uses it without defining it */
 /* Honest requests played after each flood, and the time they may take. */
 #define FF_PROBES		32
 #define FF_PROBE_MS		3000
-/* How long the flood's handshake waits for dom0 (the stream runs between). */
-#define FF_FLOOD_WAIT_MS	3600000
+/* How long the flood's handshake waits for dom0's answer. */
+#define FF_FLOOD_WAIT_MS	600000
 /* Seed of the probes' stream: honest reads and writes of their own. */
 #define FF_PROBE_SALT		0x70726f6265ULL
 
