@@ -113,6 +113,17 @@ ring_ticks() {
 # dom0_busy: dom0's CPU time outside idle, all CPUs, in 1/100 s
 dom0_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 
+# evt_counts <vdev>: what Linux counted on the vbd's event channels (xenbus
+# device attributes): events, spurious ones, jiffies of EOI held back
+evt_counts() {
+	local d s n
+	d=$(bk_dir "$1")
+	for s in events spurious_events jiffies_eoi_delayed; do
+		read -r n < "$d/$s" 2>/dev/null || n=0
+		printf '%s ' "$n"
+	done
+}
+
 # xs_wait <key> <value> <seconds> [<poll every, s>]: until XenStore <key>
 # holds <value> (polled every 0.2 s, or less often through a whole stream:
 # each look costs dom0 a process)
@@ -129,10 +140,11 @@ xs_wait() {
 # -E): the CPU the vbd's ring threads (and dom0 as a whole) took from go to
 # done
 flood_watch() {
-	local b=$1 cfg=$2 key phase=$4 c0 c1 d0 d1 t0 t1 ticks per
+	local b=$1 cfg=$2 key phase=$4 c0 c1 d0 d1 t0 t1 e0 e1 ticks per
 	key="$(fe_path "$3")/fuzz-flood"
 	xs_wait "$key" "ready-$phase" "$5" "$6" ||
 		{ fail "$b $cfg: no flood ($phase) from the fuzzer"; return 1; }
+	e0=$(evt_counts "$3")
 	c0=$(ring_ticks)
 	d0=$(dom0_busy)
 	t0=$(up)
@@ -142,11 +154,12 @@ flood_watch() {
 	c1=$(ring_ticks)
 	d1=$(dom0_busy)
 	t1=$(up)
+	e1=$(evt_counts "$3")
 	xenstore-write "$key" "ack-$phase"
 	ticks=$((c1 - c0))
 	# per 10^4 notifications, rounded up
 	per=$(((ticks * 10000 + flood - 1) / flood))
-	summary "$b $cfg: flood ($phase) of $flood notifications in $(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }') s: ring threads $ticks/100 s of CPU ($per/100 s per 10^4), dom0 $((d1 - d0))/100 s"
+	summary "$b $cfg: flood ($phase) of $flood notifications in $(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }') s: ring threads $ticks/100 s of CPU ($per/100 s per 10^4), dom0 $((d1 - d0))/100 s; $(echo "$e0 $e1" | awk '{ printf "events %d, spurious %d, EOI held back %d jiffies", $4 - $1, $5 - $2, $6 - $3 }')"
 	[ "$b" = ours ] &&
 		check_le "$cfg: ring threads' CPU per 10^4 notifications of a flood ($phase), 1/100 s" \
 			"$per" $MAX_FLOOD_TICKS
