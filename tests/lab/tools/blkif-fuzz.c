@@ -1857,7 +1857,8 @@ static bool fz_oracle_indirect(const struct fz_conn *c, const struct fz_req *rq,
  * A raced request: whatever the backend copied of it is a request some
  * frontend could send, refused or inside the race zone (see blkif-fuzz.h),
  * so any of the three statuses may answer it, with an operation of its
- * layout, once; the zone is unknown afterwards.
+ * layout, once; the zone is unknown afterwards, but on a read-only disk
+ * (fz_settle()).
  */
 static void fz_oracle_race(const struct fz_conn *c, struct fz_expect *e)
 {
@@ -2361,8 +2362,14 @@ void fz_settle(struct fz_model *m, const struct fz_conn *c,
 	res->bad_op = e->raced ? !fz_race_op_ok(rq, op) : op != e->rsp_op;
 	res->bad_status = !fz_expect_allows(e, status);
 
-	if (e->raced) {		/* it may have written anywhere in the zone */
-		fz_model_forget(m, e->sector, e->nr_sectors);
+	if (e->raced) {
+		/*
+		 * It may have written anywhere in the zone, but on a read-only
+		 * disk nothing any copy of it says may change the disk: one
+		 * checked as a read and done as a write shows there.
+		 */
+		if (!c->readonly)
+			fz_model_forget(m, e->sector, e->nr_sectors);
 	} else if (status == FZ_RSP_OKAY && expected_okay) {
 		if (e->reads)
 			fz_settle_read(m, rq, pages, res);

@@ -271,6 +271,11 @@ void fz_decode_rsp(enum fz_abi abi, const void *slot, uint64_t *id,
  *    compare-and-swap from the value last written, which fails for good
  *    once the answer has landed (a raced request's id has the low byte
  *    FZ_RACE_ID_MARK, an operation no rewrite writes).
+ *
+ * The model forgets the zone after each raced request, but on a read-only
+ * disk: no copy of any request may change that one, so a request checked
+ * as a read and done as a write (an operation fetched twice) shows in the
+ * next read of the zone.
  */
 #define FZ_RACE_ID_MARK		0xa5
 /* Sectors the race zone wants: 1 MiB, or a quarter of a small disk. */

@@ -1133,6 +1133,16 @@ static void oracle_race(struct kunit *test)
 	UNIT_CHECK(res.bad_id && res.bad_status && res.findings == 2);
 	fz_settle_stopped(&m, rq, &e, &res);
 	UNIT_EQ(res.findings, 1);
+
+	/* a read-only disk keeps its zone: nothing may have written there */
+	c.readonly = true;
+	fz_fill_sector(buf, 3, zs, 9);
+	fz_model_write(&m, zs, buf, 9);
+	fz_settle(&m, &c, rq, &e, rq->id, FZ_OP_READ, FZ_RSP_OKAY, NULL,
+		  &res);
+	UNIT_EQ(res.findings, 0);
+	memset(buf, 0x77, sizeof(buf));
+	UNIT_CHECK(!fz_model_check(&m, zs, buf, &mm));
 	fz_model_free(&m);
 	free(rq);
 }
