@@ -168,7 +168,7 @@ flood_watch() {
 # fuzz_one <backend> <config> <requests> [<batch>]: one connection, one disk;
 # the first one also floods the backend with events (FUZZ_FLOOD)
 fuzz_one() {
-	local b=$1 cfg=$2 n=$3 bopt= v=xvdb abi order p bs mode cap oldcap= dev out played f t fopt= wait
+	local b=$1 cfg=$2 n=$3 bopt= v=xvdb abi order p bs mode cap oldcap= dev out played f t fopt= secs
 	[ -n "$4" ] && bopt="-b $4"
 	[ "$cfg" = "${CONFIGS%% *}" ] && [ "$flood" -gt 0 ] && fopt="-e $flood -E"
 	IFS=: read -r abi order p bs mode cap <<EOF
@@ -181,15 +181,15 @@ EOF
 		echo "$cap" > $PGRANTS || fail "$b: max_persistent_grants=$cap"
 	fi
 	# at least 10 requests a second, or the guest is stuck
-	wait=$((120 + n / 10))
+	secs=$((120 + n / 10))
 	g "rm -f /tmp/fuzz.out /tmp/fuzz.rc
 	   setsid sh -c 'blkif-fuzzfront -s $seed -n $n -a $abi -o $order -p $p -z $bopt $fopt $(vdev_devid $v) >/tmp/fuzz.out 2>&1; echo EXIT=\$? >/tmp/fuzz.rc' </dev/null >/dev/null 2>&1 &" >/dev/null
 	if [ -n "$fopt" ]; then
 		flood_watch "$b" "$cfg" $v empty 120
-		flood_watch "$b" "$cfg" $v consumed "$wait" 1
+		flood_watch "$b" "$cfg" $v consumed "$secs" 1
 	fi
-	out=$(G_TIMEOUT=$((wait + 60)) g "i=0
-		while [ ! -s /tmp/fuzz.rc ] && [ \$i -lt $((wait * 2)) ]; do
+	out=$(G_TIMEOUT=$((secs + 60)) g "i=0
+		while [ ! -s /tmp/fuzz.rc ] && [ \$i -lt $((secs * 2)) ]; do
 			sleep 0.5; i=\$((i + 1))
 		done
 		cat /tmp/fuzz.rc
