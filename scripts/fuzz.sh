@@ -8,7 +8,7 @@
 #                 out), FUZZ_REF_COUNT requests of it (default 2 x 10^4:
 #                 it refuses at about 45 requests a second, so 10^6 would
 #                 take six hours);
-#                 with one request in 32 raced and two floods of
+#                 with one request in 64 raced and two floods of
 #                 FUZZ_FLOOD event notifications (default 10^6);
 #                 tests/lab/back-fuzz-hostile-xenstore.sh: FUZZ_XS_COUNT
 #                 handshake sequences (default 1,000 connect/disconnect

@@ -203,7 +203,7 @@ struct fz_gen {
  * weights, so that every other request is the one the stream had without
  * races.
  */
-#define FZ_RACE_ONE_IN		32
+#define FZ_RACE_ONE_IN		64
 void fz_gen_init(struct fz_gen *g, const struct fz_conn *c, uint64_t seed);
 void fz_gen_set_weight(struct fz_gen *g, enum fz_cat cat, uint32_t weight);
 void fz_gen_set_race(struct fz_gen *g, unsigned int one_in);

@@ -136,7 +136,7 @@ typedef uint16_t domid_t;	/* <xen/evtchn.h> uses it without defining it */
 #define FF_STATE_WAIT_MS	30000
 
 /* A racer rewrites for this long at most, if no answer comes first. */
-#define FF_RACE_WINDOW_US	20000
+#define FF_RACE_WINDOW_US	10000
 /* Honest requests played after each flood, and the time they may take. */
 #define FF_PROBES		32
 #define FF_PROBE_MS		3000
