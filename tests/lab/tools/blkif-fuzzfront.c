@@ -44,11 +44,12 @@
  * in order, one request at a time.
  *
  * Races (the double-fetch class, XSA-155): a raced request (category
- * race, blkif-fuzz.h) is played alone; from just before its push until its
- * answer comes (at most FF_RACE_WINDOW_US) a second thread rewrites its
- * slot and its indirect pages (fz_race_next()): operation, segment and
- * indirect page counts, sector number, grant references, first and last
- * sectors, handle, discard flag and length, never the id.  The answer
+ * race, blkif-fuzz.h) is played alone; from just before its push (the push
+ * waits for the racer's first rewrite) until its answer comes (at most
+ * FF_RACE_WINDOW_US) a second thread rewrites its slot and its indirect
+ * pages (fz_race_next()): operation, segment and indirect page counts,
+ * sector number, grant references, first and last sectors, handle,
+ * discard flag and length, never the id.  The answer
  * must come once, with the request's id, OKAY, ERROR or EOPNOTSUPP and an
  * operation of its layout; the requests after it are judged as always;
  * the race zone it was confined to is unknown to the model afterwards.
@@ -198,6 +199,7 @@ struct ff_racer {
 	bool go;		/* under lock: a request to rewrite */
 	int stop;		/* atomic: the answer came, stop now */
 	int running;		/* atomic: between go and the last rewrite */
+	int started;		/* atomic: the first rewrite is made */
 	struct fz_race rc;
 	uint8_t *slot;
 	uint8_t *ind[FZ_MAX_INDIRECT_PAGES];
@@ -497,7 +499,9 @@ static void *ff_racer_main(void *arg)
 				break;
 			fz_race_next(&x->rc, &w);
 			ff_race_apply(x, &w);
-			if (++x->writes % 64)
+			if (++x->writes == 1)
+				__atomic_store_n(&x->started, 1, __ATOMIC_RELEASE);
+			if (x->writes % 64)
 				continue;
 			t = now_us();
 			if (t > end) {
@@ -542,12 +546,21 @@ static void ff_race_begin(struct ff *f, struct ff_req *r, uint32_t slot)
 		x->ind[i] = r->pages[r->rq.ind[i].page];
 	fz_race_start(&x->rc, &f->conn, &r->rq, &g, f->seed, x->slot);
 	__atomic_store_n(&x->stop, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&x->started, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&x->running, 1, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&x->lock);
 	x->go = true;
 	pthread_cond_signal(&x->wake);
 	pthread_mutex_unlock(&x->lock);
 	x->requests++;
+	/*
+	 * Publish only once the racer writes: woken late (a guest's thread
+	 * waking takes as long as the backend's), it would find the request
+	 * copied already.
+	 */
+	while (!__atomic_load_n(&x->started, __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(&x->running, __ATOMIC_ACQUIRE))
+		sched_yield();
 }
 
 /* The answers are in: wait until the racer has stopped writing. */
