@@ -30,6 +30,24 @@
 # requests of each category.
 # Each run ends with "fuzz-backend-rate: <r> requests/s, batch <b> (<backend>)"
 # (the fuzzer's own time, without connecting).
+#
+# One request in 64 of the stream is raced (category race): a second thread
+# of the fuzzer rewrites its slot and indirect pages while the backend may
+# be reading them (tests/lab/tools/blkif-fuzz.h, Races).  It must be
+# answered once, with its id, any status and an operation of its layout;
+# it is confined to the disk's last MiB, which the model forgets after it;
+# the requests after it are judged as always, and the end checks (every
+# request counted, no grant left mapped, no page lost, Xen's count back)
+# cover it too.
+#
+# Event floods, on the first connection: FUZZ_FLOOD notifications (default
+# 10^4 here, 10^6 in make fuzz) in a tight loop on an empty ring before the
+# stream and on a ring of consumed requests after it; 32 honest requests
+# must then be answered within 3 s (the kernel may hold an event channel it
+# saw flooded masked for up to a second: lateeoi).  dom0 measures the CPU
+# time the vbd's ring threads took during each flood (blkif-fuzzfront -E: a
+# XenStore handshake around it), and over 2 s of the idle ring before the
+# first, and fails above MAX_FLOOD_CPU percent of a CPU.
 seed=$(conf FUZZ_SEED)
 seed=${seed:-1}
 count=$(conf FUZZ_COUNT)
@@ -38,6 +56,18 @@ reference=$(conf FUZZ_REFERENCE)
 refcount=$(conf FUZZ_REF_COUNT)
 refcount=${refcount:-$count}
 batches=$(conf FUZZ_BATCH)
+flood=$(conf FUZZ_FLOOD)
+flood=${flood:-10000}
+# The most CPU the vbd's ring threads may take while a guest floods their
+# event channel, in percent of one CPU over the flood: the bound of a flood
+# of refused requests (back-refused-request-flood-bounded-cpu.sh, 15%), for
+# the same reason: a guest must not keep a dom0 CPU busy, and notifying
+# costs it less than queueing requests.  Measured (2026-11-27, 6.1, TCG
+# lab): 10^5 notifications in 15.6 s (7,100 a second), the ring thread at
+# 9.7% and 10.0% of a CPU (1.5 s, 0.15 s per 10^4 notifications) with an
+# empty ring and with a consumed one; dom0 57% busy, mostly the lab's own
+# XenStore polling.  The CPU per 10^4 notifications is printed too.
+MAX_FLOOD_CPU=15
 back=$(cat $LAB_RUN/back)
 bparams=$(cat $LAB_RUN/bparams)
 
@@ -67,10 +97,90 @@ judge() {
 	done
 }
 
-# fuzz_one <backend> <config> <requests> [<batch>]: one connection, one disk
+# ring_ticks: user + system CPU time of the guest's blkback ring threads
+# (ours: blkback.<domid>.<ring>; the distro's: blkback.<domid>.<dev>), in
+# 1/100 s
+ring_ticks() {
+	local p c t=0 n
+	for p in /proc/[0-9]*; do
+		read -r c < $p/comm 2>/dev/null || continue
+		case $c in
+		blkback.$domid.*)
+			n=$(awk '{ print $14 + $15 }' $p/stat 2>/dev/null)
+			t=$((t + ${n:-0})) ;;
+		esac
+	done
+	echo $t
+}
+
+# dom0_busy: dom0's CPU time outside idle, all CPUs, in 1/100 s
+dom0_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+
+# evt_counts <vdev>: what Linux counted on the vbd's event channels (xenbus
+# device attributes): events, spurious ones, jiffies of EOI held back
+evt_counts() {
+	local d s n
+	d=$(bk_dir "$1")
+	for s in events spurious_events jiffies_eoi_delayed; do
+		read -r n < "$d/$s" 2>/dev/null || n=0
+		printf '%s ' "$n"
+	done
+}
+
+# xs_wait <key> <value> <seconds> [<poll every, s>]: until XenStore <key>
+# holds <value> (polled every 0.2 s, or less often through a whole stream:
+# each look costs dom0 a process)
+xs_wait() {
+	local end=$(($(date +%s) + $3))
+	while [ "$(xenstore-read "$1" 2>/dev/null)" != "$2" ]; do
+		[ "$(date +%s)" -lt $end ] || return 1
+		sleep ${4:-0.2}
+	done
+}
+
+# flood_watch <backend> <config> <vdev> <phase> <seconds> [<poll every>]:
+# dom0's half of the fuzzer's handshake around one flood (blkif-fuzzfront
+# -E): the CPU the vbd's ring threads (and dom0 as a whole) took from go to
+# done
+flood_watch() {
+	local b=$1 cfg=$2 key phase=$4 c0 c1 d0 d1 t0 t1 e0 e1 ticks per cpu idle=
+	key="$(fe_path "$3")/fuzz-flood"
+	xs_wait "$key" "ready-$phase" "$5" "$6" ||
+		{ fail "$b $cfg: no flood ($phase) from the fuzzer"; return 1; }
+	if [ "$phase" = empty ]; then
+		# what the ring threads take with nothing to do, for comparison
+		c0=$(ring_ticks)
+		sleep 2
+		idle=$(($(ring_ticks) - c0))
+	fi
+	e0=$(evt_counts "$3")
+	c0=$(ring_ticks)
+	d0=$(dom0_busy)
+	t0=$(up)
+	xenstore-write "$key" "go-$phase"
+	xs_wait "$key" "done-$phase" 600 ||
+		{ fail "$b $cfg: the flood ($phase) never ended"; return 1; }
+	c1=$(ring_ticks)
+	d1=$(dom0_busy)
+	t1=$(up)
+	e1=$(evt_counts "$3")
+	xenstore-write "$key" "ack-$phase"
+	ticks=$((c1 - c0))
+	# per 10^4 notifications, rounded up; percent of one CPU, rounded
+	per=$(((ticks * 10000 + flood - 1) / flood))
+	cpu=$(echo "$ticks $t0 $t1" | awk '{ printf "%d", $1 / ($3 - $2) + 0.5 }')
+	summary "$b $cfg: flood ($phase) of $flood notifications in $(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }') s: ring threads $ticks/100 s of CPU, ${cpu}% ($per/100 s per 10^4)${idle:+, $idle/100 s over 2 s idle before}, dom0 $((d1 - d0))/100 s; $(echo "$e0 $e1" | awk '{ printf "events %d, spurious %d, EOI held back %d jiffies", $4 - $1, $5 - $2, $6 - $3 }')"
+	[ "$b" = ours ] &&
+		check_le "$cfg: ring threads' CPU during a flood ($phase), percent of a CPU" \
+			"$cpu" $MAX_FLOOD_CPU
+}
+
+# fuzz_one <backend> <config> <requests> [<batch>]: one connection, one disk;
+# the first one also floods the backend with events (FUZZ_FLOOD)
 fuzz_one() {
-	local b=$1 cfg=$2 n=$3 bopt= v=xvdb abi order p bs mode cap oldcap= dev out played f t
+	local b=$1 cfg=$2 n=$3 bopt= v=xvdb abi order p bs mode cap oldcap= dev out played f t fopt= secs
 	[ -n "$4" ] && bopt="-b $4"
+	[ "$cfg" = "${CONFIGS%% *}" ] && [ "$flood" -gt 0 ] && fopt="-e $flood -E"
 	IFS=: read -r abi order p bs mode cap <<EOF
 $cfg
 EOF
@@ -81,8 +191,24 @@ EOF
 		echo "$cap" > $PGRANTS || fail "$b: max_persistent_grants=$cap"
 	fi
 	# at least 10 requests a second, or the guest is stuck
-	out=$(G_TIMEOUT=$((120 + n / 10)) g "blkif-fuzzfront -s $seed -n $n -a $abi -o $order -p $p -z $bopt $(vdev_devid $v) >/tmp/fuzz.out 2>&1
-		echo EXIT=\$?
+	secs=$((120 + n / 10))
+	if [ -n "$fopt" ]; then
+		# in the background: dom0 measures around its floods meanwhile
+		g "rm -f /tmp/fuzz.out /tmp/fuzz.rc
+		   setsid sh -c 'blkif-fuzzfront -s $seed -n $n -a $abi -o $order -p $p -z $bopt $fopt $(vdev_devid $v) >/tmp/fuzz.out 2>&1; echo EXIT=\$? >/tmp/fuzz.rc' </dev/null >/dev/null 2>&1 &" >/dev/null
+		flood_watch "$b" "$cfg" $v empty 120
+		flood_watch "$b" "$cfg" $v consumed "$secs" 1
+	fi
+	out=$(G_TIMEOUT=$((secs + 60)) g "if [ -n '$fopt' ]; then
+			i=0
+			while [ ! -s /tmp/fuzz.rc ] && [ \$i -lt $((secs * 2)) ]; do
+				sleep 0.5; i=\$((i + 1))
+			done
+		else
+			blkif-fuzzfront -s $seed -n $n -a $abi -o $order -p $p -z $bopt $(vdev_devid $v) >/tmp/fuzz.out 2>&1
+			echo EXIT=\$? >/tmp/fuzz.rc
+		fi
+		cat /tmp/fuzz.rc
 		grep -v -e '^FINDING' -e '^CORPUS' /tmp/fuzz.out
 		awk '/^FINDING/ { k = \$4 \" \" \$5 \" \" \$6; if (n[k]++ < 3) print }' /tmp/fuzz.out
 		grep '^CORPUS' /tmp/fuzz.out | head -n 20 | cut -c 1-400")
@@ -104,6 +230,14 @@ EOF
 		"$(echo "$out" | sed -n 's/^SKIPPED \([0-9]*\) .*/\1/p')" ""
 	check_eq "$b $cfg: the backend closed with the frontend" \
 		"$(echo "$out" | sed -n 's/^CLOSED //p')" "backend-state=6"
+	check_ge "$b $cfg: raced requests" \
+		"$(echo "$out" | sed -n 's/^RACE requests=\([0-9]*\) .*/\1/p')" 1
+	echo "$out" | grep '^RACE ' >> $LAB_RUN/fuzz-race.$b
+	if [ -n "$fopt" ]; then
+		check_eq "$b $cfg: floods played, each followed by its probes" \
+			"$(echo "$out" | sed -n 's/^FLOOD phase=\([a-z]*\) notifications=\([0-9]*\) .* probes=\([0-9]*\) .*/\1:\2:\3/p' | tr '\n' ' ')" \
+			"empty:$flood:32 consumed:$flood:32 "
+	fi
 	echo "$out" | grep '^CAT ' >> $LAB_RUN/fuzz-cat.$b
 	total=$((total + ${played:-0}))
 	t=$(echo "$out" | sed -n 's/^TIME [0-9]* requests in \([0-9]*\) ms$/\1/p')
@@ -111,8 +245,10 @@ EOF
 	findings=$((findings + ${f:-0}))
 	judge "$b" "$cfg" "$out"
 	if [ "$b" = ours ]; then
-		# every request taken off the ring, nothing left in flight
-		check_eq "$cfg: statistics/requests" "$(bk_stat $v requests)" "$n"
+		# every request taken off the ring (the stream's and the
+		# probes'), nothing left in flight
+		check_eq "$cfg: statistics/requests" "$(bk_stat $v requests)" \
+			"$(echo "$out" | sed -n 's/^PUSHED \([0-9]*\) requests.*/\1/p')"
 		check_eq "$cfg: statistics/inflight" "$(bk_stat $v inflight)" 0
 		check_eq "$cfg: statistics/persistent_grants" \
 			"$(bk_stat $v persistent_grants)" 0
@@ -161,7 +297,7 @@ fuzz_all() {
 	local b=$1 batch=$2 cfg n first=1 base after
 	base=$(active_grants "$domid")
 	replay_corpus "$b"
-	rm -f $LAB_RUN/fuzz-cat.$b
+	rm -f $LAB_RUN/fuzz-cat.$b $LAB_RUN/fuzz-race.$b
 	total=0
 	findings=0
 	ms=0
@@ -189,7 +325,13 @@ fuzz_all() {
 	}' $LAB_RUN/fuzz-cat.$b | tee $LAB_RUN/fuzz-cat-total.$b
 	# every category but ring-break (which stops the ring) was played
 	check_eq "$b: categories played" \
-		"$(awk '{ print $2 }' $LAB_RUN/fuzz-cat.$b | sort -u | wc -l)" 14
+		"$(awk '{ print $2 }' $LAB_RUN/fuzz-cat.$b | sort -u | wc -l)" 15
+	# the racer, over all connections: it was still rewriting when
+	# answers came (so while the backend read), for some at least
+	check_ge "$b: raced requests answered while their rewrites went on" \
+		"$(awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^answered-while-rewriting=/) { sub(/.*=/, "", $i); n += $i } } END { print n + 0 }' $LAB_RUN/fuzz-race.$b)" 1
+	summary "$b: $(awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); s[kv[1]] += kv[2] } }
+		END { printf "raced %d requests, %d rewrites, %d answered while rewritten, %d past the window", s["requests"], s["rewrites"], s["answered-while-rewriting"], s["window-over"] }' $LAB_RUN/fuzz-race.$b)"
 	after=$(active_grants "$domid")
 	check_eq "$b: grants of the guest mapped (Xen's count) back to before" "$after" "$base"
 	echo "fuzz-backend: $total requests, $findings findings, seed $seed ($b)"

@@ -21,6 +21,9 @@
 #ifndef fallthrough
 #define fallthrough	__attribute__((__fallthrough__))
 #endif
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
 
 /* ------------------------------------------------------------------ */
 /* PRNG                                                                */
@@ -118,6 +121,7 @@ static const char *const fz_cat_names[FZ_NR_CAT] = {
 	[FZ_CAT_READONLY] = "read-only-writes",
 	[FZ_CAT_ALIAS] = "grant-alias",
 	[FZ_CAT_BAD_GRANT] = "bad-grant",
+	[FZ_CAT_RACE] = "race",
 	[FZ_CAT_RING_BREAK] = "ring-break",
 };
 
@@ -161,12 +165,20 @@ void fz_gen_init(struct fz_gen *g, const struct fz_conn *c, uint64_t seed)
 	if (c->max_indirect)
 		g->weight[FZ_CAT_VALID_INDIRECT] = 20;
 	g->weight[FZ_CAT_RING_BREAK] = 0;
+	/* races are not drawn by weight: fz_raced() */
+	g->weight[FZ_CAT_RACE] = 0;
+	g->race_one_in = FZ_RACE_ONE_IN;
 }
 
 void fz_gen_set_weight(struct fz_gen *g, enum fz_cat cat, uint32_t weight)
 {
-	if ((unsigned int)cat < FZ_NR_CAT)
+	if ((unsigned int)cat < FZ_NR_CAT && cat != FZ_CAT_RACE)
 		g->weight[cat] = weight;
+}
+
+void fz_gen_set_race(struct fz_gen *g, unsigned int one_in)
+{
+	g->race_one_in = one_in;
 }
 
 /* logical block size in 512-byte sectors: 1 or 8 */
@@ -707,6 +719,86 @@ static void fz_gen_ring_break(struct fz_rng *r, const struct fz_conn *c,
 	}
 }
 
+/* Where a request of @total sectors starts in the race zone. */
+static uint64_t fz_race_place(struct fz_rng *r, const struct fz_conn *c,
+			      uint64_t total)
+{
+	uint64_t zs, zn, lbs = fz_lbs(c);
+
+	fz_race_zone(c, &zs, &zn);
+	if (total >= zn)
+		return zs;
+	return zs + fz_below(r, (zn - total) / lbs + 1) * lbs;
+}
+
+/*
+ * Entries of a raced request: the first @n on pages of their own, the rest
+ * up to @entries on those pages again, every span valid, so that whatever
+ * count a rewrite makes the backend read, it reads the request's own
+ * pages.  Returns the sectors of the first @n.
+ */
+static uint64_t fz_race_entries(struct fz_rng *r, const struct fz_conn *c,
+				struct fz_req *rq, unsigned int n,
+				unsigned int entries)
+{
+	uint64_t total = fz_fill_entries(r, c, rq, n);
+	unsigned int i;
+
+	for (i = n; i < entries; i++) {
+		rq->seg[i] = rq->seg[i % n];
+		rq->seg[i].first_sect = 0;
+		rq->seg[i].last_sect = FZ_SECTORS_PER_PAGE - 1;
+	}
+	rq->nr_entries = entries;
+	return total;
+}
+
+/*
+ * An honest request in the race zone (fz_race_zone()): a direct read,
+ * write or flush with data (all 11 slot entries used), a discard, or an
+ * indirect read or write with all 8 indirect pages full (4096 entries).
+ */
+static void fz_gen_race(struct fz_rng *r, const struct fz_conn *c,
+			struct fz_req *rq)
+{
+	uint64_t zs, zn, lbs = fz_lbs(c), total;
+	unsigned int n, i, most;
+
+	fz_race_zone(c, &zs, &zn);
+	switch (fz_below(r, c->max_indirect ? 5 : 3)) {
+	case 0:
+		rq->op = FZ_OP_DISCARD;
+		if (fz_chance(r, 1, 4))
+			rq->discard_flag = FZ_DISCARD_SECURE;
+		rq->nr_sectors = fz_range(r, 1, zn / lbs ? zn / lbs : 1) * lbs;
+		rq->sector = fz_race_place(r, c, rq->nr_sectors);
+		break;
+	case 1:
+	case 2:
+		rq->op = fz_chance(r, 1, 8) ? FZ_OP_FLUSH_DISKCACHE :
+					      fz_rw_op(r, c);
+		n = fz_range(r, 1, FZ_MAX_DIRECT_SEGS);
+		rq->nr_segments = n;
+		total = fz_race_entries(r, c, rq, n, FZ_MAX_DIRECT_SEGS);
+		rq->sector = fz_race_place(r, c, total);
+		break;
+	default:
+		rq->op = FZ_OP_INDIRECT;
+		rq->indirect_op = fz_rw_op(r, c);
+		most = c->max_indirect < 64 ? c->max_indirect : 64;
+		n = fz_range(r, 1, most);
+		rq->nr_segments = n;
+		total = fz_race_entries(r, c, rq, n, FZ_MAX_ENTRIES);
+		rq->sector = fz_race_place(r, c, total);
+		for (i = 0; i < FZ_MAX_INDIRECT_PAGES; i++) {
+			rq->ind[i].kind = FZ_PAGE_DATA;
+			rq->ind[i].page = fz_new_page(rq);
+		}
+		rq->nr_ind = FZ_MAX_INDIRECT_PAGES;
+		break;
+	}
+}
+
 typedef void (*fz_gen_fn)(struct fz_rng *r, const struct fz_conn *c,
 			  struct fz_req *rq);
 
@@ -725,6 +817,7 @@ static const fz_gen_fn fz_gens[FZ_NR_CAT] = {
 	[FZ_CAT_READONLY] = fz_gen_readonly,
 	[FZ_CAT_ALIAS] = fz_gen_alias,
 	[FZ_CAT_BAD_GRANT] = fz_gen_bad_grant,
+	[FZ_CAT_RACE] = fz_gen_race,
 	[FZ_CAT_RING_BREAK] = fz_gen_ring_break,
 };
 
@@ -732,6 +825,14 @@ static const fz_gen_fn fz_gens[FZ_NR_CAT] = {
 static void fz_req_reset(struct fz_req *rq)
 {
 	memset(rq, 0, offsetof(struct fz_req, seg));
+}
+
+/* Whether request @seq is a raced one: a draw of its own. */
+static bool fz_raced(const struct fz_gen *g, uint64_t seq)
+{
+	return g->race_one_in &&
+	       fz_mix64(g->seed ^ fz_mix64(seq ^ 0x72616365ULL)) %
+	       g->race_one_in == 0;
 }
 
 void fz_gen_at(const struct fz_gen *g, uint64_t seq, struct fz_req *rq)
@@ -744,6 +845,12 @@ void fz_gen_at(const struct fz_gen *g, uint64_t seq, struct fz_req *rq)
 	fz_req_reset(rq);
 	rq->seq = seq;
 	rq->id = fz_mix64(seq ^ fz_mix64(g->seed));
+	if (fz_raced(g, seq)) {
+		rq->id = (rq->id & ~0xffULL) | FZ_RACE_ID_MARK;
+		rq->cat = FZ_CAT_RACE;
+		fz_gen_race(&r, &g->conn, rq);
+		return;
+	}
 	rq->handle = fz_chance(&r, 1, 8) ? fz_below(&r, 65536) : 0;
 	for (i = 0; i < FZ_NR_CAT; i++)
 		total += g->weight[i];
@@ -878,6 +985,358 @@ void fz_decode_rsp(enum fz_abi abi, const void *slot, uint64_t *id,
 	*op = p[8];
 	*status = (int16_t)fz_get(p, 10, 2);
 	(void)abi;	/* same offsets; only the slot size differs */
+}
+
+/* ------------------------------------------------------------------ */
+/* Races                                                               */
+/* ------------------------------------------------------------------ */
+
+enum fz_race_layout {
+	FZ_RACE_DIRECT,
+	FZ_RACE_INDIRECT,
+	FZ_RACE_DISCARD,
+};
+
+/* Index of the top byte of @v (0 for 0). */
+static unsigned int fz_top_byte(uint64_t v)
+{
+	unsigned int b = 0;
+
+	while (v >> 8) {
+		v >>= 8;
+		b++;
+	}
+	return b;
+}
+
+void fz_race_zone(const struct fz_conn *c, uint64_t *start, uint64_t *nr)
+{
+	uint64_t n = c->nr_sectors, want, unit;
+
+	*start = 0;
+	*nr = n;
+	if (!n)
+		return;
+	want = n / 4 < FZ_RACE_ZONE_SECTORS ? n / 4 : FZ_RACE_ZONE_SECTORS;
+	if (!want)
+		want = 1;
+	unit = 1ULL << (8 * fz_top_byte(n - 1));
+	/*
+	 * Every sector below n has the bytes above the top one 0, and the
+	 * top byte at most that of n - 1: the start's top byte is the floor
+	 * any rewritten sector number keeps (fz_race_sector()).
+	 */
+	*start = (n - want) / unit * unit;
+	*nr = n - *start;
+}
+
+/*
+ * A sector number whose byte b (the zone start's top byte) is at least
+ * the start's: in the zone, just past the disk's end, wrapping 2^64 or
+ * anything above.  Any mixture of such numbers' bytes is one too: with
+ * every byte above b 0 it is at least the zone's start, else it is past
+ * any disk the model takes.
+ */
+static uint64_t fz_race_sector(struct fz_race *rc)
+{
+	struct fz_rng *r = &rc->rng;
+	uint64_t zs = rc->zone_start, end = zs + rc->zone_nr;
+	unsigned int b = fz_top_byte(zs ? zs : 1);
+	uint64_t unit = 1ULL << (8 * b), floor = zs / unit, v;
+
+	switch (fz_below(r, 6)) {
+	case 0:
+	case 1:		/* in the zone */
+		return fz_range(r, zs, end - 1);
+	case 2:		/* past the end, bytes above b still 0 */
+		if (b < 7 && end < unit << 8)
+			return fz_range(r, end, (unit << 8) - 1);
+		return end;
+	case 3:		/* wraps 2^64 with any length */
+		return 0 - fz_range(r, 1, unit);
+	default:	/* anything, byte b raised to the floor */
+		v = fz_next(r);
+		if (((v >> (8 * b)) & 0xff) < floor)
+			v = (v & ~(0xffULL << (8 * b))) |
+			    (fz_range(r, floor, 0xff) << (8 * b));
+		return v;
+	}
+}
+
+/* A gref of the request with its top byte set to 0 (itself) or not. */
+static uint32_t fz_race_gref(struct fz_race *rc, uint32_t own)
+{
+	uint32_t top = fz_chance(&rc->rng, 1, 3) ? 0 :
+		       (uint32_t)fz_range(&rc->rng, 1, 0xff);
+
+	return (own & 0xffffff) | top << 24;
+}
+
+/* first_sect or last_sect: mostly inside the page. */
+static uint8_t fz_race_sect(struct fz_race *rc)
+{
+	if (fz_chance(&rc->rng, 2, 3))
+		return (uint8_t)fz_below(&rc->rng, FZ_SECTORS_PER_PAGE);
+	return (uint8_t)fz_next(&rc->rng);
+}
+
+/* An indirect nr_segments, at and around each limit. */
+static uint16_t fz_race_nseg(struct fz_race *rc)
+{
+	const uint64_t picks[] = {
+		0, 1, rc->rq->nr_segments, rc->conn.max_indirect,
+		rc->conn.max_indirect + 1, FZ_SEGS_PER_PAGE,
+		FZ_SEGS_PER_PAGE + 1, FZ_MAX_ENTRIES, FZ_MAX_ENTRIES + 1,
+		65535,
+	};
+
+	if (fz_chance(&rc->rng, 3, 4))
+		return (uint16_t)picks[fz_below(&rc->rng, ARRAY_SIZE(picks))];
+	return (uint16_t)fz_next(&rc->rng);
+}
+
+static const uint8_t fz_race_ops_direct[] = {
+	FZ_OP_READ, FZ_OP_WRITE, FZ_OP_WRITE_BARRIER, FZ_OP_FLUSH_DISKCACHE,
+	FZ_OP_RESERVED_1, 7, 255,
+};
+
+static const uint8_t fz_race_ops_indirect[] = {
+	FZ_OP_INDIRECT, FZ_OP_INDIRECT, FZ_OP_INDIRECT, FZ_OP_RESERVED_1, 7,
+	255,
+};
+
+static const uint8_t fz_race_ops_discard[] = {
+	FZ_OP_DISCARD, FZ_OP_DISCARD, FZ_OP_RESERVED_1, 7, 255,
+};
+
+/* indirect_op: any of them, the unknown ones too */
+static const uint8_t fz_race_iops[] = { 0, 1, 2, 3, 4, 5, 6, 7, 255 };
+
+static bool fz_in(const uint8_t *set, size_t n, uint8_t v)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (set[i] == v)
+			return true;
+	return false;
+}
+
+static unsigned int fz_race_layout_of(const struct fz_req *rq)
+{
+	if (rq->op == FZ_OP_INDIRECT)
+		return FZ_RACE_INDIRECT;
+	if (rq->op == FZ_OP_DISCARD)
+		return FZ_RACE_DISCARD;
+	return FZ_RACE_DIRECT;
+}
+
+bool fz_race_op_ok(const struct fz_req *rq, uint8_t op)
+{
+	switch (fz_race_layout_of(rq)) {
+	case FZ_RACE_INDIRECT:	/* the answer names the indirect_op */
+		return fz_in(fz_race_ops_indirect,
+			     ARRAY_SIZE(fz_race_ops_indirect), op) ||
+		       fz_in(fz_race_iops, ARRAY_SIZE(fz_race_iops), op);
+	case FZ_RACE_DISCARD:
+		return fz_in(fz_race_ops_discard,
+			     ARRAY_SIZE(fz_race_ops_discard), op);
+	default:
+		return fz_in(fz_race_ops_direct,
+			     ARRAY_SIZE(fz_race_ops_direct), op);
+	}
+}
+
+void fz_race_start(struct fz_race *rc, const struct fz_conn *c,
+		   const struct fz_req *rq, const struct fz_grefs *g,
+		   uint64_t seed, const void *slot)
+{
+	memset(rc, 0, sizeof(*rc));
+	fz_rng_seed(&rc->rng, seed ^ fz_mix64(rq->seq ^ 0x7261636572ULL));
+	rc->conn = *c;
+	rc->rq = rq;
+	rc->gref = g->page;
+	fz_race_zone(c, &rc->zone_start, &rc->zone_nr);
+	rc->layout = fz_race_layout_of(rq);
+	rc->word0 = (uint32_t)fz_get(slot, 0, 4);
+	memcpy(rc->slot0, slot, fz_req_slot_size(c->abi));
+}
+
+/* A new bytes 0..3: the operation, or the byte or halfword after it. */
+static uint32_t fz_race_word0(struct fz_race *rc)
+{
+	struct fz_rng *r = &rc->rng;
+	uint32_t w = rc->word0;
+	uint8_t op;
+
+	switch (fz_below(r, 3)) {
+	case 0:
+		if (rc->layout == FZ_RACE_INDIRECT)
+			op = fz_race_ops_indirect[fz_below(r,
+					ARRAY_SIZE(fz_race_ops_indirect))];
+		else if (rc->layout == FZ_RACE_DISCARD)
+			op = fz_race_ops_discard[fz_below(r,
+					ARRAY_SIZE(fz_race_ops_discard))];
+		else
+			op = fz_race_ops_direct[fz_below(r,
+					ARRAY_SIZE(fz_race_ops_direct))];
+		return (w & ~0xffU) | op;
+	case 1:		/* nr_segments, indirect_op or the discard flag */
+		if (rc->layout == FZ_RACE_INDIRECT)
+			op = fz_race_iops[fz_below(r,
+					ARRAY_SIZE(fz_race_iops))];
+		else if (rc->layout == FZ_RACE_DIRECT && fz_chance(r, 3, 4))
+			op = (uint8_t)fz_range(r, 0, FZ_MAX_DIRECT_SEGS + 1);
+		else
+			op = (uint8_t)fz_next(r);
+		return (w & ~0xff00U) | (uint32_t)op << 8;
+	default:	/* the handle, or an indirect nr_segments */
+		return (w & 0xffffU) |
+		       (uint32_t)(rc->layout == FZ_RACE_INDIRECT ?
+				  fz_race_nseg(rc) :
+				  (uint16_t)fz_next(r)) << 16;
+	}
+}
+
+static void fz_race_set(struct fz_race_write *w, unsigned int where,
+			unsigned int off, unsigned int len, uint64_t value)
+{
+	w->where = where;
+	w->page = 0;
+	w->off = off;
+	w->len = len;
+	w->value = value;
+}
+
+/* Entry @k of indirect page @j: its gref, first or last sector. */
+static void fz_race_entry(struct fz_race *rc, struct fz_race_write *w)
+{
+	struct fz_rng *r = &rc->rng;
+	const struct fz_req *rq = rc->rq;
+	unsigned int j, k, e;
+
+	/* mostly the entries the request uses */
+	if (fz_chance(r, 3, 4) && rq->nr_segments)
+		e = fz_below(r, rq->nr_segments < rq->nr_entries ?
+				rq->nr_segments : rq->nr_entries);
+	else
+		e = fz_below(r, rq->nr_entries);
+	j = e / FZ_SEGS_PER_PAGE;
+	k = e % FZ_SEGS_PER_PAGE;
+	switch (fz_below(r, 3)) {
+	case 0:
+		fz_race_set(w, FZ_RACE_IND, FZ_SEG_SIZE * k, 4,
+			    fz_race_gref(rc, rc->gref[rq->seg[e].ref.page]));
+		break;
+	case 1:
+		fz_race_set(w, FZ_RACE_IND, FZ_SEG_SIZE * k + 4, 1,
+			    fz_race_sect(rc));
+		break;
+	default:
+		fz_race_set(w, FZ_RACE_IND, FZ_SEG_SIZE * k + 5, 1,
+			    fz_race_sect(rc));
+		break;
+	}
+	w->page = j;
+}
+
+/* Data of a discard's nr_sectors: nothing, in the zone, or anything. */
+static uint64_t fz_race_nr_sectors(struct fz_race *rc)
+{
+	struct fz_rng *r = &rc->rng;
+
+	switch (fz_below(r, 4)) {
+	case 0:
+		return 0;
+	case 1:
+		return fz_range(r, 1, rc->zone_nr);
+	case 2:
+		return 0 - fz_range(r, 1, rc->zone_nr);
+	default:
+		return fz_next(r);
+	}
+}
+
+/* What @w's bytes held when the request was published. */
+static uint64_t fz_race_published(const struct fz_race *rc,
+				  const struct fz_race_write *w)
+{
+	const struct fz_seg *s;
+
+	if (w->where != FZ_RACE_IND)
+		return fz_get(rc->slot0, w->off, w->len);
+	s = &rc->rq->seg[w->page * FZ_SEGS_PER_PAGE + w->off / FZ_SEG_SIZE];
+	switch (w->off % FZ_SEG_SIZE) {
+	case 0:
+		return rc->gref[s->ref.page];
+	case 4:
+		return s->first_sect;
+	default:
+		return s->last_sect;
+	}
+}
+
+/* A new rewrite, one field to a hostile value. */
+static void fz_race_pick(struct fz_race *rc, struct fz_race_write *w)
+{
+	struct fz_rng *r = &rc->rng;
+	const struct fz_req *rq = rc->rq;
+	size_t id = rc->conn.abi == FZ_ABI_X86_32 ? FZ_REQ_ID_32 :
+						    FZ_REQ_ID_64;
+	unsigned int pick = fz_below(r, 10), i;
+
+	if (pick < 2 && !rc->word0_off) {
+		fz_race_set(w, FZ_RACE_WORD0, 0, 4, fz_race_word0(rc));
+		return;
+	}
+	if (pick < 4) {
+		fz_race_set(w, FZ_RACE_SLOT, id + 8, 8, fz_race_sector(rc));
+		return;
+	}
+	switch (rc->layout) {
+	case FZ_RACE_DISCARD:
+		fz_race_set(w, FZ_RACE_SLOT, id + 16, 8,
+			    fz_race_nr_sectors(rc));
+		break;
+	case FZ_RACE_INDIRECT:
+		if (pick == 4) {
+			fz_race_set(w, FZ_RACE_SLOT, id + 16, 2,
+				    (uint16_t)fz_next(r));
+		} else if (pick < 7) {
+			i = fz_below(r, FZ_MAX_INDIRECT_PAGES);
+			fz_race_set(w, FZ_RACE_SLOT, id + 20 + 4 * i, 4,
+				    fz_race_gref(rc,
+						 rc->gref[rq->ind[i].page]));
+		} else {
+			fz_race_entry(rc, w);
+		}
+		break;
+	default:
+		i = fz_below(r, FZ_MAX_DIRECT_SEGS);
+		if (pick < 6)
+			fz_race_set(w, FZ_RACE_SLOT, id + 16 + FZ_SEG_SIZE * i,
+				    4, fz_race_gref(rc,
+					rc->gref[rq->seg[i].ref.page]));
+		else
+			fz_race_set(w, FZ_RACE_SLOT,
+				    id + 16 + FZ_SEG_SIZE * i + 4 + (pick & 1),
+				    1, fz_race_sect(rc));
+		break;
+	}
+}
+
+void fz_race_next(struct fz_race *rc, struct fz_race_write *w)
+{
+	if (rc->undo_next && !(rc->undo.where == FZ_RACE_WORD0 &&
+			       rc->word0_off)) {
+		rc->undo_next = false;
+		*w = rc->undo;
+		return;
+	}
+	fz_race_pick(rc, w);
+	rc->undo = *w;
+	rc->undo.value = fz_race_published(rc, w);
+	rc->undo_next = true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1394,11 +1853,30 @@ static bool fz_oracle_indirect(const struct fz_conn *c, const struct fz_req *rq,
 	return fz_oracle_data(c, rq, rq->indirect_op == FZ_OP_WRITE, nseg, e);
 }
 
+/*
+ * A raced request: whatever the backend copied of it is a request some
+ * frontend could send, refused or inside the race zone (see blkif-fuzz.h),
+ * so any of the three statuses may answer it, with an operation of its
+ * layout, once; the zone is unknown afterwards, but on a read-only disk
+ * (fz_settle()).
+ */
+static void fz_oracle_race(const struct fz_conn *c, struct fz_expect *e)
+{
+	fz_verdict(e, FZ_ALLOW_OKAY | FZ_ALLOW_ERROR | FZ_ALLOW_EOPNOTSUPP,
+		   FZ_RSP_OKAY, "race");
+	e->raced = true;
+	fz_race_zone(c, &e->sector, &e->nr_sectors);
+}
+
 void fz_oracle(const struct fz_conn *c, const struct fz_req *rq,
 	       struct fz_expect *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->rsp_op = rq->op;
+	if (rq->cat == FZ_CAT_RACE) {
+		fz_oracle_race(c, e);
+		return;
+	}
 	if (rq->ring_action == FZ_RING_PROD_OVERFLOW) {
 		/* Log lines: "published N requests for a ring of M" */
 		fz_verdict(e, FZ_ALLOW_STOP, FZ_RSP_ERROR, "ring-overflow");
@@ -1881,10 +2359,18 @@ void fz_settle(struct fz_model *m, const struct fz_conn *c,
 
 	memset(res, 0, sizeof(*res));
 	res->bad_id = id != rq->id;
-	res->bad_op = op != e->rsp_op;
+	res->bad_op = e->raced ? !fz_race_op_ok(rq, op) : op != e->rsp_op;
 	res->bad_status = !fz_expect_allows(e, status);
 
-	if (status == FZ_RSP_OKAY && expected_okay) {
+	if (e->raced) {
+		/*
+		 * It may have written anywhere in the zone, but on a read-only
+		 * disk nothing any copy of it says may change the disk: one
+		 * checked as a read and done as a write shows there.
+		 */
+		if (!c->readonly)
+			fz_model_forget(m, e->sector, e->nr_sectors);
+	} else if (status == FZ_RSP_OKAY && expected_okay) {
 		if (e->reads)
 			fz_settle_read(m, rq, pages, res);
 		else if (e->writes)
@@ -1915,7 +2401,7 @@ void fz_settle_stopped(struct fz_model *m, const struct fz_req *rq,
 	(void)rq;
 	res->findings = res->bad_status;
 	/* an unanswered write may or may not have happened */
-	if ((e->writes || e->discards) && m)
+	if ((e->writes || e->discards || e->raced) && m)
 		fz_model_forget(m, e->sector, e->nr_sectors);
 }
 
@@ -2011,6 +2497,14 @@ void fz_flight_of(const struct fz_conn *c, const struct fz_req *rq,
 			(rq->op == FZ_OP_INDIRECT &&
 			 rq->indirect_op == FZ_OP_READ));
 	fl->has_span = fz_flight_span(c, rq, &fl->sector, &fl->nr);
+	if (e->raced) {
+		/* alone: its rewrites may land on any of its grants' bytes */
+		fl->alone = true;
+		fl->changes = true;
+		fl->has_span = true;
+		fl->sector = e->sector;
+		fl->nr = e->nr_sectors;
+	}
 	fl->pages = rq->nr_pages;
 	fl->ro_pages = fz_req_ro_pages(rq);
 }

@@ -91,6 +91,7 @@ enum fz_cat {
 	FZ_CAT_READONLY,	/* every kind of write on a read-only disk */
 	FZ_CAT_ALIAS,		/* one page twice, indirect page = data page */
 	FZ_CAT_BAD_GRANT,	/* never granted, the ring's gref, read-only */
+	FZ_CAT_RACE,		/* rewritten while the backend reads it */
 	FZ_CAT_RING_BREAK,	/* req_prod beyond the ring, a read into it */
 	FZ_NR_CAT
 };
@@ -189,16 +190,23 @@ struct fz_gen {
 	uint64_t seed;
 	uint64_t next_seq;
 	uint32_t weight[FZ_NR_CAT];
+	unsigned int race_one_in;	/* FZ_CAT_RACE: one request in this */
 	uint64_t count[FZ_NR_CAT];	/* generated, per category */
 };
 
 /*
  * Default weights: every category that applies to @c, except
  * FZ_CAT_RING_BREAK (the frontend breaks its own ring, which may stop
- * it: set its weight to ask for it).
+ * it: set its weight to ask for it).  FZ_CAT_RACE has no weight: one
+ * request in g->race_one_in (default FZ_RACE_ONE_IN, 0: none) is a raced
+ * one, chosen by a hash of the seed and its position apart from the
+ * weights, so that every other request is the one the stream had without
+ * races.
  */
+#define FZ_RACE_ONE_IN		64
 void fz_gen_init(struct fz_gen *g, const struct fz_conn *c, uint64_t seed);
 void fz_gen_set_weight(struct fz_gen *g, enum fz_cat cat, uint32_t weight);
+void fz_gen_set_race(struct fz_gen *g, unsigned int one_in);
 /* Request @seq of the stream; depends only on the seed, @c and weights. */
 void fz_gen_at(const struct fz_gen *g, uint64_t seq, struct fz_req *rq);
 /* The next request of the stream; counts it in g->count. */
@@ -230,6 +238,103 @@ void fz_encode_indirect_page(const struct fz_req *rq, unsigned int i,
 			     const struct fz_grefs *g, void *page);
 void fz_decode_rsp(enum fz_abi abi, const void *slot, uint64_t *id,
 		   uint8_t *op, int16_t *status);
+
+/* ------------------------------------------------------------------ */
+/* Races: a second thread rewrites a published request                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A FZ_CAT_RACE request is an honest read, write, flush, discard or
+ * indirect read or write inside the race zone (fz_race_zone()), laid out
+ * as usual; once it is published a second thread of the lab tool rewrites
+ * its slot and indirect pages (fz_race_next()) until the answer comes.  A
+ * backend that copies the request once and checks the copy (io/blkif.h
+ * leaves the frontend free to change anything it published; XSA-155)
+ * answers it once, with its id and OKAY, ERROR or EOPNOTSUPP, and touches
+ * nothing outside the zone and the request's own pages, whatever it read:
+ *
+ *  - the id and the other layouts are never written: an operation keeps
+ *    the layout it had (a direct one stays READ, WRITE, BARRIER, FLUSH or
+ *    unknown, an indirect one INDIRECT or unknown, a discard DISCARD or
+ *    unknown), so that no field is ever read as another kind;
+ *  - a grant reference (in the slot or an indirect page) is rewritten only
+ *    in its top byte: the request's own gref, or one far beyond any grant
+ *    table; every indirect gref of the slot and every entry of the eight
+ *    indirect pages is the request's own, so that no count it reads makes
+ *    it map something that is not;
+ *  - every sector_number written, the first included, has byte b of the
+ *    zone start (fz_race_zone()) at least that byte's value, so that any
+ *    mixture of their bytes (a copy torn by the rewrites) starts in the
+ *    zone or past the disk's end;
+ *  - bytes 0..3 of the slot (operation and the byte, halfword after it)
+ *    are where the answer's id goes: they are rewritten only by a
+ *    compare-and-swap from the value last written, which fails for good
+ *    once the answer has landed (a raced request's id has the low byte
+ *    FZ_RACE_ID_MARK, an operation no rewrite writes).
+ *
+ * The model forgets the zone after each raced request, but on a read-only
+ * disk: no copy of any request may change that one, so a request checked
+ * as a read and done as a write (an operation fetched twice) shows in the
+ * next read of the zone.
+ */
+#define FZ_RACE_ID_MARK		0xa5
+/* Sectors the race zone wants: 1 MiB, or a quarter of a small disk. */
+#define FZ_RACE_ZONE_SECTORS	2048
+
+/*
+ * The race zone: the disk's last sectors [*start, end of disk), *start a
+ * multiple of 256^b with b the index of the top byte of the disk's last
+ * sector.  Raced requests and their rewrites touch nothing else; the model
+ * forgets it after each raced request.
+ */
+void fz_race_zone(const struct fz_conn *c, uint64_t *start, uint64_t *nr);
+
+enum fz_race_where {
+	FZ_RACE_WORD0,		/* bytes 0..3 of the slot: compare-and-swap */
+	FZ_RACE_SLOT,		/* elsewhere in the slot */
+	FZ_RACE_IND,		/* in indirect page .page */
+};
+
+/* One rewrite: store .value (little-endian, .len bytes) at .off. */
+struct fz_race_write {
+	uint8_t where;		/* enum fz_race_where */
+	uint8_t page;		/* FZ_RACE_IND: which indirect page */
+	uint8_t len;		/* 1, 2, 4 or 8 */
+	uint16_t off;		/* in the slot or the indirect page */
+	uint64_t value;
+};
+
+/* The racer of one request. */
+struct fz_race {
+	struct fz_rng rng;
+	struct fz_conn conn;
+	const struct fz_req *rq;
+	const uint32_t *gref;	/* of request page i */
+	uint64_t zone_start, zone_nr;
+	unsigned int layout;	/* direct, indirect or discard */
+	uint32_t word0;		/* slot bytes 0..3 as last written */
+	bool word0_off;		/* the answer took them: leave them */
+	uint8_t slot0[112];	/* the slot as published */
+	bool undo_next;		/* the next rewrite puts back .undo */
+	struct fz_race_write undo;
+};
+
+/*
+ * Ready to rewrite @rq, laid out in @slot (@abi of @c) with its pages'
+ * grants @g; the rewrites depend on @seed and the request only.
+ */
+void fz_race_start(struct fz_race *rc, const struct fz_conn *c,
+		   const struct fz_req *rq, const struct fz_grefs *g,
+		   uint64_t seed, const void *slot);
+/*
+ * The next rewrite (never of bytes 0..3 once rc->word0_off is set).  Every
+ * other one puts back what the field held when the request was published,
+ * so that the request flips between itself and itself but for one field,
+ * as a double-fetch exploit plays it.
+ */
+void fz_race_next(struct fz_race *rc, struct fz_race_write *w);
+/* Whether @op may answer raced request @rq: an operation of its layout. */
+bool fz_race_op_ok(const struct fz_req *rq, uint8_t op);
 
 /* ------------------------------------------------------------------ */
 /* Corpus lines                                                        */
@@ -271,6 +376,7 @@ struct fz_expect {
 	unsigned int allow;	/* FZ_ALLOW_* */
 	int16_t status;		/* the status the documentation names */
 	bool stop;		/* the documented outcome: ring stopped */
+	bool raced;		/* FZ_CAT_RACE: rsp_op any of fz_race_op_ok() */
 	uint8_t rsp_op;		/* operation the response must echo */
 	const char *rule;	/* which rule decided, for reports and tests */
 	/* when answered OKAY: */

@@ -10,7 +10,7 @@
  *
  *	blkif-fuzzfront [-s seed] [-n count] [-f first] [-a x86_64|x86_32]
  *			[-o ring-order] [-p 0|1] [-z] [-t ms] [-b batch]
- *			[-r corpus] <devid>
+ *			[-R one-in] [-e notifications [-E]] [-r corpus] <devid>
  *
  *	-s  seed of the stream (default 1)
  *	-n  requests to play (default 20000)
@@ -22,6 +22,11 @@
  *	-t  time to wait for a response, in ms (default 30000)
  *	-b  requests in flight at once, at most (default FF_BATCH_DEFAULT,
  *	    at most the ring's slots; 1: one at a time)
+ *	-R  one request in this many is raced (default FZ_RACE_ONE_IN; 0:
+ *	    none; the others are the same whatever -R says)
+ *	-e  event floods of this many notifications, one before the stream
+ *	    and one after it (default 0: none)
+ *	-E  around each flood, wait for dom0 (below)
  *	-r  play the "req" corpus lines of this file instead of the stream,
  *	    one at a time
  *
@@ -38,6 +43,27 @@
  * depend only on the seed, the connection and -b; -b 1 plays the stream
  * in order, one request at a time.
  *
+ * Races (the double-fetch class, XSA-155): a raced request (category
+ * race, blkif-fuzz.h) is played alone; from just before its push (the push
+ * waits for the racer's first rewrite) until its answer comes (at most
+ * FF_RACE_WINDOW_US) a second thread rewrites its slot and its indirect
+ * pages (fz_race_next()): operation, segment and indirect page counts,
+ * sector number, grant references, first and last sectors, handle,
+ * discard flag and length, never the id.  The answer
+ * must come once, with the request's id, OKAY, ERROR or EOPNOTSUPP and an
+ * operation of its layout; the requests after it are judged as always;
+ * the race zone it was confined to is unknown to the model afterwards.
+ *
+ * Event floods (-e): with nothing new on the ring (before the stream, an
+ * empty ring; after it, every request consumed and answered) the fuzzer
+ * notifies the backend -e times in a tight loop, then plays FF_PROBES
+ * honest requests of a stream of their own, which must all be answered
+ * within FF_PROBE_MS.  With -E it writes ready-<phase> into its
+ * "fuzz-flood" key and waits for dom0 to write go-<phase> before the
+ * flood, then done-<phase> and waits for ack-<phase> after it, so that
+ * dom0 can measure what the backend's threads spent on the flood alone
+ * (phases: empty, consumed).
+ *
  * Output, one line each:
  *	CONNECTED devid=<d> backend=<dir> ...	the connection's facts
  *	CONN <corpus line>			what the stream is made for
@@ -52,6 +78,13 @@
  *		findings tallied by kind
  *	READS <n> sectors checked against the model, <m> unjudged
  *		(unjudged: one page read twice by a request, or the ring's)
+ *	RACE requests=<n> rewrites=<n> answered-while-rewriting=<n>
+ *		window-over=<n> max-ms=<n>	raced requests, the rewrites
+ *		made, how many were answered while the racer still wrote, how
+ *		many outlived the window, the longest from push to answer
+ *	FLOOD phase=<p> notifications=<n> ms=<n> per-s=<n> probes=<n>
+ *		probe-ms=<n>
+ *	PUSHED <n> requests on the ring, the flood's probes included
  *	TIME <n> requests in <ms> ms
  *	PHASES batches=<n> alone=<n> gen=<ms> lay-out=<ms> ring=<ms>
  *		judge=<ms>	where the time went: making the requests,
@@ -67,6 +100,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -100,6 +135,16 @@ typedef uint16_t domid_t;	/* <xen/evtchn.h> uses it without defining it */
 #define FF_RING_HEADER		64
 
 #define FF_STATE_WAIT_MS	30000
+
+/* A racer rewrites for this long at most, if no answer comes first. */
+#define FF_RACE_WINDOW_US	10000
+/* Honest requests played after each flood, and the time they may take. */
+#define FF_PROBES		32
+#define FF_PROBE_MS		3000
+/* How long the flood's handshake waits for dom0's answer. */
+#define FF_FLOOD_WAIT_MS	600000
+/* Seed of the probes' stream: honest reads and writes of their own. */
+#define FF_PROBE_SALT		0x70726f6265ULL
 
 /* Distinct kinds of findings tallied (the rest are counted as "more"). */
 #define FF_MAX_KINDS		128
@@ -142,6 +187,28 @@ struct ff_cat_count {
 	unsigned long long findings;
 };
 
+/*
+ * The second thread of a raced request: from the push until the answer
+ * (or FF_RACE_WINDOW_US) it applies fz_race_next()'s rewrites to the slot
+ * and the indirect pages, while the backend may be reading them.
+ */
+struct ff_racer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool go;		/* under lock: a request to rewrite */
+	int stop;		/* atomic: the answer came, stop now */
+	int running;		/* atomic: between go and the last rewrite */
+	int started;		/* atomic: the first rewrite is made */
+	struct fz_race rc;
+	uint8_t *slot;
+	uint8_t *ind[FZ_MAX_INDIRECT_PAGES];
+	unsigned long long writes;	/* of this request */
+	/* totals */
+	unsigned long long requests, total_writes, word0_lost, unfinished;
+	long long max_us;
+};
+
 struct ff {
 	/* options */
 	uint64_t seed;
@@ -154,6 +221,9 @@ struct ff {
 	bool zeroed;
 	int rsp_ms;
 	unsigned int batch;
+	unsigned int race_one_in;
+	unsigned long long flood;	/* notifications per flood, 0: none */
+	bool flood_sync;		/* wait for dom0 around each flood */
 
 	/* XenStore */
 	unsigned int devid;
@@ -198,8 +268,17 @@ struct ff {
 	uint64_t rsp_id[FF_MAX_BATCH];
 	int match[FF_MAX_BATCH];
 
-	/* results */
+	/* the racer, and the probes played after a flood */
+	struct ff_racer racer;
+	struct fz_gen probe_gen;
+	uint64_t probe_next;
+	bool probing;
+
+	/* results: the stream's per category, the probes' apart */
 	struct ff_cat_count cat[FZ_NR_CAT];
+	struct ff_cat_count probe_cat[FZ_NR_CAT];
+	struct ff_cat_count *cats;
+	unsigned long long pushed;	/* requests on the ring, probes too */
 	struct ff_kind kind[FF_MAX_KINDS];
 	unsigned int nkinds;
 	unsigned long long more_kinds;
@@ -345,6 +424,158 @@ static unsigned int ff_collect(struct ff *f, unsigned int n)
 		ff_wait_event(f, 100);
 	}
 	return got;
+}
+
+/* ------------------------------------------------------------------ */
+/* The racer                                                           */
+/* ------------------------------------------------------------------ */
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/*
+ * One rewrite.  Bytes 0..3 of the slot are also the answer's first bytes:
+ * they change only from what the racer wrote last (a compare-and-swap),
+ * and never again once the answer took them.
+ */
+static void ff_race_apply(struct ff_racer *x, const struct fz_race_write *w)
+{
+	uint8_t *p = (w->where == FZ_RACE_IND ? x->ind[w->page] : x->slot) +
+		     w->off;
+	uint32_t old = x->rc.word0;
+
+	switch (w->where == FZ_RACE_WORD0 ? 0 : w->len) {
+	case 0:
+		if (__atomic_compare_exchange_n((uint32_t *)p, &old,
+						(uint32_t)w->value, false,
+						__ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST)) {
+			x->rc.word0 = (uint32_t)w->value;
+		} else {
+			x->rc.word0_off = true;
+			x->word0_lost++;
+		}
+		break;
+	case 1:
+		__atomic_store_n(p, (uint8_t)w->value, __ATOMIC_RELAXED);
+		break;
+	case 2:
+		__atomic_store_n((uint16_t *)p, (uint16_t)w->value,
+				 __ATOMIC_RELAXED);
+		break;
+	case 4:
+		__atomic_store_n((uint32_t *)p, (uint32_t)w->value,
+				 __ATOMIC_RELAXED);
+		break;
+	default:	/* a sector number: 4-byte aligned in x86_32 slots */
+		memcpy(p, &w->value, 8);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		break;
+	}
+}
+
+static void *ff_racer_main(void *arg)
+{
+	struct ff_racer *x = arg;
+	struct fz_race_write w;
+	long long end, t;
+
+	for (;;) {
+		pthread_mutex_lock(&x->lock);
+		while (!x->go)
+			pthread_cond_wait(&x->wake, &x->lock);
+		x->go = false;
+		pthread_mutex_unlock(&x->lock);
+
+		end = now_us() + FF_RACE_WINDOW_US;
+		x->writes = 0;
+		for (;;) {
+			if (__atomic_load_n(&x->stop, __ATOMIC_ACQUIRE))
+				break;
+			fz_race_next(&x->rc, &w);
+			ff_race_apply(x, &w);
+			if (++x->writes == 1)
+				__atomic_store_n(&x->started, 1, __ATOMIC_RELEASE);
+			if (x->writes % 64)
+				continue;
+			t = now_us();
+			if (t > end) {
+				x->unfinished++;
+				break;
+			}
+			/* one vCPU may have to serve both threads */
+			if (!(x->writes % 4096))
+				sched_yield();
+		}
+		__atomic_store_n(&x->running, 0, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void ff_racer_init(struct ff *f)
+{
+	struct ff_racer *x = &f->racer;
+
+	pthread_mutex_init(&x->lock, NULL);
+	pthread_cond_init(&x->wake, NULL);
+	if (pthread_create(&x->thread, NULL, ff_racer_main, x))
+		fatal("cannot start the racer thread");
+}
+
+/*
+ * Rewrite request @r, laid out in ring slot @slot, from now until
+ * ff_race_end().
+ */
+static void ff_race_begin(struct ff *f, struct ff_req *r, uint32_t slot)
+{
+	struct ff_racer *x = &f->racer;
+	struct fz_grefs g = {
+		.page = r->page_gref,
+		.ring = f->ring_gref[0],
+		.bad = FF_BAD_GREF,
+	};
+	unsigned int i;
+
+	x->slot = ff_slot(f, slot);
+	for (i = 0; i < r->rq.nr_ind && i < FZ_MAX_INDIRECT_PAGES; i++)
+		x->ind[i] = r->pages[r->rq.ind[i].page];
+	fz_race_start(&x->rc, &f->conn, &r->rq, &g, f->seed, x->slot);
+	__atomic_store_n(&x->stop, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&x->started, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&x->running, 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&x->lock);
+	x->go = true;
+	pthread_cond_signal(&x->wake);
+	pthread_mutex_unlock(&x->lock);
+	x->requests++;
+	/*
+	 * Publish only once the racer writes: woken late (a guest's thread
+	 * waking takes as long as the backend's), it would find the request
+	 * copied already.
+	 */
+	while (!__atomic_load_n(&x->started, __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(&x->running, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+/* The answers are in: wait until the racer has stopped writing. */
+static void ff_race_end(struct ff *f, long long began)
+{
+	struct ff_racer *x = &f->racer;
+	long long t;
+
+	__atomic_store_n(&x->stop, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&x->running, __ATOMIC_ACQUIRE))
+		sched_yield();
+	t = now_us() - began;
+	if (t > x->max_us)
+		x->max_us = t;
+	x->total_writes += x->writes;
 }
 
 /* ------------------------------------------------------------------ */
@@ -521,7 +752,7 @@ static bool ff_tally(struct ff *f, const struct fz_req *rq,
 	unsigned int i;
 
 	f->findings++;
-	f->cat[rq->cat].findings++;
+	f->cats[rq->cat].findings++;
 	for (i = 0; i < f->nkinds; i++) {
 		k = &f->kind[i];
 		if (k->cat == rq->cat && !strcmp(k->rule, e->rule) &&
@@ -617,14 +848,6 @@ static void ff_report(struct ff *f, const struct fz_req *rq,
 /* ------------------------------------------------------------------ */
 /* Playing the stream                                                  */
 /* ------------------------------------------------------------------ */
-
-static long long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
 
 /*
  * Which request pages the request names read-only (r->page_ro[], counted
@@ -730,7 +953,7 @@ static void ff_judge_silence(struct ff *f, struct ff_req *r)
 	struct fz_result res;
 	char want[64];
 
-	f->cat[r->rq.cat].unanswered++;
+	f->cats[r->rq.cat].unanswered++;
 	fz_settle_stopped(&f->model, &r->rq, &r->e, &res);
 	if (res.findings) {
 		ff_allow_text(r->e.allow, want, sizeof(want));
@@ -749,7 +972,7 @@ static void ff_judge_answer(struct ff *f, struct ff_req *r,
 {
 	struct fz_result res;
 
-	ff_count_status(&f->cat[r->rq.cat], a->status);
+	ff_count_status(&f->cats[r->rq.cat], a->status);
 	fz_settle(&f->model, &f->conn, &r->rq, &r->e, a->id, a->op, a->status,
 		  r->pages, &res);
 	if (r->e.reads && a->status == FZ_RSP_OKAY &&
@@ -770,16 +993,19 @@ static void ff_judge_answer(struct ff *f, struct ff_req *r,
 static bool ff_play_batch(struct ff *f, unsigned int n)
 {
 	struct ff_req *last = f->req[n - 1];
-	bool go_on = true;
+	bool go_on = true, raced = n == 1 && last->rq.cat == FZ_CAT_RACE;
+	uint32_t first_slot = f->req_prod;
 	unsigned int i, got;
 	long long t = now_us(), t2;
 
 	for (i = 0; i < n; i++) {
 		ff_lay_out(f, f->req[i], f->req_prod + i);
-		f->cat[f->req[i]->rq.cat].sent++;
+		f->cats[f->req[i]->rq.cat].sent++;
 		f->req_id[i] = f->req[i]->rq.id;
 	}
-	f->played += n;
+	if (!f->probing)
+		f->played += n;
+	f->pushed += n;
 	/* only a lone request has a ring action */
 	if (last->rq.ring_action == FZ_RING_PROD_OVERFLOW)
 		f->req_prod = load_acquire(FF_RSP_PROD(f)) + f->nslots +
@@ -788,8 +1014,13 @@ static bool ff_play_batch(struct ff *f, unsigned int n)
 		f->req_prod += n;
 	t2 = now_us();
 	f->ph.lay_out += t2 - t;
+	/* a raced request is alone (fz_flight_of()): its slot is the first */
+	if (raced)
+		ff_race_begin(f, last, first_slot);
 	ff_push(f);
 	got = ff_collect(f, n);
+	if (raced)
+		ff_race_end(f, t2);
 	t = now_us();
 	f->ph.ring += t - t2;
 
@@ -824,10 +1055,11 @@ static bool ff_play_batch(struct ff *f, unsigned int n)
 	return go_on;
 }
 
-/* The next request of the stream into @r; false if it cannot be played. */
-static bool ff_next(struct ff *f, uint64_t seq, struct ff_req *r)
+/* Request @seq of @gen into @r; false if it cannot be played. */
+static bool ff_next(struct ff *f, const struct fz_gen *gen, uint64_t seq,
+		    struct ff_req *r)
 {
-	fz_gen_at(&f->gen, seq, &r->rq);
+	fz_gen_at(gen, seq, &r->rq);
 	fz_oracle(&f->conn, &r->rq, &r->e);
 	fz_flight_of(&f->conn, &r->rq, &r->e, &r->fl);
 	return ff_need_pages(r);
@@ -875,11 +1107,12 @@ static void ff_progress(struct ff *f, unsigned long long before, long t0)
 }
 
 /*
- * Play requests first .. first + count - 1 of the stream in batches
+ * Play requests @first .. @first + @count - 1 of @gen in batches
  * (ff_pick()), made from a window of the requests that come next, until
- * all were played or one was left unanswered.
+ * all were played (true) or one was left unanswered (false).
  */
-static void ff_run(struct ff *f)
+static bool ff_run(struct ff *f, const struct fz_gen *gen, uint64_t first,
+		   uint64_t count)
 {
 	unsigned long long before;
 	long t0 = now_ms();
@@ -889,23 +1122,91 @@ static void ff_run(struct ff *f)
 
 	for (;;) {
 		t = now_us();
-		while (f->queued < f->window && next < f->count) {
-			if (ff_next(f, f->first + next++, f->req[f->queued]))
+		while (f->queued < f->window && next < count) {
+			if (ff_next(f, gen, first + next++, f->req[f->queued]))
 				f->queued++;
 			else
 				f->skipped++;
 		}
 		if (!f->queued)
-			break;
+			return true;
 		n = ff_pick(f);
 		f->ph.gen += now_us() - t;
 		before = f->played;
 		if (!ff_play_batch(f, n))
-			break;
+			return false;
 		ff_progress(f, before, t0);
 		ff_drop(f, n);
 	}
-	f->ms = now_ms() - t0;
+}
+
+/*
+ * Say @mine-@phase in our "fuzz-flood" key, and wait until dom0 (the
+ * scenario, which measures the backend around the flood) writes
+ * @want-@phase there.
+ */
+static void ff_flood_sync(struct ff *f, const char *mine, const char *want,
+			  const char *phase)
+{
+	long end = now_ms() + FF_FLOOD_WAIT_MS;
+	char val[32], got[32];
+
+	snprintf(val, sizeof(val), "%s-%s", mine, phase);
+	xs_write(f->fe, "fuzz-flood", val);
+	snprintf(val, sizeof(val), "%s-%s", want, phase);
+	while (xs_read(f->fe, "fuzz-flood", got, sizeof(got)) ||
+	       strcmp(got, val)) {
+		if (now_ms() > end)
+			fatal("dom0 did not answer the flood's handshake");
+		sleep_ms(20);
+	}
+}
+
+/*
+ * An event flood: f->flood notifications in a tight loop with nothing new
+ * on the ring (before the stream: an empty ring; after it: a ring of
+ * requests all consumed and answered), then FF_PROBES honest requests of
+ * the probes' stream, judged as any, which must all be answered within
+ * FF_PROBE_MS.  False when the ring stopped.
+ */
+static bool ff_flood(struct ff *f, const char *phase)
+{
+	unsigned long long i;
+	long long us;
+	long ms;
+	bool ok;
+
+	if (!f->flood)
+		return true;
+	if (f->flood_sync)
+		ff_flood_sync(f, "ready", "go", phase);
+	us = now_us();
+	for (i = 0; i < f->flood; i++)
+		ff_kick(f);
+	us = now_us() - us;
+	if (f->flood_sync)
+		ff_flood_sync(f, "done", "ack", phase);
+
+	f->probing = true;
+	f->cats = f->probe_cat;
+	ms = now_ms();
+	ok = ff_run(f, &f->probe_gen, f->probe_next, FF_PROBES);
+	ms = now_ms() - ms;
+	f->probe_next += FF_PROBES;
+	f->cats = f->cat;
+	f->probing = false;
+	printf("FLOOD phase=%s notifications=%llu ms=%lld per-s=%llu probes=%u probe-ms=%ld\n",
+	       phase, f->flood, us / 1000,
+	       f->flood * 1000000ULL / (unsigned long long)(us ? us : 1),
+	       FF_PROBES, ms);
+	if (ok && ms > FF_PROBE_MS) {
+		f->findings++;
+		printf("FINDING seed=%llu phase=%s what=slow-after-flood",
+		       (unsigned long long)f->seed, phase);
+		printf(" expected=probes-within-%dms got=%ldms\n",
+		       FF_PROBE_MS, ms);
+	}
+	return ok;
 }
 
 /*
@@ -991,6 +1292,12 @@ static void ff_print_results(struct ff *f)
 		       f->skipped);
 	printf("READS %llu sectors checked against the model, %llu unjudged\n",
 	       f->checked, f->unjudged);
+	printf("RACE requests=%llu rewrites=%llu answered-while-rewriting=%llu",
+	       f->racer.requests, f->racer.total_writes, f->racer.word0_lost);
+	printf(" window-over=%llu max-ms=%lld\n", f->racer.unfinished,
+	       f->racer.max_us / 1000);
+	printf("PUSHED %llu requests on the ring, the flood's probes included\n",
+	       f->pushed);
 	printf("TIME %llu requests in %ld ms\n", f->played, f->ms);
 	printf("PHASES batches=%llu alone=%llu gen=%lld lay-out=%lld ring=%lld judge=%lld\n",
 	       f->ph.batches, f->ph.alone, f->ph.gen / 1000,
@@ -1008,7 +1315,8 @@ static void ff_usage(void)
 	fprintf(stderr,
 		"usage: " LAB_PROG " [-s seed] [-n count] [-f first] [-a x86_64|x86_32]\n"
 		"                       [-o ring-order] [-p 0|1] [-z] [-t ms] [-b batch]\n"
-		"                       [-r corpus] <devid>\n");
+		"                       [-R one-in] [-e notifications [-E]] [-r corpus]\n"
+		"                       <devid>\n");
 	exit(2);
 }
 
@@ -1033,7 +1341,8 @@ static void ff_options(struct ff *f, int argc, char **argv)
 	f->abi = FZ_ABI_X86_64;
 	f->rsp_ms = 30000;
 	f->batch = FF_BATCH_DEFAULT;
-	while ((c = getopt(argc, argv, "s:n:f:a:o:p:zt:b:r:")) != -1) {
+	f->race_one_in = FZ_RACE_ONE_IN;
+	while ((c = getopt(argc, argv, "s:n:f:a:o:p:zt:b:R:e:Er:")) != -1) {
 		switch (c) {
 		case 's':
 			f->seed = ff_num(optarg, UINT64_MAX);
@@ -1072,6 +1381,16 @@ static void ff_options(struct ff *f, int argc, char **argv)
 			f->batch = (unsigned int)ff_num(optarg, FF_MAX_BATCH);
 			if (!f->batch)
 				ff_usage();
+			break;
+		case 'R':
+			f->race_one_in = (unsigned int)ff_num(optarg,
+							      UINT32_MAX);
+			break;
+		case 'e':
+			f->flood = ff_num(optarg, UINT64_MAX / 1000000);
+			break;
+		case 'E':
+			f->flood_sync = true;
 			break;
 		default:
 			ff_usage();
@@ -1118,6 +1437,9 @@ int main(int argc, char **argv)
 {
 	static struct ff f = { .gfd = -1, .efd = -1 };
 	char line[512];
+	unsigned int i;
+	bool ok;
+	long t0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ff_options(&f, argc, argv);
@@ -1136,14 +1458,28 @@ int main(int argc, char **argv)
 	if (fz_model_init(&f.model, f.conn.nr_sectors, f.zeroed))
 		fatal("out of memory for the disk model");
 	fz_gen_init(&f.gen, &f.conn, f.seed);
-	printf("PLAY seed=%llu first=%llu count=%llu zeroed=%d batch=%u\n",
+	fz_gen_set_race(&f.gen, f.race_one_in);
+	/* the probes: honest reads and writes, never raced */
+	fz_gen_init(&f.probe_gen, &f.conn, f.seed ^ FF_PROBE_SALT);
+	for (i = 0; i < FZ_NR_CAT; i++)
+		fz_gen_set_weight(&f.probe_gen, i, i == FZ_CAT_VALID_RW);
+	fz_gen_set_race(&f.probe_gen, 0);
+	f.cats = f.cat;
+	ff_racer_init(&f);
+	printf("PLAY seed=%llu first=%llu count=%llu zeroed=%d batch=%u race=1/%u flood=%llu\n",
 	       (unsigned long long)f.seed, (unsigned long long)f.first,
-	       (unsigned long long)f.count, f.zeroed, f.replay ? 1 : f.batch);
+	       (unsigned long long)f.count, f.zeroed, f.replay ? 1 : f.batch,
+	       f.race_one_in, f.flood);
 
-	if (f.replay)
+	if (f.replay) {
 		ff_replay(&f);
-	else
-		ff_run(&f);
+	} else if (ff_flood(&f, "empty")) {
+		t0 = now_ms();
+		ok = ff_run(&f, &f.gen, f.first, f.count);
+		f.ms = now_ms() - t0;
+		if (ok)
+			ff_flood(&f, "consumed");
+	}
 	ff_print_results(&f);
 	ff_close(&f);
 	fz_model_free(&f.model);

@@ -803,7 +803,7 @@ static void oracle_every_rule_has_a_case(struct kunit *test)
 		"discard-not-offered", "secure-not-offered", "discard-empty",
 		"flush", "flush-not-offered", "flush-readonly", "grant",
 		"grant-ro", "grant-ro-persistent", "read-into-ring",
-		"ring-overflow",
+		"ring-overflow", "race",
 	};
 	const unsigned int nt = ARRAY_SIZE(tested);
 	bool seen[ARRAY_SIZE(tested)] = { false };
@@ -868,6 +868,284 @@ static const u32 test_page_grefs[] = { 0x11111111, 0x22222222, 0x333 };
 static const struct fz_grefs test_grefs = {
 	.page = test_page_grefs, .ring = 0x44, .bad = 0xfffff,
 };
+
+/* ------------------------------------------------------------------ */
+/* Races                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Raced requests take a few places of the stream and leave the others. */
+static void gen_races_leave_the_rest_of_the_stream(struct kunit *test)
+{
+	struct fz_req *a = req_alloc(), *b = req_alloc();
+	unsigned int i, raced = 0, diff = 0, outside = 0;
+	struct fz_gen ga, gb;
+	u64 zs, zn, sector, nr;
+
+	fz_gen_init(&ga, &conn_full, 11);
+	fz_gen_init(&gb, &conn_full, 11);
+	fz_gen_set_race(&gb, 0);
+	fz_race_zone(&conn_full, &zs, &zn);
+	for (i = 0; i < 20000; i++) {
+		fz_gen_next(&ga, a);
+		fz_gen_next(&gb, b);
+		UNIT_CHECK(b->cat != FZ_CAT_RACE);
+		if (a->cat != FZ_CAT_RACE) {
+			diff += !req_equal(a, b);
+			continue;
+		}
+		raced++;
+		UNIT_EQ(a->id & 0xff, FZ_RACE_ID_MARK);
+		UNIT_EQ(a->ring_action, FZ_RING_NONE);
+		UNIT_EQ(check_well_formed(&conn_full, a), 0);
+		/* the request as published is in the zone */
+		if (fz_req_span(&conn_full, a, &sector, &nr))
+			outside += sector < zs || sector + nr > zs + zn;
+	}
+	UNIT_EQ(diff, 0);
+	UNIT_EQ(outside, 0);
+	/* one in FZ_RACE_ONE_IN, give or take */
+	UNIT_CHECK(raced > 20000 / FZ_RACE_ONE_IN / 2);
+	UNIT_CHECK(raced < 20000 / FZ_RACE_ONE_IN * 2);
+	UNIT_EQ(ga.count[FZ_CAT_RACE], raced);
+	free(a);
+	free(b);
+}
+
+/* The zone: the disk's end, from a multiple of 256^b (see blkif-fuzz.h). */
+static void race_zone_is_the_disks_end(struct kunit *test)
+{
+	static const u64 sizes[] = {
+		1, 7, 300, 2048, 32768, 32769, 1 << 20, FZ_MODEL_MAX_SECTORS,
+	};
+	struct fz_conn c = conn_full;
+	unsigned int i;
+	u64 zs, zn;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		c.nr_sectors = sizes[i];
+		fz_race_zone(&c, &zs, &zn);
+		UNIT_EQ(zs + zn, sizes[i]);
+		UNIT_CHECK(zn >= 1);
+		UNIT_CHECK(zn >= FZ_RACE_ZONE_SECTORS || zn >= sizes[i] / 4);
+		/* a small disk may be all zone (the byte rule) */
+		UNIT_CHECK(zn <= sizes[i] / 2 || sizes[i] < 4096);
+	}
+	/* a 16 MiB disk of the lab: its last MiB */
+	c.nr_sectors = 32768;
+	fz_race_zone(&c, &zs, &zn);
+	UNIT_EQ(zs, 32768 - 2048);
+}
+
+/* Grant references of a raced request's pages: distinct, small. */
+static u32 race_grefs[FZ_GEN_MAX_PAGES];
+
+static struct fz_grefs race_grefs_of(void)
+{
+	struct fz_grefs g = { .page = race_grefs, .ring = 0x10, .bad = 0xfffff };
+	unsigned int i;
+
+	for (i = 0; i < FZ_GEN_MAX_PAGES; i++)
+		race_grefs[i] = 0x200 + 3 * i;
+	return g;
+}
+
+static bool race_own_gref(u32 v)
+{
+	return v >= 0x200 && v < 0x200 + 3 * FZ_GEN_MAX_PAGES &&
+	       (v - 0x200) % 3 == 0;
+}
+
+/* A mixture of the bytes of @n values. */
+static u64 race_mix(struct fz_rng *r, const u64 *v, unsigned int n)
+{
+	u64 m = 0;
+	unsigned int k;
+
+	for (k = 0; k < 8; k++)
+		m |= v[fz_below(r, n)] & 0xffULL << (8 * k);
+	return m;
+}
+
+/*
+ * Rewrites of @rq, checked one by one: where they go, what they write;
+ * then mixtures of the sector numbers written.  Returns the failures.
+ */
+static unsigned int race_check_rewrites(const struct fz_conn *c,
+					const struct fz_req *rq,
+					unsigned int *word0_writes)
+{
+	static u8 slot[112], ind[FZ_MAX_INDIRECT_PAGES][FZ_PAGE_SIZE];
+	struct fz_grefs g = race_grefs_of();
+	size_t idb = c->abi == FZ_ABI_X86_32 ? 4 : 8;
+	size_t size = fz_req_slot_size(c->abi);
+	unsigned int bad = 0, i, nsec = 1;
+	struct fz_race_write w;
+	struct fz_race rc;
+	static u64 secs[2001];
+	struct fz_rng r;
+	u64 zs, zn, m;
+
+	fz_race_zone(c, &zs, &zn);
+	fz_encode_req(c->abi, rq, &g, 0, slot);
+	secs[0] = le(slot + idb + 8, 8);
+	bad += secs[0] < zs;
+	/* everything the layout can name is the request's own */
+	if (rq->op == FZ_OP_INDIRECT) {
+		for (i = 0; i < FZ_MAX_INDIRECT_PAGES; i++) {
+			fz_encode_indirect_page(rq, i, &g, ind[i]);
+			bad += !race_own_gref((u32)le(slot + idb + 20 + 4 * i,
+						      4));
+		}
+		for (i = 0; i < FZ_MAX_ENTRIES; i++)
+			bad += !race_own_gref((u32)le(ind[i / 512] +
+						      8 * (i % 512), 4));
+	} else if (rq->op != FZ_OP_DISCARD) {
+		for (i = 0; i < FZ_MAX_DIRECT_SEGS; i++)
+			bad += !race_own_gref((u32)le(slot + idb + 16 + 8 * i,
+						      4));
+	}
+	fz_race_start(&rc, c, rq, &g, 5, slot);
+	for (i = 0; i < 2000; i++) {
+		if (i == 1500)
+			rc.word0_off = true;	/* the answer landed */
+		fz_race_next(&rc, &w);
+		switch (w.where) {
+		case FZ_RACE_WORD0:
+			(*word0_writes)++;
+			bad += i >= 1500 || w.off || w.len != 4;
+			bad += !fz_race_op_ok(rq, (u8)w.value);
+			bad += (w.value & 0xff) == FZ_RACE_ID_MARK;
+			rc.word0 = (u32)w.value;
+			break;
+		case FZ_RACE_SLOT:
+			/* never the id, never past the slot */
+			bad += w.off < idb + 8 || w.off + w.len > size;
+			if (w.off == idb + 8)
+				secs[nsec++] = w.value;
+			else if (w.len == 4)
+				bad += !race_own_gref(w.value & 0xffffff);
+			break;
+		case FZ_RACE_IND:
+			bad += rq->op != FZ_OP_INDIRECT;
+			bad += w.page >= FZ_MAX_INDIRECT_PAGES;
+			bad += w.off + w.len > FZ_PAGE_SIZE;
+			if (w.len == 4)
+				bad += w.off % 8 ||
+				       !race_own_gref(w.value & 0xffffff);
+			break;
+		default:
+			bad++;
+		}
+	}
+	/* torn copies of the sector number: in the zone or past the disk */
+	fz_rng_seed(&r, rq->seq);
+	for (i = 0; i < 20000; i++) {
+		m = race_mix(&r, secs, nsec);
+		if (m < zs) {
+			printf("  sector %#llx below the zone (%#llx)\n",
+			       (unsigned long long)m, (unsigned long long)zs);
+			bad++;
+			break;
+		}
+	}
+	return bad;
+}
+
+static void race_rewrites_stay_in_their_bounds(struct kunit *test)
+{
+	static const u64 sizes[] = { 2048, 32768, 40000, 1 << 20 };
+	struct fz_req *rq = req_alloc();
+	unsigned int k, i, n, bad = 0, word0 = 0, layouts = 0;
+	struct fz_gen g;
+
+	for (k = 0; k < 8; k++) {
+		struct fz_conn c = conn_full;
+
+		c.abi = k & 1 ? FZ_ABI_X86_32 : FZ_ABI_X86_64;
+		c.sector_size = k & 2 ? 4096 : 512;
+		c.max_indirect = k & 4 ? 0 : 512;
+		c.nr_sectors = sizes[k % ARRAY_SIZE(sizes)];
+		fz_gen_init(&g, &c, 40 + k);
+		fz_gen_set_race(&g, 1);
+		for (i = 0, n = 0; n < 30; i++) {
+			fz_gen_at(&g, i, rq);
+			UNIT_EQ(rq->cat, FZ_CAT_RACE);
+			layouts |= rq->op == FZ_OP_INDIRECT ? 1 :
+				   rq->op == FZ_OP_DISCARD ? 2 : 4;
+			bad += race_check_rewrites(&c, rq, &word0);
+			n++;
+		}
+	}
+	UNIT_EQ(bad, 0);
+	UNIT_EQ(layouts, 7);
+	UNIT_CHECK(word0 > 1000);
+	free(rq);
+}
+
+/* Any status, an operation of its layout, once; the zone forgotten. */
+static void oracle_race(struct kunit *test)
+{
+	static u8 buf[FZ_SECTOR_SIZE];
+	struct fz_req *rq = req_alloc();
+	struct fz_conn c = conn_full;
+	struct fz_result res;
+	struct fz_mismatch mm;
+	struct fz_expect e;
+	struct fz_model m;
+	struct fz_gen g;
+	u64 zs, zn;
+
+	c.nr_sectors = 32768;
+	fz_race_zone(&c, &zs, &zn);
+	fz_gen_init(&g, &c, 3);
+	fz_gen_set_race(&g, 1);
+	do {
+		fz_gen_next(&g, rq);
+	} while (rq->op == FZ_OP_INDIRECT || rq->op == FZ_OP_DISCARD);
+	fz_oracle(&c, rq, &e);
+	UNIT_CHECK(e.raced);
+	UNIT_CHECK(!strcmp(e.rule, "race"));
+	UNIT_EQ(e.allow, FZ_ALLOW_OKAY | FZ_ALLOW_ERROR | FZ_ALLOW_EOPNOTSUPP);
+	UNIT_EQ(e.sector, zs);
+	UNIT_EQ(e.nr_sectors, zn);
+	UNIT_CHECK(fz_race_op_ok(rq, FZ_OP_WRITE));
+	UNIT_CHECK(fz_race_op_ok(rq, 255));
+	UNIT_CHECK(!fz_race_op_ok(rq, FZ_OP_DISCARD));
+	UNIT_CHECK(!fz_race_op_ok(rq, FZ_OP_INDIRECT));
+
+	if (fz_model_init(&m, c.nr_sectors, true))
+		abort();
+	fz_fill_sector(buf, 3, zs, 9);
+	fz_model_write(&m, zs, buf, 9);
+	fz_model_write(&m, zs - 1, buf, 9);
+	fz_settle(&m, &c, rq, &e, rq->id, FZ_OP_READ, FZ_RSP_ERROR, NULL,
+		  &res);
+	UNIT_EQ(res.findings, 0);
+	/* the zone is unknown: anything read there is learnt */
+	memset(buf, 0x77, sizeof(buf));
+	UNIT_CHECK(fz_model_check(&m, zs, buf, &mm));
+	/* the rest is still known */
+	UNIT_CHECK(!fz_model_check(&m, zs - 1, buf, &mm));
+
+	fz_settle(&m, &c, rq, &e, rq->id, 0x5a, FZ_RSP_OKAY, NULL, &res);
+	UNIT_CHECK(res.bad_op && res.findings == 1);
+	fz_settle(&m, &c, rq, &e, rq->id ^ 1, FZ_OP_READ, 1, NULL, &res);
+	UNIT_CHECK(res.bad_id && res.bad_status && res.findings == 2);
+	fz_settle_stopped(&m, rq, &e, &res);
+	UNIT_EQ(res.findings, 1);
+
+	/* a read-only disk keeps its zone: nothing may have written there */
+	c.readonly = true;
+	fz_fill_sector(buf, 3, zs, 9);
+	fz_model_write(&m, zs, buf, 9);
+	fz_settle(&m, &c, rq, &e, rq->id, FZ_OP_READ, FZ_RSP_OKAY, NULL,
+		  &res);
+	UNIT_EQ(res.findings, 0);
+	memset(buf, 0x77, sizeof(buf));
+	UNIT_CHECK(!fz_model_check(&m, zs, buf, &mm));
+	fz_model_free(&m);
+	free(rq);
+}
 
 static void encode_rw_in_both_abis(struct kunit *test)
 {
@@ -1997,6 +2275,10 @@ static struct kunit_case blkif_fuzz_cases[] = {
 	KUNIT_CASE(pick_batches_from_the_window),
 	KUNIT_CASE(pick_batches_over_a_stream),
 	KUNIT_CASE(settle_batch_in_any_answer_order),
+	KUNIT_CASE(gen_races_leave_the_rest_of_the_stream),
+	KUNIT_CASE(race_zone_is_the_disks_end),
+	KUNIT_CASE(race_rewrites_stay_in_their_bounds),
+	KUNIT_CASE(oracle_race),
 	{}
 };
 
