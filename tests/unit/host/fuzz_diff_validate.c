@@ -20,6 +20,7 @@
 
 #include "../../../drivers/block/xen-blkback/validate.c"
 #include "blkif-fuzz.h"
+#include "fuzz_limits.h"
 
 /* Grant references: page i is 1000 + i; the ring 7, a bad one 0xfffff. */
 static u32 page_grefs[FZ_GEN_MAX_PAGES];
@@ -69,14 +70,7 @@ static s16 backend_status(const struct fz_conn *c, const struct fz_req *rq,
 			  u8 pad, const char **why, u8 *rsp_op, u64 *id)
 {
 	static struct blkif_request_segment segs[FZ_MAX_ENTRIES];
-	struct blkback_limits lim = {
-		.nr_sectors = c->nr_sectors,
-		.lbs_sectors = c->sector_size / 512,
-		.max_indirect_segs = c->max_indirect,
-		.readonly = c->readonly,
-		.discard = c->discard,
-		.discard_secure = c->discard_secure,
-	};
+	struct blkback_limits lim = fz_conn_limits(c);
 	struct blkback_req_info info;
 	struct blkif_request req;
 	enum blkback_err err;

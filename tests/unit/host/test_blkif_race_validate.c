@@ -20,6 +20,7 @@
 
 #include "../../../drivers/block/xen-blkback/validate.c"
 #include "blkif-fuzz.h"
+#include "fuzz_limits.h"
 #include "unit.h"
 
 #define RV_STATES	4	/* states a torn copy mixes */
@@ -76,14 +77,7 @@ static void rv_check(const struct fz_conn *c, const struct fz_req *rq,
 		     struct rv_count *n)
 {
 	static struct blkif_request_segment segs[FZ_MAX_ENTRIES];
-	struct blkback_limits lim = {
-		.nr_sectors = c->nr_sectors,
-		.lbs_sectors = c->sector_size / 512,
-		.max_indirect_segs = c->max_indirect,
-		.readonly = c->readonly,
-		.discard = c->discard,
-		.discard_secure = c->discard_secure,
-	};
+	struct blkback_limits lim = fz_conn_limits(c);
 	struct blkback_req_info info;
 	struct blkif_request req;
 	u64 zs, zn;
