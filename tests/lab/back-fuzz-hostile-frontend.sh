@@ -128,17 +128,6 @@ evt_counts() {
 	done
 }
 
-# xs_wait <key> <value> <seconds> [<poll every, s>]: until XenStore <key>
-# holds <value> (polled every 0.2 s, or less often through a whole stream:
-# each look costs dom0 a process)
-xs_wait() {
-	local end=$(($(date +%s) + $3))
-	while [ "$(xenstore-read "$1" 2>/dev/null)" != "$2" ]; do
-		[ "$(date +%s)" -lt $end ] || return 1
-		sleep ${4:-0.2}
-	done
-}
-
 # flood_watch <backend> <config> <vdev> <phase> <seconds> [<poll every>]:
 # dom0's half of the fuzzer's handshake around one flood (blkif-fuzzfront
 # -E): the CPU the vbd's ring threads (and dom0 as a whole) took from go to

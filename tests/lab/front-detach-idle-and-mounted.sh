@@ -19,11 +19,7 @@ check "umount xvdc" g 'umount /mnt'
 # the deferred close completes once released: the frontend goes Closed by
 # itself (it polls its openers every second); the disk itself goes when the
 # toolstack removes the device, which xl gave up on above, so once more
-i=0
-while [ "$(xs_front xvdc state)" != 6 ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+xs_wait "$(fe_path xvdc)/state" 6 10 0.1
 check_eq "frontend Closed within 10 s of the umount" "$(xs_front xvdc state)" 6
 timeout 60 xl block-detach $DOMU xvdc
 check "xvdc gone after umount and detach" g 'i=0; while [ -b /dev/xvdc ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; [ ! -b /dev/xvdc ]'

@@ -484,6 +484,17 @@ bk_path() { echo "/local/domain/0/backend/${BK_TYPE:-vbd}/$(cat $LAB_RUN/domid)/
 fe_path() { echo "/local/domain/$(cat $LAB_RUN/domid)/device/vbd/$(vdev_devid "$1")"; }
 xs_back() { xenstore-read "$(bk_path "$1")/$2" 2>/dev/null; }
 xs_front() { xenstore-read "$(fe_path "$1")/$2" 2>/dev/null; }
+# xs_wait <key> <value> <seconds> [<poll every, s>]: until XenStore <key>
+# holds <value>; non-zero when it does not within <seconds> (polled every
+# 0.2 s, or less often through a whole stream: each look costs dom0 a
+# process)
+xs_wait() {
+	local end=$(($(date +%s) + $3))
+	while [ "$(xenstore-read "$1" 2>/dev/null)" != "$2" ]; do
+		[ "$(date +%s)" -lt $end ] || return 1
+		sleep ${4:-0.2}
+	done
+}
 bk_dir() { echo "/sys/bus/xen-backend/devices/vbd-$(cat $LAB_RUN/domid)-$(vdev_devid "$1")"; }
 bk_stat() { cat "$(bk_dir "$1")/statistics/$2" 2>/dev/null; }
 
