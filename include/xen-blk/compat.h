@@ -387,4 +387,34 @@ static inline void xen_blk_rq_own_tag(struct request *rq)
 #endif
 }
 
+/* ------------------------------------------------------------------ */
+/* Frontend: completions of a polled queue                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * xen_blk_rq_add_to_batch() - leave a request that succeeded to the
+ *	poller's completion batch
+ * @rq: a request whose I/O ended without error, not yet completed
+ * @iob: the batch blk-mq's .poll was handed, or NULL
+ * @complete: what ends the batch's requests
+ *
+ * The batch ends its requests after the driver returns from .poll, out of
+ * the driver's locks.  6.1 takes the request's error as an int, 6.12 as a
+ * bool; it is always "none" here.
+ *
+ * Return: true when @rq is in the batch; false when the caller must
+ * complete it (no batch, an I/O scheduler's request, another driver's
+ * completion function already in the batch).
+ */
+static inline bool xen_blk_rq_add_to_batch(struct request *rq,
+					   struct io_comp_batch *iob,
+					   void (*complete)(struct io_comp_batch *))
+{
+#if XEN_BLK_KERNEL_6_12
+	return blk_mq_add_to_batch(rq, iob, false, complete);
+#else
+	return blk_mq_add_to_batch(rq, iob, 0, complete);
+#endif
+}
+
 #endif /* XEN_BLK_COMPAT_H */
