@@ -865,7 +865,7 @@ void blkfront_poll_start(struct blkfront_info *info)
 		if (!rinfo->poll)
 			continue;
 		spin_lock_irq(&rinfo->lock);
-		rinfo->polling = true;
+		WRITE_ONCE(rinfo->polling, true);
 		spin_unlock_irq(&rinfo->lock);
 	}
 }
