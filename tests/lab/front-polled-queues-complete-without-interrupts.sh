@@ -55,7 +55,8 @@ di1=$(($(ring 2 "$i1") - $(ring 2 "$i0")))
 di0=$(($(ring 1 "$i1") - $(ring 1 "$i0")))
 dr=$((r1 - r0))
 summary "hipri: $dr requests; poll ring: $dp1 polled, $di1 interrupts ($(awk -v a=$di1 -v b=$ios 'BEGIN { printf "%.4f", a / b }') per I/O); interrupt ring: $dp0 polled, $di0 interrupts"
-check_eq "requests: the job's writes and reads" "$dr" $ios
+# (a probe of the disk by udev would add reads of its own, on ring 0)
+check_ge "requests: the job's writes and reads" "$dr" $ios
 check_eq "polled completions on the poll ring: every I/O of the job" "$dp1" $ios
 check_eq "polled completions on the interrupt-driven ring" "$dp0" 0
 check_le "interrupts of the poll ring: at most 0.02 per I/O" "$di1" $((ios / 50))
@@ -72,7 +73,7 @@ EOF
 dp=$(($(ring 1 "$p1") + $(ring 2 "$p1") - $(ring 1 "$p0") - $(ring 2 "$p0")))
 di0=$(($(ring 1 "$i1") - $(ring 1 "$i0")))
 summary "no hipri: $((r1 - r0)) requests; interrupt ring: $di0 interrupts ($(awk -v a=$di0 -v b=$ios 'BEGIN { printf "%.4f", a / b }') per I/O); polled $dp"
-check_eq "requests without hipri" "$((r1 - r0))" $ios
+check_ge "requests without hipri" "$((r1 - r0))" $ios
 check_eq "nothing polled without hipri" "$dp" 0
 check_ge "interrupts drive the requests without hipri" "$di0" 1
 perf="--ioengine=io_uring --rw=randread --bs=4k --iodepth=16 --size=32M --runtime=3 --time_based"
