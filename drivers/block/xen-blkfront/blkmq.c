@@ -271,9 +271,7 @@ int blkfront_disk_create(struct blkfront_info *info)
 	memset(set, 0, sizeof(*set));
 	set->ops = &blkfront_mq_ops;
 	/* fixed from here on: a resume maps them onto the rings it gets */
-	info->nr_poll_queues = info->nr_poll_rings;
-	info->nr_irq_queues = info->nr_rings - info->nr_poll_rings;
-	set->nr_hw_queues = info->nr_rings;
+	set->nr_hw_queues = info->nr_irq_queues + info->nr_poll_queues;
 	set->nr_maps = info->nr_poll_queues ? HCTX_MAX_TYPES : 1;
 	set->queue_depth = info->rinfo[0].nr_slots;
 	set->numa_node = NUMA_NO_NODE;

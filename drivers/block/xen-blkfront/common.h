@@ -195,7 +195,7 @@ struct blkfront_ring_info {
  * @mutex: serialises the control plane
  * @xbdev: our xenbus device
  * @gd: the disk, once connected
- * @tag_set: blk-mq tag set (one hardware queue per ring at first connect)
+ * @tag_set: blk-mq tag set (@nr_irq_queues + @nr_poll_queues hardware queues)
  * @tag_set_ready: @tag_set is allocated
  * @vdev: decoded virtual-device
  * @vdevice: raw virtual-device
@@ -203,9 +203,11 @@ struct blkfront_ring_info {
  * @connected: see enum blkfront_state
  * @nr_rings: rings in use
  * @nr_poll_rings: how many of them, the last ones, are polled
- * @nr_irq_queues: interrupt-driven hardware queues of the disk (first
- *	connect)
+ * @nr_irq_queues: interrupt-driven hardware queues of the disk (the rings
+ *	of the first connection but the poll rings)
  * @nr_poll_queues: polled hardware queues of the disk, after the others
+ *	(poll_queues within the online CPUs at the first connection, with
+ *	poll rings or not)
  * @nr_rinfo: entries of @rinfo (the hardware queues of the disk)
  * @ring_order: log2 of pages per ring
  * @rinfo: the rings

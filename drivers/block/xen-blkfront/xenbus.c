@@ -288,7 +288,19 @@ static int blkfront_talk_to_backend(struct blkfront_info *info)
 		dev_info(&dev->dev,
 			 "poll_queues: %u poll ring(s) of %u: the backend offers %u queue(s), %u of them for interrupt-driven rings\n",
 			 nr_poll, want, max(be_queues, 1U), nr);
-	err = blkfront_rinfo_alloc(info, nr + nr_poll);
+	/*
+	 * The disk gets the polled queues asked for even without poll rings
+	 * (they share the interrupt-driven ones then), so that polled I/O
+	 * works whatever its first backend offers (6.12 refuses it on a
+	 * queue without them), and a later backend can give it poll rings.
+	 * The ring array covers all the queues: once the disk exists it is
+	 * never replaced.
+	 */
+	if (!info->tag_set_ready) {
+		info->nr_irq_queues = nr;
+		info->nr_poll_queues = want;
+	}
+	err = blkfront_rinfo_alloc(info, nr + want);
 	if (err)
 		goto fail;
 	/* poll rings never outnumber the rings (blkfront_queue_ring()) */
