@@ -417,4 +417,28 @@ static inline bool xen_blk_rq_add_to_batch(struct request *rq,
 #endif
 }
 
+/**
+ * xen_blk_rq_irq_completed() - a polled request will complete in an
+ *	interrupt handler
+ * @rq: a request about to go on a ring served by interrupts
+ *
+ * A polled request's bios may come from the per-CPU bio cache (io_uring's
+ * IOPOLL), to which they return when they end.  6.1's cache must not be
+ * touched in interrupt context (bio_put() warns and the cache can be
+ * corrupted); as 6.1 does when a queue does not poll, such bios go back
+ * to their bio set instead.  6.12's cache takes bios from interrupt
+ * context.  A request that is not polled is left as it is.
+ */
+static inline void xen_blk_rq_irq_completed(struct request *rq)
+{
+#if !XEN_BLK_KERNEL_6_12
+	struct bio *bio;
+
+	if (!(rq->cmd_flags & REQ_POLLED))
+		return;
+	__rq_for_each_bio(bio, rq)
+		bio->bi_opf &= ~REQ_ALLOC_CACHE;
+#endif
+}
+
 #endif /* XEN_BLK_COMPAT_H */

@@ -359,6 +359,8 @@ static blk_status_t blkfront_ring_room(struct blk_mq_hw_ctx *hctx,
  * free slot checked for.  The request is started once it is there (also
  * when it holds its slot, see blkfront_queue_one()): one that is not
  * taken stays as blk-mq handed it, for .queue_rqs to leave to .queue_rq.
+ * A polled request on a ring served by interrupts (its polled queue has
+ * no poll ring) is made fit to end in the interrupt handler.
  */
 static blk_status_t blkfront_ring_add(struct blkfront_ring_info *rinfo,
 				      struct request *rq)
@@ -366,6 +368,8 @@ static blk_status_t blkfront_ring_add(struct blkfront_ring_info *rinfo,
 	blk_status_t sts = blkfront_queue_one(rinfo, rq);
 
 	if (sts == BLK_STS_OK) {
+		if (!rinfo->poll)
+			xen_blk_rq_irq_completed(rq);
 		xen_blk_rq_own_tag(rq);
 		blk_mq_start_request(rq);
 	}
@@ -766,7 +770,10 @@ static void blkfront_ring_restart(struct blkfront_ring_info *rinfo)
  *
  * On a poll ring the backend is never asked for an event (rsp_event is not
  * moved on), so an event there is rare (a wrap of the response index, a
- * backend that notifies anyway); its responses are taken all the same.
+ * backend that notifies anyway), and spurious: its responses are left to
+ * the poller, since a polled request must end in task context (see
+ * xen_blk_rq_irq_completed()), and to blkfront_ring_poll()'s other callers
+ * when nobody polls.
  *
  * Return: IRQ_HANDLED.
  */
@@ -787,6 +794,11 @@ irqreturn_t blkfront_interrupt(int irq, void *dev_id)
 			xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS);
 		return IRQ_HANDLED;
 	}
+	if (rinfo->poll) {
+		spin_unlock_irqrestore(&rinfo->lock, flags);
+		xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS);
+		return IRQ_HANDLED;
+	}
 again:
 	n = blkfront_take_responses(rinfo, NULL);
 	if (n < 0) {
@@ -796,15 +808,12 @@ again:
 	}
 	if (n)
 		eoi = 0;
-	/* a poll ring's rsp_event stays behind: its poller takes the rest */
-	if (!rinfo->poll) {
-		if (rinfo->ring.rsp_cons != rinfo->ring.req_prod_pvt) {
-			RING_FINAL_CHECK_FOR_RESPONSES(&rinfo->ring, more);
-			if (more)
-				goto again;
-		} else {
-			rinfo->ring.sring->rsp_event = rinfo->ring.rsp_cons + 1;
-		}
+	if (rinfo->ring.rsp_cons != rinfo->ring.req_prod_pvt) {
+		RING_FINAL_CHECK_FOR_RESPONSES(&rinfo->ring, more);
+		if (more)
+			goto again;
+	} else {
+		rinfo->ring.sring->rsp_event = rinfo->ring.rsp_cons + 1;
 	}
 	blkfront_ring_restart(rinfo);
 	spin_unlock_irqrestore(&rinfo->lock, flags);
@@ -821,7 +830,8 @@ again:
  *
  * For blk-mq's .poll, and for whoever must see a poll ring's requests end
  * when no task polls for them (a request timing out, a backend closing,
- * the disk's removal).
+ * the disk's removal); never from an interrupt handler (see
+ * xen_blk_rq_irq_completed()).
  *
  * Return: the responses taken; 0 also when the backend broke the protocol
  * (the device is stopped and its requests fail without the poller's help).
