@@ -20,6 +20,8 @@ QUEUES=/sys/module/xen_blkback/parameters/max_queues
 oldq=$(cat $QUEUES)
 oldp=$(cat $LAB_RUN/fparams)
 trap 'echo "$oldq" > $QUEUES' EXIT
+# two queues whatever dom0's CPU count: one per kind of ring
+echo 2 > $QUEUES || fail "backend max_queues=2"
 front_swap ours max_queues=1 poll_queues=1 || exit 1
 s=/sys/block/xvdb/device/xen-blkfront
 dev=$(disk_null 64 512) || { fail "no null_blk"; exit 1; }
@@ -42,7 +44,7 @@ check "no I/O scheduler, no merging" g "echo none > /sys/block/xvdb/queue/schedu
 	echo 2 > /sys/block/xvdb/queue/nomerges"
 
 # ---- hipri: 2048 writes and 2048 verifying reads, all polled ----
-ios=4096
+ios=$((2 * 8 * 1024 / 4))
 IFS=/ read -r i0 p0 r0 <<EOF
 $(front_sample)
 EOF
@@ -60,7 +62,7 @@ summary "hipri: $dr requests; poll ring: $dp1 polled, $di1 interrupts ($(awk -v 
 # (a probe of the disk by udev would add reads of its own, on ring 0)
 check_ge "requests: the job's writes and reads" "$dr" $ios
 check_eq "polled completions on the poll ring: every I/O of the job" "$dp1" $ios
-check_eq "polled completions on the interrupt-driven ring" "$dp0" 0
+check_le "interrupts of the interrupt-driven ring: the job did not go there" "$di0" $((ios / 50))
 check_le "interrupts of the poll ring: at most 0.02 per I/O" "$di1" $((ios / 50))
 
 # ---- the same job without hipri: interrupts, nothing polled ----
@@ -87,9 +89,13 @@ g "rm -f /tmp/stop /tmp/fio.fail /tmp/fio.runs /tmp/fio.*.log; (n=0; while [ ! -
 		--do_verify=1 --verify_fatal=1 --rw=randwrite --bs=4k --iodepth=16 \
 		--size=8M > /tmp/fio.\$n.log 2>&1 || echo \$n >> /tmp/fio.fail; n=\$((n + 1));
 	done; echo \$n > /tmp/fio.runs) >/dev/null 2>&1 &"
+line='resumed: .* 1 polled;'
+n0=$(g "dmesg | grep -c '$line'")
+fl=
 i=1
 while [ $i -le 2 ]; do
 	sleep 4
+	fl="$fl $(g "cat $s/in_flight" | awk '{ print $2 }')"
 	xl save $DOMU /tmp/domu.save >/tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; fail "xl save #$i"; break; }
 	xl restore /tmp/domu.save >/tmp/xl-restore.log 2>&1 || { cat /tmp/xl-restore.log; fail "xl restore #$i"; break; }
 	rm -f /tmp/domu.save
@@ -101,7 +107,8 @@ set -- $(g "cat $s/polled_completions"); pa=$2
 sleep 4
 set -- $(g "cat $s/polled_completions"); pb=$2
 fio_loop_stop
-summary "after restores: rings $(g "cat $s/nr_rings"), poll rings $(g "cat $s/poll_rings"), polled on ring 1 +$((pb - pa)) in 4 s"
+summary "after restores: rings $(g "cat $s/nr_rings"), poll rings $(g "cat $s/poll_rings"), polled on ring 1 +$((pb - pa)) in 4 s; poll ring's requests in flight just before each save:$fl"
+check_eq "the disk resumed twice with its poll ring" "$(($(g "dmesg | grep -c '$line'") - n0))" 2
 check_eq "poll ring back after the restores" "$(g "cat $s/poll_rings")" 1
 check_ge "the poll ring polls after the restores" "$((pb - pa))" 1
 check "hipri fio after the restores, crc32c verified" \

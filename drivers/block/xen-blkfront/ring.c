@@ -260,6 +260,24 @@ static bool blkfront_oversized(struct blkfront_ring_info *rinfo,
 }
 
 /*
+ * Take the bios off @rq, to be submitted again by the frontend itself (a
+ * work item, the control plane).  Submitted there, a bio must not ask not
+ * to wait (REQ_NOWAIT, io_uring's): it would fail with EAGAIN where its
+ * submitter cannot retry it.
+ */
+static void blkfront_rq_take_bios(struct request *rq, struct bio_list *bios)
+{
+	struct bio *bio;
+
+	bios->head = rq->bio;
+	bios->tail = rq->biotail;
+	rq->bio = NULL;
+	rq->biotail = NULL;
+	for (bio = bios->head; bio; bio = bio->bi_next)
+		bio->bi_opf &= ~REQ_NOWAIT;
+}
+
+/*
  * Give the bios of an oversized request back to the block layer, which
  * splits them to the current limits.
  */
@@ -272,10 +290,7 @@ static bool blkfront_split_oversized(struct blkfront_ring_info *rinfo,
 
 	if (!blkfront_oversized(rinfo, rq))
 		return false;
-	bios.head = rq->bio;
-	bios.tail = rq->biotail;
-	rq->bio = NULL;
-	rq->biotail = NULL;
+	blkfront_rq_take_bios(rq, &bios);
 	spin_lock_irqsave(&info->split_lock, flags);
 	bio_list_merge(&info->split_bios, &bios);
 	spin_unlock_irqrestore(&info->split_lock, flags);
@@ -840,6 +855,7 @@ int blkfront_ring_poll(struct blkfront_ring_info *rinfo,
 		       struct io_comp_batch *iob)
 {
 	unsigned long flags;
+	RING_IDX cons;
 	int n = 0;
 
 	if (!READ_ONCE(rinfo->polling))
@@ -847,11 +863,12 @@ int blkfront_ring_poll(struct blkfront_ring_info *rinfo,
 	spin_lock_irqsave(&rinfo->lock, flags);
 	if (rinfo->polling &&
 	    READ_ONCE(rinfo->info->connected) == BLKFRONT_CONNECTED) {
+		cons = rinfo->ring.rsp_cons;
 		n = blkfront_take_responses(rinfo, iob);
-		if (n > 0) {
-			rinfo->stats.polled += n;
+		/* those taken before a violation too */
+		rinfo->stats.polled += rinfo->ring.rsp_cons - cons;
+		if (n > 0)
 			blkfront_ring_restart(rinfo);
-		}
 	}
 	spin_unlock_irqrestore(&rinfo->lock, flags);
 	return n > 0 ? n : 0;
@@ -1099,11 +1116,8 @@ void blkfront_collect_inflight(struct blkfront_info *info)
 				list_add_tail(&rq->queuelist, &info->requeue);
 				continue;
 			}
-			bios.head = rq->bio;
-			bios.tail = rq->biotail;
+			blkfront_rq_take_bios(rq, &bios);
 			bio_list_merge(&info->requeue_bios, &bios);
-			rq->bio = NULL;
-			rq->biotail = NULL;
 			blk_mq_end_request(rq, BLK_STS_OK);
 		}
 	}
