@@ -154,7 +154,10 @@ struct blkfront_info;
  *	backend is never asked for an event when it answers (rsp_event
  *	stays behind)
  * @polling: blkfront_ring_poll() may take responses: the ring is connected
- *	(written under @lock, so that a poller sees the ring set up)
+ *	(written under @lock, and read without it under RCU: see
+ *	blkfront_poll_stop())
+ * @queue_stopped: a hardware queue stopped for want of room on this ring
+ *	(blkfront_ring_restart() starts it again)
  * @nr_slots: slots in the ring (= shadows)
  * @max_segs: data segments each shadow can hold
  * @max_indirect: indirect pages each shadow can hold
@@ -177,6 +180,7 @@ struct blkfront_ring_info {
 	int irq;
 	bool poll;
 	bool polling;
+	bool queue_stopped;
 	unsigned int nr_slots;
 	unsigned int max_segs;
 	unsigned int max_indirect;

@@ -12,6 +12,7 @@
 #include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/interrupt.h>
+#include <linux/rcupdate.h>
 #include <xen/events.h>
 #include <xen-blk/blkif_names.h>
 #include "common.h"
@@ -358,7 +359,7 @@ static bool blkfront_ring_free(struct blkfront_ring_info *rinfo)
 
 /*
  * Whether the ring has a free slot; ring lock held.  If not, @hctx stops
- * until responses free one (blkfront_interrupt()).
+ * until responses free one (blkfront_ring_restart()).
  */
 static blk_status_t blkfront_ring_room(struct blk_mq_hw_ctx *hctx,
 				       struct blkfront_ring_info *rinfo)
@@ -366,6 +367,7 @@ static blk_status_t blkfront_ring_room(struct blk_mq_hw_ctx *hctx,
 	if (blkfront_ring_free(rinfo))
 		return BLK_STS_OK;
 	blk_mq_stop_hw_queue(hctx);
+	rinfo->queue_stopped = true;
 	return BLK_STS_DEV_RESOURCE;
 }
 
@@ -374,8 +376,8 @@ static blk_status_t blkfront_ring_room(struct blk_mq_hw_ctx *hctx,
  * free slot checked for.  The request is started once it is there (also
  * when it holds its slot, see blkfront_queue_one()): one that is not
  * taken stays as blk-mq handed it, for .queue_rqs to leave to .queue_rq.
- * A polled request on a ring served by interrupts (its polled queue has
- * no poll ring) is made fit to end in the interrupt handler.
+ * A polled request that may end in an interrupt handler (on a ring served
+ * by interrupts, or with a flush after it) is made fit for it.
  */
 static blk_status_t blkfront_ring_add(struct blkfront_ring_info *rinfo,
 				      struct request *rq)
@@ -383,8 +385,7 @@ static blk_status_t blkfront_ring_add(struct blkfront_ring_info *rinfo,
 	blk_status_t sts = blkfront_queue_one(rinfo, rq);
 
 	if (sts == BLK_STS_OK) {
-		if (!rinfo->poll)
-			xen_blk_rq_irq_completed(rq);
+		xen_blk_rq_polled_fit(rq, rinfo->poll);
 		xen_blk_rq_own_tag(rq);
 		blk_mq_start_request(rq);
 	}
@@ -769,13 +770,19 @@ static int blkfront_take_responses(struct blkfront_ring_info *rinfo,
 	return n;
 }
 
-/* Restart the queues stopped for a full ring once it has room; ring lock held. */
+/*
+ * Restart the queues stopped for want of room on the ring once it has
+ * some; ring lock held.  Only when one was stopped: blk-mq walks every
+ * hardware queue of the disk to find them, too much for every poll.
+ */
 static void blkfront_ring_restart(struct blkfront_ring_info *rinfo)
 {
 	struct blkfront_info *info = rinfo->info;
 
-	if (!RING_FULL(&rinfo->ring) && info->gd)
-		blk_mq_start_stopped_hw_queues(info->gd->queue, true);
+	if (!rinfo->queue_stopped || RING_FULL(&rinfo->ring) || !info->gd)
+		return;
+	rinfo->queue_stopped = false;
+	blk_mq_start_stopped_hw_queues(info->gd->queue, true);
 }
 
 /**
@@ -786,8 +793,9 @@ static void blkfront_ring_restart(struct blkfront_ring_info *rinfo)
  * On a poll ring the backend is never asked for an event (rsp_event is not
  * moved on), so an event there is rare (a wrap of the response index, a
  * backend that notifies anyway), and spurious: its responses are left to
- * the poller, since a polled request must end in task context (see
- * xen_blk_rq_irq_completed()), and to blkfront_ring_poll()'s other callers
+ * the poller, since a polled request there is not fit to end in an
+ * interrupt handler on 6.1 (see xen_blk_rq_polled_fit()), and to
+ * blkfront_ring_poll()'s other callers
  * when nobody polls.
  *
  * Return: IRQ_HANDLED.
@@ -836,6 +844,25 @@ again:
 	return IRQ_HANDLED;
 }
 
+/*
+ * Whether a poll ring may have responses to take, read without its lock:
+ * a poller that finds none (most of its calls) leaves the lock, and the
+ * interrupts it disables, alone.  False when the ring is not polling; its
+ * shared page stays while a poller reads it (blkfront_poll_stop()).
+ */
+static bool blkfront_ring_answered(struct blkfront_ring_info *rinfo)
+{
+	bool answered = false;
+
+	rcu_read_lock();
+	/* pairs with blkfront_poll_start(): the ring is set up */
+	if (smp_load_acquire(&rinfo->polling))
+		answered = READ_ONCE(rinfo->ring.sring->rsp_prod) !=
+			   READ_ONCE(rinfo->ring.rsp_cons);
+	rcu_read_unlock();
+	return answered;
+}
+
 /**
  * blkfront_ring_poll() - take the responses of a poll ring
  * @rinfo: the ring of a hardware queue; nothing is taken unless it is a
@@ -845,8 +872,9 @@ again:
  *
  * For blk-mq's .poll, and for whoever must see a poll ring's requests end
  * when no task polls for them (a request timing out, a backend closing,
- * the disk's removal); never from an interrupt handler (see
- * xen_blk_rq_irq_completed()).
+ * the disk's removal); never from an interrupt handler: the polled
+ * requests of a poll ring are not fit to end there on 6.1 (see
+ * xen_blk_rq_polled_fit()).
  *
  * Return: the responses taken; 0 also when the backend broke the protocol
  * (the device is stopped and its requests fail without the poller's help).
@@ -858,7 +886,7 @@ int blkfront_ring_poll(struct blkfront_ring_info *rinfo,
 	RING_IDX cons;
 	int n = 0;
 
-	if (!READ_ONCE(rinfo->polling))
+	if (!blkfront_ring_answered(rinfo))
 		return 0;
 	spin_lock_irqsave(&rinfo->lock, flags);
 	if (rinfo->polling &&
@@ -892,7 +920,8 @@ void blkfront_poll_start(struct blkfront_info *info)
 		if (!rinfo->poll)
 			continue;
 		spin_lock_irq(&rinfo->lock);
-		WRITE_ONCE(rinfo->polling, true);
+		/* the ring set up before, for blkfront_ring_answered() */
+		smp_store_release(&rinfo->polling, true);
 		spin_unlock_irq(&rinfo->lock);
 	}
 }
@@ -901,10 +930,13 @@ void blkfront_poll_start(struct blkfront_info *info)
  * blkfront_poll_stop() - no poller takes responses from here on
  * @info: device whose rings are about to be collected, failed or freed
  *
- * Returns once no poller is inside a ring.
+ * Returns once no poller is inside a ring, nor reading one without its
+ * lock (an RCU grace period, only when a ring was polling): the rings may
+ * be freed then.  Sleeps.
  */
 void blkfront_poll_stop(struct blkfront_info *info)
 {
+	bool stopped = false;
 	unsigned int r;
 
 	for (r = 0; info->rinfo && r < info->nr_rings; r++) {
@@ -915,7 +947,10 @@ void blkfront_poll_stop(struct blkfront_info *info)
 		spin_lock_irq(&rinfo->lock);
 		WRITE_ONCE(rinfo->polling, false);
 		spin_unlock_irq(&rinfo->lock);
+		stopped = true;
 	}
+	if (stopped)
+		synchronize_rcu();
 }
 
 /**

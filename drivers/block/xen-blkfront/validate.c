@@ -146,7 +146,8 @@ unsigned int blkfront_negotiate_rings(unsigned int param,
  *	(blkfront_negotiate_rings())
  *
  * Poll rings come on top of the others, within what the backend offers;
- * when it offers too few queues for both, the poll rings go first.
+ * when it offers too few queues for both, the interrupt-driven rings keep
+ * theirs and the poll rings get what is left, maybe none.
  *
  * Return: at most @want.
  */

@@ -123,6 +123,8 @@ static int blkfront_ring_setup(struct blkfront_info *info,
 	rinfo->poll = poll;
 	if (poll)
 		sring->rsp_event = rinfo->ring.rsp_cons;
+	/* the queues start again once connected (blkfront_kick_queues()) */
+	rinfo->queue_stopped = false;
 	rinfo->nr_slots = BLKIF_RING_SIZE(info->ring_order);
 	rinfo->free_head = BLKFRONT_NO_SLOT;
 
@@ -278,13 +280,23 @@ static int blkfront_talk_to_backend(struct blkfront_info *info)
 	nr = blkfront_negotiate_rings(blkfront_param_max_queues, be_queues,
 				      num_online_cpus());
 	want = min(blkfront_param_poll_queues, num_online_cpus());
+	if (want && !xen_blk_tag_set_polls()) {
+		/* a queue map of one: no poll ring would have a queue */
+		dev_info(&dev->dev,
+			 "poll_queues: none in a crash kernel (blk-mq gives it a single queue)\n");
+		want = 0;
+	}
 	/* the disk's hardware queues were fixed at first connect */
 	if (info->tag_set_ready) {
 		nr = min(nr, info->nr_irq_queues);
 		want = min(want, info->nr_poll_queues);
 	}
 	nr_poll = blkfront_negotiate_poll_rings(want, be_queues, nr);
-	if (nr_poll < want)
+	if (want && !nr_poll)
+		dev_warn(&dev->dev,
+			 "poll_queues: no poll ring: the backend offers %u queue(s), all taken by interrupt-driven rings; polled I/O completes on interrupts\n",
+			 max(be_queues, 1U));
+	else if (nr_poll < want)
 		dev_info(&dev->dev,
 			 "poll_queues: %u poll ring(s) of %u: the backend offers %u queue(s), %u of them for interrupt-driven rings\n",
 			 nr_poll, want, max(be_queues, 1U), nr);
