@@ -16,9 +16,12 @@
 # warns in one line; the disk keeps its polled queue (io_poll 1) on the
 # interrupt-driven ring, and hipri I/O verifies there.  Without poll_queues
 # the disk has no polled queue: 6.1 serves hipri I/O on interrupts, 6.12
-# refuses it.  No kernel warning in the guest throughout.  Our backend or
-# the distro's (BACK=upstream).  (Needs FRONT=ours.)
-[ "$(cat $LAB_RUN/front)" = ours ] || { note "FRONT is not ours: nothing to check"; exit 0; }
+# refuses it.  (A kernel warning in the guest, such as 6.1's for a bio put
+# back to the bio cache in interrupt context, fails the scenario: the lab
+# runner checks the guest's log.)  Our backend or the distro's
+# (BACK=upstream).  (Needs FRONT=ours.)
+# (upstream's frontend has no polled queues: nothing to run, not a pass)
+[ "$(cat $LAB_RUN/front)" = ours ] || { fail "needs FRONT=ours"; exit 1; }
 QUEUES=/sys/module/xen_blkback/parameters/max_queues
 MQ=1
 PQ=1
@@ -37,7 +40,6 @@ trap cleanup EXIT
 # one queue per ring asked for, whatever dom0's CPU count
 echo $((MQ + PQ)) > $QUEUES || fail "backend max_queues=$((MQ + PQ))"
 front_swap ours max_queues=$MQ poll_queues=$PQ || exit 1
-warn0=$(g "dmesg | grep -c 'WARNING:'")
 
 # "<per-ring interrupts>/<per-ring polled_completions>/<reads + writes>"
 # of the disk <vdev>
@@ -221,4 +223,3 @@ case "$k" in
 *) check_eq "poll_queues=0 on $k: hipri I/O refused" "$r" refused ;;
 esac
 detach xvde
-check_eq "no kernel warning in the guest" "$(g "dmesg | grep -c 'WARNING:'")" "$warn0"
