@@ -156,7 +156,8 @@ d=/sys/block/xvdd/device/xen-blkfront
 dev=$(disk_loop 16) || { fail "no loop device"; exit 1; }
 attach "$dev" xvdd w || exit 1
 check_eq "loop disk: the guest's queue has a write cache" "$(g 'cat /sys/block/xvdd/queue/write_cache')" "write back"
-g "echo none > /sys/block/xvdd/queue/scheduler"
+check "loop disk: no I/O scheduler, no merging" g "echo none > /sys/block/xvdd/queue/scheduler &&
+	echo 2 > /sys/block/xvdd/queue/nomerges"
 f0=$(g "cat $d/requests_flush")
 IFS=/ read -r i0 p0 r0 <<EOF
 $(front_sample xvdd)
