@@ -12,6 +12,7 @@
 #define XEN_BLK_COMPAT_H
 
 #include <linux/blkdev.h>
+#include <linux/crash_dump.h>
 #include <linux/blk-mq.h>
 #include <linux/fs.h>
 #include <linux/file.h>
@@ -384,6 +385,89 @@ static inline void xen_blk_rq_own_tag(struct request *rq)
 {
 #if !XEN_BLK_KERNEL_6_12
 	rq->mq_hctx->tags->rqs[rq->tag] = rq;
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* Frontend: completions of a polled queue                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * xen_blk_rq_add_to_batch() - leave a request that succeeded to the
+ *	poller's completion batch
+ * @rq: a request whose I/O ended without error, not yet completed
+ * @iob: the batch blk-mq's .poll was handed, or NULL
+ * @complete: what ends the batch's requests
+ *
+ * The batch ends its requests after the driver returns from .poll, out of
+ * the driver's locks.  6.1 takes the request's error as an int, 6.12 as a
+ * bool; it is always "none" here.
+ *
+ * Return: true when @rq is in the batch; false when the caller must
+ * complete it (no batch, an I/O scheduler's request, another driver's
+ * completion function already in the batch).
+ */
+static inline bool xen_blk_rq_add_to_batch(struct request *rq,
+					   struct io_comp_batch *iob,
+					   void (*complete)(struct io_comp_batch *))
+{
+#if XEN_BLK_KERNEL_6_12
+	return blk_mq_add_to_batch(rq, iob, false, complete);
+#else
+	return blk_mq_add_to_batch(rq, iob, 0, complete);
+#endif
+}
+
+/**
+ * xen_blk_rq_polled_fit() - make a polled request fit to end where it may
+ * @rq: a request about to go on a ring
+ * @poll_ring: the ring is served by polling, not by its interrupt
+ *
+ * A polled request's bios may come from the per-CPU bio cache (io_uring's
+ * IOPOLL), to which bio_put() gives them back.  6.1's cache must not be
+ * touched in interrupt context (bio_put() warns there); 6.12's may be.  On
+ * 6.1 a polled request can end in interrupt context in two ways: its ring
+ * is served by interrupts (its polled queue has no poll ring), or it is the
+ * data of a flush sequence (a polled O_DSYNC write: no FUA is claimed, so
+ * the block layer flushes after it).  Such a request ends with the flush,
+ * which goes to the queue of whichever request of the sequence waits
+ * first, an interrupt-driven one maybe, or completes from another CPU.  Its
+ * bios then go back to their bio set when they end, as 6.1 does for polled
+ * bios on a queue that does not poll.  The data of a flush sequence comes
+ * here before anything can end it: polled direct I/O asks for FUA, never
+ * for a flush ahead of its data.  A request that is not polled, and any
+ * request on 6.12, is left as it is.
+ */
+static inline void xen_blk_rq_polled_fit(struct request *rq, bool poll_ring)
+{
+#if !XEN_BLK_KERNEL_6_12
+	struct bio *bio;
+
+	if (!(rq->cmd_flags & REQ_POLLED))
+		return;
+	if (poll_ring && !(rq->rq_flags & RQF_FLUSH_SEQ))
+		return;
+	__rq_for_each_bio(bio, rq)
+		bio->bi_opf &= ~REQ_ALLOC_CACHE;
+#endif
+}
+
+/**
+ * xen_blk_tag_set_polls() - whether a tag set asking for polled queues
+ *	gets them
+ *
+ * 6.1 gives every tag set of a crash kernel (kdump) one hardware queue and
+ * one queue map, whatever its driver asks for; 6.12 keeps the queues and
+ * maps asked for.
+ *
+ * Return: false when blk-mq would take polled queues away.
+ */
+static inline bool xen_blk_tag_set_polls(void)
+{
+#if XEN_BLK_KERNEL_6_12
+	return true;
+#else
+	return !is_kdump_kernel();
 #endif
 }
 

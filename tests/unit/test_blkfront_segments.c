@@ -85,6 +85,41 @@ static void ring_negotiation(struct kunit *test)
 	UNIT_EQ(BLKIF_RING_SIZE(blkfront_negotiate_order(2, 4)), 128);
 }
 
+static void poll_ring_negotiation(struct kunit *test)
+{
+	UNIT_EQ(blkfront_negotiate_poll_rings(1, 0, 1), 0);	/* key absent */
+	UNIT_EQ(blkfront_negotiate_poll_rings(1, 1, 1), 0);
+	UNIT_EQ(blkfront_negotiate_poll_rings(1, 2, 2), 0);	/* all taken */
+	UNIT_EQ(blkfront_negotiate_poll_rings(1, 2, 1), 1);
+	UNIT_EQ(blkfront_negotiate_poll_rings(4, 4, 1), 3);	/* cut */
+	UNIT_EQ(blkfront_negotiate_poll_rings(2, 8, 2), 2);
+	UNIT_EQ(blkfront_negotiate_poll_rings(0, 8, 2), 0);
+}
+
+static void queues_to_rings(struct kunit *test)
+{
+	/* 2 interrupt-driven queues and 1 polled, on 2 + 1 rings */
+	UNIT_EQ(blkfront_queue_ring(0, 2, 3, 1), 0);
+	UNIT_EQ(blkfront_queue_ring(1, 2, 3, 1), 1);
+	UNIT_EQ(blkfront_queue_ring(2, 2, 3, 1), 2);
+	/* a restore onto one ring: all share it */
+	UNIT_EQ(blkfront_queue_ring(1, 2, 1, 0), 0);
+	UNIT_EQ(blkfront_queue_ring(2, 2, 1, 0), 0);
+	/* two rings, no poll ring: polled queues on interrupt-driven rings */
+	UNIT_EQ(blkfront_queue_ring(2, 2, 2, 0), 0);
+	UNIT_EQ(blkfront_queue_ring(3, 2, 2, 0), 1);
+	/* 1 + 2 polled queues on 1 + 1 rings */
+	UNIT_EQ(blkfront_queue_ring(1, 1, 2, 1), 1);
+	UNIT_EQ(blkfront_queue_ring(2, 1, 2, 1), 1);
+	UNIT_EQ(blkfront_queue_ring(0, 1, 2, 1), 0);
+	/* no rings; a poll count read mid-change never takes every ring */
+	UNIT_EQ(blkfront_queue_ring(3, 2, 0, 0), 0);
+	UNIT_EQ(blkfront_queue_ring(0, 1, 1, 1), 0);
+	UNIT_EQ(blkfront_queue_ring(1, 1, 1, 1), 0);
+	/* no polled queues at all: as before, queue modulo rings */
+	UNIT_EQ(blkfront_queue_ring(3, 4, 2, 0), 1);
+}
+
 static struct kunit_case blkfront_segments_cases[] = {
 	KUNIT_CASE(whole_page_is_sectors_0_to_7),
 	KUNIT_CASE(partial_pages_for_512_byte_sectors),
@@ -92,6 +127,8 @@ static struct kunit_case blkfront_segments_cases[] = {
 	KUNIT_CASE(indirect_pages_per_request),
 	KUNIT_CASE(indirect_negotiation),
 	KUNIT_CASE(ring_negotiation),
+	KUNIT_CASE(poll_ring_negotiation),
+	KUNIT_CASE(queues_to_rings),
 	{}
 };
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xen-blkfront: the block device side: gendisk with xvd names and minors,
- * blk-mq tag set with one hardware queue per ring, queue limits derived
- * from what was negotiated with the backend.
+ * blk-mq tag set with one hardware queue per ring (interrupt-driven, then
+ * polled), queue limits derived from what was negotiated with the backend.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -79,8 +79,9 @@ void blkfront_minors_exit(void)
  * blkfront_hctx_ring() - the ring serving a hardware queue
  * @hctx: hardware queue
  *
- * Queues are created once, one per ring of the first connection; after a
- * resume onto a backend with fewer rings several queues share a ring.
+ * Queues are created once, one per ring of the first connection, the
+ * polled ones after the others; after a resume onto a backend with fewer
+ * rings several queues share a ring (blkfront_queue_ring()).
  *
  * Return: the ring.
  */
@@ -89,12 +90,15 @@ struct blkfront_ring_info *blkfront_hctx_ring(struct blk_mq_hw_ctx *hctx)
 	struct blkfront_info *info = hctx->queue->queuedata;
 	/*
 	 * No rings while the queue is quiesced or dead, or running after a
-	 * failed resume, when the control plane may set nr_rings meanwhile:
-	 * read it once; any entry will do then.
+	 * failed resume, or polled meanwhile, when the control plane may
+	 * change the ring counts: read them once; any entry will do then.
 	 */
 	unsigned int nr = READ_ONCE(info->nr_rings);
+	unsigned int nr_poll = READ_ONCE(info->nr_poll_rings);
 
-	return &info->rinfo[nr ? hctx->queue_num % nr : 0];
+	return &info->rinfo[blkfront_queue_ring(hctx->queue_num,
+						info->nr_irq_queues, nr,
+						nr_poll)];
 }
 
 /**
@@ -199,11 +203,50 @@ static const struct block_device_operations blkfront_fops = {
 	.getgeo = blkfront_getgeo,
 };
 
+/*
+ * blk-mq .map_queues.  Without polled queues one map, spread over the
+ * CPUs as blk-mq does by default.  With them, the interrupt-driven queues
+ * serve DEFAULT and READ (no queues of reads alone), the polled ones,
+ * after them, POLL: requests that their submitter polls for (REQ_POLLED),
+ * and only those.
+ */
+static void blkfront_map_queues(struct blk_mq_tag_set *set)
+{
+	struct blkfront_info *info = set->driver_data;
+	struct blk_mq_queue_map *map;
+
+	if (set->nr_maps <= HCTX_TYPE_POLL) {
+		blk_mq_map_queues(&set->map[HCTX_TYPE_DEFAULT]);
+		return;
+	}
+	map = &set->map[HCTX_TYPE_DEFAULT];
+	map->nr_queues = info->nr_irq_queues;
+	map->queue_offset = 0;
+	blk_mq_map_queues(map);
+	map = &set->map[HCTX_TYPE_READ];
+	map->nr_queues = info->nr_irq_queues;
+	map->queue_offset = 0;
+	blk_mq_map_queues(map);
+	map = &set->map[HCTX_TYPE_POLL];
+	map->nr_queues = info->nr_poll_queues;
+	map->queue_offset = info->nr_irq_queues;
+	blk_mq_map_queues(map);
+}
+
+/* blk-mq .poll: the responses of a polled queue's ring. */
+static int blkfront_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
+{
+	return blkfront_ring_poll(blkfront_hctx_ring(hctx), iob);
+}
+
 static const struct blk_mq_ops blkfront_mq_ops = {
 	.queue_rq = blkfront_queue_rq,
 	.commit_rqs = blkfront_commit_rqs,
 	.queue_rqs = blkfront_queue_rqs,
 	.complete = blkfront_complete_rq,
+	.timeout = blkfront_timeout,
+	.map_queues = blkfront_map_queues,
+	.poll = blkfront_poll,
 };
 
 /**
@@ -227,7 +270,9 @@ int blkfront_disk_create(struct blkfront_info *info)
 	}
 	memset(set, 0, sizeof(*set));
 	set->ops = &blkfront_mq_ops;
-	set->nr_hw_queues = info->nr_rings;
+	/* fixed from here on: a resume maps them onto the rings it gets */
+	set->nr_hw_queues = info->nr_irq_queues + info->nr_poll_queues;
+	set->nr_maps = info->nr_poll_queues ? HCTX_MAX_TYPES : 1;
 	set->queue_depth = info->rinfo[0].nr_slots;
 	set->numa_node = NUMA_NO_NODE;
 	set->flags = BLK_MQ_F_SHOULD_MERGE;
@@ -237,6 +282,8 @@ int blkfront_disk_create(struct blkfront_info *info)
 	if (err)
 		goto out_minors;
 	info->tag_set_ready = true;
+	if (set->nr_maps <= HCTX_TYPE_POLL)
+		info->nr_poll_queues = 0;	/* blk-mq took a single map */
 
 	blkfront_limits(info, &l);
 	gd = xen_blk_front_alloc_disk(set, &l, info);

@@ -40,6 +40,7 @@
 
 /* Module parameters (main.c). */
 extern unsigned int blkfront_param_max_queues;
+extern unsigned int blkfront_param_poll_queues;
 extern unsigned int blkfront_param_max_ring_page_order;
 extern unsigned int blkfront_param_max_indirect_segments;
 extern bool blkfront_param_feature_persistent;
@@ -117,6 +118,8 @@ struct blkfront_shadow {
  * @batches: pushes of requests that blkfront_queue_rqs() put on the ring,
  *	one per call that put any there
  * @batched: the requests they pushed
+ * @interrupts: runs of the ring's event channel handler
+ * @polled: responses taken by polling (blkfront_ring_poll())
  */
 struct blkfront_ring_stats {
 	unsigned long reads;
@@ -132,6 +135,8 @@ struct blkfront_ring_stats {
 	unsigned long errors;
 	unsigned long batches;
 	unsigned long batched;
+	unsigned long interrupts;
+	unsigned long polled;
 };
 
 struct blkfront_info;
@@ -145,6 +150,14 @@ struct blkfront_info;
  * @ring_ref: grants of the ring pages
  * @evtchn: event channel
  * @irq: its irq, 0 when unbound
+ * @poll: served by polling (blk-mq's HCTX_TYPE_POLL queues): the
+ *	backend is never asked for an event when it answers (rsp_event
+ *	stays behind)
+ * @polling: blkfront_ring_poll() may take responses: the ring is connected
+ *	(written under @lock, and read without it under RCU: see
+ *	blkfront_poll_stop())
+ * @queue_stopped: a hardware queue stopped for want of room on this ring
+ *	(blkfront_ring_restart() starts it again)
  * @nr_slots: slots in the ring (= shadows)
  * @max_segs: data segments each shadow can hold
  * @max_indirect: indirect pages each shadow can hold
@@ -165,6 +178,9 @@ struct blkfront_ring_info {
 	grant_ref_t ring_ref[BLKIF_MAX_RING_PAGES];
 	evtchn_port_t evtchn;
 	int irq;
+	bool poll;
+	bool polling;
+	bool queue_stopped;
 	unsigned int nr_slots;
 	unsigned int max_segs;
 	unsigned int max_indirect;
@@ -183,13 +199,19 @@ struct blkfront_ring_info {
  * @mutex: serialises the control plane
  * @xbdev: our xenbus device
  * @gd: the disk, once connected
- * @tag_set: blk-mq tag set (one hardware queue per ring at first connect)
+ * @tag_set: blk-mq tag set (@nr_irq_queues + @nr_poll_queues hardware queues)
  * @tag_set_ready: @tag_set is allocated
  * @vdev: decoded virtual-device
  * @vdevice: raw virtual-device
  * @handle: the device handle the requests carry
  * @connected: see enum blkfront_state
  * @nr_rings: rings in use
+ * @nr_poll_rings: how many of them, the last ones, are polled
+ * @nr_irq_queues: interrupt-driven hardware queues of the disk (the rings
+ *	of the first connection but the poll rings)
+ * @nr_poll_queues: polled hardware queues of the disk, after the others
+ *	(poll_queues within the online CPUs at the first connection, with
+ *	poll rings or not)
  * @nr_rinfo: entries of @rinfo (the hardware queues of the disk)
  * @ring_order: log2 of pages per ring
  * @rinfo: the rings
@@ -234,6 +256,9 @@ struct blkfront_info {
 	blkif_vdev_t handle;
 	enum blkfront_state connected;
 	unsigned int nr_rings;
+	unsigned int nr_poll_rings;
+	unsigned int nr_irq_queues;
+	unsigned int nr_poll_queues;
 	unsigned int nr_rinfo;
 	unsigned int ring_order;
 	struct blkfront_ring_info *rinfo;
@@ -291,6 +316,11 @@ blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 void blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx);
 void blkfront_queue_rqs(XEN_BLK_PLUG_LIST *plug);
 void blkfront_complete_rq(struct request *rq);
+int blkfront_ring_poll(struct blkfront_ring_info *rinfo,
+		       struct io_comp_batch *iob);
+void blkfront_poll_start(struct blkfront_info *info);
+void blkfront_poll_stop(struct blkfront_info *info);
+enum blk_eh_timer_return blkfront_timeout(struct request *rq);
 void blkfront_set_error(struct blkfront_info *info, unsigned int ring,
 			const char *why, u64 val);
 void blkfront_error_work(struct work_struct *work);

@@ -18,6 +18,11 @@ module_param_named(max_queues, blkfront_param_max_queues, uint, 0444);
 MODULE_PARM_DESC(max_queues,
 		 "Maximum rings (hardware queues) per disk; also capped by the backend and online CPUs (default 4)");
 
+unsigned int blkfront_param_poll_queues;
+module_param_named(poll_queues, blkfront_param_poll_queues, uint, 0444);
+MODULE_PARM_DESC(poll_queues,
+		 "Rings per disk served by polling (io_uring IOPOLL, RWF_HIPRI), on top of max_queues, within the backend's queues and online CPUs (default 0)");
+
 unsigned int blkfront_param_max_ring_page_order;
 module_param_named(max_ring_page_order, blkfront_param_max_ring_page_order,
 		   uint, 0444);
@@ -63,8 +68,9 @@ static int __init blkfront_init(void)
 		unregister_blkdev(XENVBD_MAJOR, BLKFRONT_DEV_NAME);
 		return err;
 	}
-	pr_info("version %s loaded: max_queues=%u max_ring_page_order=%u max_indirect_segments=%u feature_persistent=%d trusted=%d\n",
+	pr_info("version %s loaded: max_queues=%u poll_queues=%u max_ring_page_order=%u max_indirect_segments=%u feature_persistent=%d trusted=%d\n",
 		XEN_BLK_VERSION, blkfront_param_max_queues,
+		blkfront_param_poll_queues,
 		blkfront_param_max_ring_page_order,
 		blkfront_param_max_indirect_segments,
 		blkfront_param_feature_persistent, blkfront_param_trusted);

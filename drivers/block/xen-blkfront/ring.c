@@ -3,7 +3,8 @@
  * xen-blkfront: the data plane.  Block requests become ring requests in
  * blkfront_queue_rq(), or a plug's worth at a time in blkfront_queue_rqs();
  * responses are copied off the ring once, checked (validate.c) and
- * complete their block request in blkfront_interrupt().
+ * complete their block request in blkfront_interrupt(), or, on the rings
+ * of polled queues, in blkfront_ring_poll().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -11,6 +12,7 @@
 #include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/interrupt.h>
+#include <linux/rcupdate.h>
 #include <xen/events.h>
 #include <xen-blk/blkif_names.h>
 #include "common.h"
@@ -259,6 +261,24 @@ static bool blkfront_oversized(struct blkfront_ring_info *rinfo,
 }
 
 /*
+ * Take the bios off @rq, to be submitted again by the frontend itself (a
+ * work item, the control plane).  Submitted there, a bio must not ask not
+ * to wait (REQ_NOWAIT, io_uring's): it would fail with EAGAIN where its
+ * submitter cannot retry it.
+ */
+static void blkfront_rq_take_bios(struct request *rq, struct bio_list *bios)
+{
+	struct bio *bio;
+
+	bios->head = rq->bio;
+	bios->tail = rq->biotail;
+	rq->bio = NULL;
+	rq->biotail = NULL;
+	for (bio = bios->head; bio; bio = bio->bi_next)
+		bio->bi_opf &= ~REQ_NOWAIT;
+}
+
+/*
  * Give the bios of an oversized request back to the block layer, which
  * splits them to the current limits.
  */
@@ -271,10 +291,7 @@ static bool blkfront_split_oversized(struct blkfront_ring_info *rinfo,
 
 	if (!blkfront_oversized(rinfo, rq))
 		return false;
-	bios.head = rq->bio;
-	bios.tail = rq->biotail;
-	rq->bio = NULL;
-	rq->biotail = NULL;
+	blkfront_rq_take_bios(rq, &bios);
 	spin_lock_irqsave(&info->split_lock, flags);
 	bio_list_merge(&info->split_bios, &bios);
 	spin_unlock_irqrestore(&info->split_lock, flags);
@@ -342,7 +359,7 @@ static bool blkfront_ring_free(struct blkfront_ring_info *rinfo)
 
 /*
  * Whether the ring has a free slot; ring lock held.  If not, @hctx stops
- * until responses free one (blkfront_interrupt()).
+ * until responses free one (blkfront_ring_restart()).
  */
 static blk_status_t blkfront_ring_room(struct blk_mq_hw_ctx *hctx,
 				       struct blkfront_ring_info *rinfo)
@@ -350,6 +367,7 @@ static blk_status_t blkfront_ring_room(struct blk_mq_hw_ctx *hctx,
 	if (blkfront_ring_free(rinfo))
 		return BLK_STS_OK;
 	blk_mq_stop_hw_queue(hctx);
+	rinfo->queue_stopped = true;
 	return BLK_STS_DEV_RESOURCE;
 }
 
@@ -358,6 +376,8 @@ static blk_status_t blkfront_ring_room(struct blk_mq_hw_ctx *hctx,
  * free slot checked for.  The request is started once it is there (also
  * when it holds its slot, see blkfront_queue_one()): one that is not
  * taken stays as blk-mq handed it, for .queue_rqs to leave to .queue_rq.
+ * A polled request that may end in an interrupt handler (on a ring served
+ * by interrupts, or with a flush after it) is made fit for it.
  */
 static blk_status_t blkfront_ring_add(struct blkfront_ring_info *rinfo,
 				      struct request *rq)
@@ -365,6 +385,7 @@ static blk_status_t blkfront_ring_add(struct blkfront_ring_info *rinfo,
 	blk_status_t sts = blkfront_queue_one(rinfo, rq);
 
 	if (sts == BLK_STS_OK) {
+		xen_blk_rq_polled_fit(rq, rinfo->poll);
 		xen_blk_rq_own_tag(rq);
 		blk_mq_start_request(rq);
 	}
@@ -607,12 +628,14 @@ static void blkfront_account_rsp(struct blkfront_ring_info *rinfo,
 }
 
 /*
- * Finish the request of slot @id.  Returns false when the backend kept a
+ * Finish the request of slot @id; one that succeeded joins @iob, the batch
+ * of a poller, when there is one.  Returns false when the backend kept a
  * grant mapped after answering: the request is failed in that case, or,
  * when that grant is of a guest page, kept until the grant is revoked.
  */
 static bool blkfront_complete_slot(struct blkfront_ring_info *rinfo,
-				   unsigned int id, s16 status)
+				   unsigned int id, s16 status,
+				   struct io_comp_batch *iob)
 {
 	struct blkfront_shadow *s = &rinfo->shadow[id];
 	struct request *rq = s->rq;
@@ -633,7 +656,10 @@ static bool blkfront_complete_slot(struct blkfront_ring_info *rinfo,
 	}
 	*blkfront_req_status(rq) = sts;
 	blkfront_put_slot(rinfo, id);
-	blk_mq_complete_request(rq);
+	/* the poller ends its batch once it let go of the ring lock */
+	if (sts != BLK_STS_OK ||
+	    !xen_blk_rq_add_to_batch(rq, iob, blk_mq_end_request_batch))
+		blk_mq_complete_request(rq);
 	return ok;
 }
 
@@ -691,45 +717,32 @@ static bool blkfront_stopped(const struct blkfront_info *info)
 	return READ_ONCE(info->connected) == BLKFRONT_ERROR;
 }
 
-/**
- * blkfront_interrupt() - event channel handler: consume responses
- * @irq: our irq
- * @dev_id: the ring
- *
- * Return: IRQ_HANDLED.
+/*
+ * Take the responses the backend produced and complete their requests
+ * (those that succeeded through @iob when it is given); ring lock held,
+ * device connected.  Returns the responses taken, or -EPROTO when the
+ * backend broke the protocol: the device is stopped then.
  */
-irqreturn_t blkfront_interrupt(int irq, void *dev_id)
+static int blkfront_take_responses(struct blkfront_ring_info *rinfo,
+				   struct io_comp_batch *iob)
 {
-	struct blkfront_ring_info *rinfo = dev_id;
 	struct blkfront_info *info = rinfo->info;
-	unsigned int eoi = XEN_EOI_FLAG_SPURIOUS;
 	struct blkif_response rsp;
-	unsigned long flags;
 	RING_IDX i, rp;
-	int more, err;
+	int err, n;
 
-	spin_lock_irqsave(&rinfo->lock, flags);
-	if (READ_ONCE(info->connected) != BLKFRONT_CONNECTED) {
-		spin_unlock_irqrestore(&rinfo->lock, flags);
-		/* a stopped device takes no more events from its backend */
-		if (!blkfront_stopped(info))
-			xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS);
-		return IRQ_HANDLED;
-	}
-again:
 	rp = READ_ONCE(rinfo->ring.sring->rsp_prod);
 	virt_rmb(); /* read responses only after the producer index */
 	if (blkfront_check_rsp_prod(rp, rinfo->ring.rsp_cons,
 				    rinfo->ring.req_prod_pvt, rinfo->nr_slots)) {
 		blkfront_set_error(info, rinfo->id, "impossible rsp_prod",
 				   rp - rinfo->ring.rsp_cons);
-		goto stopped;
+		return -EPROTO;
 	}
 	for (i = rinfo->ring.rsp_cons; i != rp; i++) {
 		const struct blkfront_slot *slot = NULL;
 
 		RING_COPY_RESPONSE(&rinfo->ring, i, &rsp);
-		eoi = 0;
 		if (rsp.id < rinfo->nr_slots)
 			slot = &rinfo->shadow[rsp.id].slot;
 		err = blkfront_check_rsp(&rsp, rinfo->nr_slots, slot);
@@ -743,33 +756,219 @@ again:
 			rinfo->ring.rsp_cons = i;
 			blkfront_set_error(info, rinfo->id, blkfront_check_name(err),
 					   err == -EPROTO ? rsp.operation : rsp.id);
-			goto stopped;
+			return -EPROTO;
 		}
-		if (!blkfront_complete_slot(rinfo, rsp.id, rsp.status)) {
+		if (!blkfront_complete_slot(rinfo, rsp.id, rsp.status, iob)) {
 			rinfo->ring.rsp_cons = i + 1;
 			blkfront_set_error(info, rinfo->id,
 					   "grant still mapped after response", rsp.id);
-			goto stopped;
+			return -EPROTO;
 		}
 	}
+	n = i - rinfo->ring.rsp_cons;
 	rinfo->ring.rsp_cons = i;
-	if (i != rinfo->ring.req_prod_pvt) {
+	return n;
+}
+
+/*
+ * Restart the queues stopped for want of room on the ring once it has
+ * some; ring lock held.  Only when one was stopped: blk-mq walks every
+ * hardware queue of the disk to find them, too much for every poll.
+ */
+static void blkfront_ring_restart(struct blkfront_ring_info *rinfo)
+{
+	struct blkfront_info *info = rinfo->info;
+
+	if (!rinfo->queue_stopped || RING_FULL(&rinfo->ring) || !info->gd)
+		return;
+	rinfo->queue_stopped = false;
+	blk_mq_start_stopped_hw_queues(info->gd->queue, true);
+}
+
+/**
+ * blkfront_interrupt() - event channel handler: consume responses
+ * @irq: our irq
+ * @dev_id: the ring
+ *
+ * On a poll ring the backend is never asked for an event (rsp_event is not
+ * moved on), so an event there is rare (a wrap of the response index, a
+ * backend that notifies anyway), and spurious: its responses are left to
+ * the poller, since a polled request there is not fit to end in an
+ * interrupt handler on 6.1 (see xen_blk_rq_polled_fit()), and to
+ * blkfront_ring_poll()'s other callers
+ * when nobody polls.
+ *
+ * Return: IRQ_HANDLED.
+ */
+irqreturn_t blkfront_interrupt(int irq, void *dev_id)
+{
+	struct blkfront_ring_info *rinfo = dev_id;
+	struct blkfront_info *info = rinfo->info;
+	unsigned int eoi = XEN_EOI_FLAG_SPURIOUS;
+	unsigned long flags;
+	int more, n;
+
+	spin_lock_irqsave(&rinfo->lock, flags);
+	rinfo->stats.interrupts++;
+	if (READ_ONCE(info->connected) != BLKFRONT_CONNECTED) {
+		spin_unlock_irqrestore(&rinfo->lock, flags);
+		/* a stopped device takes no more events from its backend */
+		if (!blkfront_stopped(info))
+			xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS);
+		return IRQ_HANDLED;
+	}
+	if (rinfo->poll) {
+		spin_unlock_irqrestore(&rinfo->lock, flags);
+		xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS);
+		return IRQ_HANDLED;
+	}
+again:
+	n = blkfront_take_responses(rinfo, NULL);
+	if (n < 0) {
+		/* no EOI: a broken backend gets no more events delivered */
+		spin_unlock_irqrestore(&rinfo->lock, flags);
+		return IRQ_HANDLED;
+	}
+	if (n)
+		eoi = 0;
+	if (rinfo->ring.rsp_cons != rinfo->ring.req_prod_pvt) {
 		RING_FINAL_CHECK_FOR_RESPONSES(&rinfo->ring, more);
 		if (more)
 			goto again;
 	} else {
-		rinfo->ring.sring->rsp_event = i + 1;
+		rinfo->ring.sring->rsp_event = rinfo->ring.rsp_cons + 1;
 	}
-	if (!RING_FULL(&rinfo->ring) && info->gd)
-		blk_mq_start_stopped_hw_queues(info->gd->queue, true);
+	blkfront_ring_restart(rinfo);
 	spin_unlock_irqrestore(&rinfo->lock, flags);
 	xen_irq_lateeoi(irq, eoi);
 	return IRQ_HANDLED;
+}
 
-stopped:
-	/* no EOI: a broken backend gets no more events delivered */
+/*
+ * Whether a poll ring may have responses to take, read without its lock:
+ * a poller that finds none (most of its calls) leaves the lock, and the
+ * interrupts it disables, alone.  False when the ring is not polling; its
+ * shared page stays while a poller reads it (blkfront_poll_stop()).
+ */
+static bool blkfront_ring_answered(struct blkfront_ring_info *rinfo)
+{
+	bool answered = false;
+
+	rcu_read_lock();
+	/* pairs with blkfront_poll_start(): the ring is set up */
+	if (smp_load_acquire(&rinfo->polling))
+		answered = READ_ONCE(rinfo->ring.sring->rsp_prod) !=
+			   READ_ONCE(rinfo->ring.rsp_cons);
+	rcu_read_unlock();
+	return answered;
+}
+
+/**
+ * blkfront_ring_poll() - take the responses of a poll ring
+ * @rinfo: the ring of a hardware queue; nothing is taken unless it is a
+ *	poll ring of a connected device
+ * @iob: the poller's completion batch, or NULL to complete each request
+ *	at once
+ *
+ * For blk-mq's .poll, and for whoever must see a poll ring's requests end
+ * when no task polls for them (a request timing out, a backend closing,
+ * the disk's removal); never from an interrupt handler: the polled
+ * requests of a poll ring are not fit to end there on 6.1 (see
+ * xen_blk_rq_polled_fit()).
+ *
+ * Return: the responses taken; 0 also when the backend broke the protocol
+ * (the device is stopped and its requests fail without the poller's help).
+ */
+int blkfront_ring_poll(struct blkfront_ring_info *rinfo,
+		       struct io_comp_batch *iob)
+{
+	unsigned long flags;
+	RING_IDX cons;
+	int n = 0;
+
+	if (!blkfront_ring_answered(rinfo))
+		return 0;
+	spin_lock_irqsave(&rinfo->lock, flags);
+	if (rinfo->polling &&
+	    READ_ONCE(rinfo->info->connected) == BLKFRONT_CONNECTED) {
+		cons = rinfo->ring.rsp_cons;
+		n = blkfront_take_responses(rinfo, iob);
+		/* those taken before a violation too */
+		rinfo->stats.polled += rinfo->ring.rsp_cons - cons;
+		if (n > 0)
+			blkfront_ring_restart(rinfo);
+	}
 	spin_unlock_irqrestore(&rinfo->lock, flags);
-	return IRQ_HANDLED;
+	return n > 0 ? n : 0;
+}
+
+/**
+ * blkfront_poll_start() - let pollers take the responses of the poll rings
+ * @info: device that just connected (or recovered) with its rings set up
+ *
+ * Nothing else takes a poll ring's responses in time: the backend raises
+ * no event for them, rsp_event staying where blkfront_ring_setup() left it,
+ * behind them (until the response index wraps, after 2^32 of them).
+ */
+void blkfront_poll_start(struct blkfront_info *info)
+{
+	unsigned int r;
+
+	for (r = 0; r < info->nr_rings; r++) {
+		struct blkfront_ring_info *rinfo = &info->rinfo[r];
+
+		if (!rinfo->poll)
+			continue;
+		spin_lock_irq(&rinfo->lock);
+		/* the ring set up before, for blkfront_ring_answered() */
+		smp_store_release(&rinfo->polling, true);
+		spin_unlock_irq(&rinfo->lock);
+	}
+}
+
+/**
+ * blkfront_poll_stop() - no poller takes responses from here on
+ * @info: device whose rings are about to be collected, failed or freed
+ *
+ * Returns once no poller is inside a ring, nor reading one without its
+ * lock (an RCU grace period, only when a ring was polling): the rings may
+ * be freed then.  Sleeps.
+ */
+void blkfront_poll_stop(struct blkfront_info *info)
+{
+	bool stopped = false;
+	unsigned int r;
+
+	for (r = 0; info->rinfo && r < info->nr_rings; r++) {
+		struct blkfront_ring_info *rinfo = &info->rinfo[r];
+
+		if (!rinfo->polling)
+			continue;
+		spin_lock_irq(&rinfo->lock);
+		WRITE_ONCE(rinfo->polling, false);
+		spin_unlock_irq(&rinfo->lock);
+		stopped = true;
+	}
+	if (stopped)
+		synchronize_rcu();
+}
+
+/**
+ * blkfront_timeout() - blk-mq .timeout: a request is late
+ * @rq: the request
+ *
+ * A request of a poll ring whose poller went away without it is answered
+ * but never taken: take its ring's responses.  Any other request waits for
+ * its answer, as blk-mq does without this operation.
+ *
+ * Return: BLK_EH_DONE when @rq ended meanwhile, else BLK_EH_RESET_TIMER.
+ */
+enum blk_eh_timer_return blkfront_timeout(struct request *rq)
+{
+	blkfront_ring_poll(blkfront_hctx_ring(rq->mq_hctx), NULL);
+	if (blk_mq_rq_state(rq) != MQ_RQ_IN_FLIGHT)
+		return BLK_EH_DONE;
+	return BLK_EH_RESET_TIMER;
 }
 
 /*
@@ -909,7 +1108,8 @@ void blkfront_error_work(struct work_struct *work)
 
 /**
  * blkfront_collect_inflight() - take back what the old backend never answered
- * @info: device being resumed; its irqs are unbound, its queue quiesced
+ * @info: device being resumed; its irqs are unbound, its queue quiesced,
+ *	its poll rings stopped (blkfront_poll_stop())
  *
  * Reads and writes give their bios back (they are submitted again once
  * the new backend's limits are known, and split to fit them); requests
@@ -951,11 +1151,8 @@ void blkfront_collect_inflight(struct blkfront_info *info)
 				list_add_tail(&rq->queuelist, &info->requeue);
 				continue;
 			}
-			bios.head = rq->bio;
-			bios.tail = rq->biotail;
+			blkfront_rq_take_bios(rq, &bios);
 			bio_list_merge(&info->requeue_bios, &bios);
-			rq->bio = NULL;
-			rq->biotail = NULL;
 			blk_mq_end_request(rq, BLK_STS_OK);
 		}
 	}

@@ -52,6 +52,7 @@ static DEVICE_ATTR_RO(name)
 
 BLKFRONT_INFO_ATTR(state, "%s", blkfront_state_names[info->connected]);
 BLKFRONT_INFO_ATTR(nr_rings, "%u", info->nr_rings);
+BLKFRONT_INFO_ATTR(poll_rings, "%u", info->nr_poll_rings);
 BLKFRONT_INFO_ATTR(ring_pages, "%u", info->nr_rings ? 1U << info->ring_order : 0);
 BLKFRONT_INFO_ATTR(ring_slots, "%u", info->nr_rings ? info->rinfo[0].nr_slots : 0);
 BLKFRONT_INFO_ATTR(max_indirect_segments, "%u", info->max_indirect_segments);
@@ -151,6 +152,8 @@ static DEVICE_ATTR_RO(name)
 
 BLKFRONT_RING_STAT_ATTR(batches, batches);
 BLKFRONT_RING_STAT_ATTR(batch_requests, batched);
+BLKFRONT_RING_STAT_ATTR(interrupts, interrupts);
+BLKFRONT_RING_STAT_ATTR(polled_completions, polled);
 
 /*
  * One line per ring: its XEN_BLK_LAT_BUCKETS counts of one kind; the
@@ -190,6 +193,7 @@ BLKFRONT_LATENCY_ATTR(latency_discard, XEN_BLK_LAT_DISCARD);
 static struct attribute *blkfront_attrs[] = {
 	&dev_attr_state.attr,
 	&dev_attr_nr_rings.attr,
+	&dev_attr_poll_rings.attr,
 	&dev_attr_ring_pages.attr,
 	&dev_attr_ring_slots.attr,
 	&dev_attr_max_indirect_segments.attr,
@@ -214,6 +218,8 @@ static struct attribute *blkfront_attrs[] = {
 	&dev_attr_in_flight_peak.attr,
 	&dev_attr_batches.attr,
 	&dev_attr_batch_requests.attr,
+	&dev_attr_interrupts.attr,
+	&dev_attr_polled_completions.attr,
 	&dev_attr_latency_read.attr,
 	&dev_attr_latency_write.attr,
 	&dev_attr_latency_flush.attr,

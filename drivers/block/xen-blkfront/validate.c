@@ -139,6 +139,64 @@ unsigned int blkfront_negotiate_rings(unsigned int param,
 }
 
 /**
+ * blkfront_negotiate_poll_rings() - rings served by polling
+ * @want: poll rings asked for (our poll_queues parameter, within bounds)
+ * @backend: the backend's multi-queue-max-queues (0 or 1: single ring)
+ * @rings: rings already taken for interrupt-driven queues
+ *	(blkfront_negotiate_rings())
+ *
+ * Poll rings come on top of the others, within what the backend offers;
+ * when it offers too few queues for both, the interrupt-driven rings keep
+ * theirs and the poll rings get what is left, maybe none.
+ *
+ * Return: at most @want.
+ */
+unsigned int blkfront_negotiate_poll_rings(unsigned int want,
+					   unsigned int backend,
+					   unsigned int rings)
+{
+	unsigned int offered = backend ? backend : 1;
+
+	if (offered <= rings)
+		return 0;
+	return want < offered - rings ? want : offered - rings;
+}
+
+/**
+ * blkfront_queue_ring() - the ring that serves a hardware queue
+ * @queue: hardware queue number; the interrupt-driven queues come first,
+ *	then the polled ones
+ * @irq_queues: the disk's interrupt-driven hardware queues
+ * @nr_rings: rings in use, 0 when there are none
+ * @poll_rings: how many of them, the last ones, are served by polling
+ *
+ * Interrupt-driven queues go to interrupt-driven rings and polled queues
+ * to poll rings.  When the backend offers no poll ring (a restore onto a
+ * smaller one) the polled queues share the interrupt-driven rings, whose
+ * interrupt completes their requests.  There is always one such ring: a
+ * @poll_rings read while the control plane changes it cannot take them all.
+ *
+ * Return: a ring number below @nr_rings, or 0 when @nr_rings is 0.
+ */
+unsigned int blkfront_queue_ring(unsigned int queue, unsigned int irq_queues,
+				 unsigned int nr_rings, unsigned int poll_rings)
+{
+	unsigned int irq_rings;
+
+	if (!nr_rings)
+		return 0;
+	if (poll_rings >= nr_rings)
+		poll_rings = nr_rings - 1;
+	irq_rings = nr_rings - poll_rings;
+	if (queue < irq_queues)
+		return queue % irq_rings;
+	queue -= irq_queues;
+	if (!poll_rings)
+		return queue % irq_rings;
+	return irq_rings + queue % poll_rings;
+}
+
+/**
  * blkfront_negotiate_order() - ring page order
  * @param: our max_ring_page_order parameter
  * @backend: the backend's max-ring-page-order (0 when absent)

@@ -68,6 +68,11 @@ unsigned int blkfront_negotiate_indirect(unsigned int param,
 unsigned int blkfront_negotiate_rings(unsigned int param,
 				      unsigned int backend,
 				      unsigned int cpus);
+unsigned int blkfront_negotiate_poll_rings(unsigned int want,
+					   unsigned int backend,
+					   unsigned int rings);
+unsigned int blkfront_queue_ring(unsigned int queue, unsigned int irq_queues,
+				 unsigned int nr_rings, unsigned int poll_rings);
 unsigned int blkfront_negotiate_order(unsigned int param,
 				      unsigned int backend);
 unsigned int blkfront_max_segments(unsigned int max_indirect);

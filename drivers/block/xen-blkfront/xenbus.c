@@ -59,10 +59,12 @@ static void blkfront_rings_free(struct blkfront_info *info)
 {
 	unsigned int r;
 
+	blkfront_poll_stop(info);
 	blkfront_unbind_irqs(info);
 	for (r = 0; info->rinfo && r < info->nr_rings; r++) {
 		struct blkfront_ring_info *rinfo = &info->rinfo[r];
 
+		rinfo->poll = false;
 		blkfront_slots_free(rinfo);
 		if (rinfo->ring.sring)
 			xenbus_teardown_ring((void **)&rinfo->ring.sring,
@@ -71,6 +73,7 @@ static void blkfront_rings_free(struct blkfront_info *info)
 		rinfo->ring.sring = NULL;
 	}
 	WRITE_ONCE(info->nr_rings, 0);
+	WRITE_ONCE(info->nr_poll_rings, 0);
 }
 
 /*
@@ -99,8 +102,9 @@ static void blkfront_drop_port(struct blkfront_ring_info *rinfo)
 	rinfo->evtchn = 0;
 }
 
+/* Set up ring @rinfo, polled (@poll) or interrupt-driven. */
 static int blkfront_ring_setup(struct blkfront_info *info,
-			       struct blkfront_ring_info *rinfo)
+			       struct blkfront_ring_info *rinfo, bool poll)
 {
 	struct xenbus_device *dev = info->xbdev;
 	unsigned int pages = 1U << info->ring_order;
@@ -112,6 +116,15 @@ static int blkfront_ring_setup(struct blkfront_info *info,
 	if (err)
 		return err;
 	XEN_FRONT_RING_INIT(&rinfo->ring, sring, pages * XEN_PAGE_SIZE);
+	/*
+	 * A poll ring wants no event for its responses: rsp_event behind the
+	 * first of them, where no response index reaches it before a wrap
+	 */
+	rinfo->poll = poll;
+	if (poll)
+		sring->rsp_event = rinfo->ring.rsp_cons;
+	/* the queues start again once connected (blkfront_kick_queues()) */
+	rinfo->queue_stopped = false;
 	rinfo->nr_slots = BLKIF_RING_SIZE(info->ring_order);
 	rinfo->free_head = BLKFRONT_NO_SLOT;
 
@@ -252,7 +265,7 @@ static int blkfront_talk_to_backend(struct blkfront_info *info)
 {
 	struct xenbus_device *dev = info->xbdev;
 	struct xenbus_transaction xbt;
-	unsigned int r, nr, be_order, be_queues;
+	unsigned int r, nr, nr_poll, want, be_order, be_queues;
 	int err;
 
 	info->trusted = blkfront_backend_trusted(dev);
@@ -266,15 +279,47 @@ static int blkfront_talk_to_backend(struct blkfront_info *info)
 					 be_order);
 	nr = blkfront_negotiate_rings(blkfront_param_max_queues, be_queues,
 				      num_online_cpus());
+	want = min(blkfront_param_poll_queues, num_online_cpus());
+	if (want && !xen_blk_tag_set_polls()) {
+		/* a queue map of one: no poll ring would have a queue */
+		dev_info(&dev->dev,
+			 "poll_queues: none in a crash kernel (blk-mq gives it a single queue)\n");
+		want = 0;
+	}
 	/* the disk's hardware queues were fixed at first connect */
-	if (info->tag_set_ready && nr > info->tag_set.nr_hw_queues)
-		nr = info->tag_set.nr_hw_queues;
-	err = blkfront_rinfo_alloc(info, nr);
+	if (info->tag_set_ready) {
+		nr = min(nr, info->nr_irq_queues);
+		want = min(want, info->nr_poll_queues);
+	}
+	nr_poll = blkfront_negotiate_poll_rings(want, be_queues, nr);
+	if (want && !nr_poll)
+		dev_warn(&dev->dev,
+			 "poll_queues: no poll ring: the backend offers %u queue(s), all taken by interrupt-driven rings; polled I/O completes on interrupts\n",
+			 max(be_queues, 1U));
+	else if (nr_poll < want)
+		dev_info(&dev->dev,
+			 "poll_queues: %u poll ring(s) of %u: the backend offers %u queue(s), %u of them for interrupt-driven rings\n",
+			 nr_poll, want, max(be_queues, 1U), nr);
+	/*
+	 * The disk gets the polled queues asked for even without poll rings
+	 * (they share the interrupt-driven ones then), so that polled I/O
+	 * works whatever its first backend offers (6.12 refuses it on a
+	 * queue without them), and a later backend can give it poll rings.
+	 * The ring array covers all the queues: once the disk exists it is
+	 * never replaced.
+	 */
+	if (!info->tag_set_ready) {
+		info->nr_irq_queues = nr;
+		info->nr_poll_queues = want;
+	}
+	err = blkfront_rinfo_alloc(info, nr + want);
 	if (err)
 		goto fail;
-	WRITE_ONCE(info->nr_rings, nr);
-	for (r = 0; r < nr; r++) {
-		err = blkfront_ring_setup(info, &info->rinfo[r]);
+	/* poll rings never outnumber the rings (blkfront_queue_ring()) */
+	WRITE_ONCE(info->nr_rings, nr + nr_poll);
+	WRITE_ONCE(info->nr_poll_rings, nr_poll);
+	for (r = 0; r < nr + nr_poll; r++) {
+		err = blkfront_ring_setup(info, &info->rinfo[r], r >= nr);
 		if (err)
 			goto fail;
 	}
@@ -359,9 +404,9 @@ static int blkfront_alloc_all_slots(struct blkfront_info *info)
 static void blkfront_log_connected(struct blkfront_info *info, const char *what)
 {
 	dev_info(&info->xbdev->dev,
-		 "%s %s: %llu sectors of %u bytes; %u ring(s) of %u page(s); indirect segments %u; persistent grants %s; flush %s; discard %s; bounce %s\n",
+		 "%s %s: %llu sectors of %u bytes; %u ring(s) of %u page(s), %u polled; indirect segments %u; persistent grants %s; flush %s; discard %s; bounce %s\n",
 		 info->gd->disk_name, what, info->sectors, info->sector_size,
-		 info->nr_rings, 1U << info->ring_order,
+		 info->nr_rings, 1U << info->ring_order, info->nr_poll_rings,
 		 info->max_indirect_segments,
 		 info->feature_persistent ? "on" : "off",
 		 blkfront_flush_name(info->flush),
@@ -490,6 +535,7 @@ static void blkfront_recover(struct blkfront_info *info)
 	}
 	xenbus_switch_state(info->xbdev, XenbusStateConnected);
 	WRITE_ONCE(info->connected, BLKFRONT_CONNECTED);
+	blkfront_poll_start(info);
 	if (!info->gd)
 		return;
 	blkfront_unquiesce(info);
@@ -546,9 +592,11 @@ static void blkfront_connect(struct blkfront_info *info)
 
 	xenbus_switch_state(dev, XenbusStateConnected);
 	WRITE_ONCE(info->connected, BLKFRONT_CONNECTED);
+	blkfront_poll_start(info);
 	err = device_add_disk(&dev->dev, info->gd, NULL);
 	if (err) {
 		WRITE_ONCE(info->connected, BLKFRONT_DISCONNECTED);
+		blkfront_poll_stop(info);
 		/*
 		 * error_work and grant_wait_work may use the rings and the
 		 * disk until cancelled; error_work schedules the other
@@ -582,10 +630,16 @@ static void blkfront_finish_close(struct blkfront_info *info)
  */
 static void blkfront_backend_gone(struct blkfront_info *info)
 {
+	unsigned int r;
+
 	if (info->connected == BLKFRONT_CLOSED)
 		return;
+	/* what it answered on a poll ring ends as answered, polled or not */
+	for (r = 0; info->rinfo && r < info->nr_rings; r++)
+		blkfront_ring_poll(&info->rinfo[r], NULL);
 	/* from here the interrupt handler completes nothing */
 	WRITE_ONCE(info->connected, BLKFRONT_CLOSED);
+	blkfront_poll_stop(info);
 	if (info->gd)
 		blk_mark_disk_dead(info->gd);
 	/* a request whose guest page is still mapped ends once it is not */
@@ -755,8 +809,11 @@ static void blkfront_drain(struct blkfront_info *info)
 		if (READ_ONCE(info->connected) != BLKFRONT_CONNECTED)
 			return;
 		busy = 0;
-		for (r = 0; info->rinfo && r < info->nr_rings; r++)
+		for (r = 0; info->rinfo && r < info->nr_rings; r++) {
+			/* a poll ring's answers end here if nobody polls */
+			blkfront_ring_poll(&info->rinfo[r], NULL);
 			busy += READ_ONCE(info->rinfo[r].in_flight);
+		}
 		if (!busy)
 			return;
 		msleep(100);
@@ -784,6 +841,7 @@ static void blkfront_remove(struct xenbus_device *dev)
 		 * del_gendisk() finds the queue empty.
 		 */
 		WRITE_ONCE(info->connected, BLKFRONT_CLOSED);
+		blkfront_poll_stop(info);
 		blkfront_unbind_irqs(info);
 		blkfront_fail_inflight_wait(info);
 		blkfront_resubmit_fail(info);
@@ -848,6 +906,8 @@ static int blkfront_resume(struct xenbus_device *dev)
 	}
 	/* a close deferred for the old backend is void */
 	WRITE_ONCE(info->close_pending, false);
+	/* no poller may take a response collect_inflight takes */
+	blkfront_poll_stop(info);
 	blkfront_unbind_irqs(info);
 	/* no interrupt can stop the device now; let a stop finish */
 	cancel_work_sync(&info->error_work);
