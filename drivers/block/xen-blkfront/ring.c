@@ -753,20 +753,21 @@ static int blkfront_take_responses(struct blkfront_ring_info *rinfo,
 					    xen_blkif_op_name(rsp.operation),
 					    slot->op, xen_blkif_op_name(slot->op));
 		if (err) {
-			rinfo->ring.rsp_cons = i;
+			WRITE_ONCE(rinfo->ring.rsp_cons, i);
 			blkfront_set_error(info, rinfo->id, blkfront_check_name(err),
 					   err == -EPROTO ? rsp.operation : rsp.id);
 			return -EPROTO;
 		}
 		if (!blkfront_complete_slot(rinfo, rsp.id, rsp.status, iob)) {
-			rinfo->ring.rsp_cons = i + 1;
+			WRITE_ONCE(rinfo->ring.rsp_cons, i + 1);
 			blkfront_set_error(info, rinfo->id,
 					   "grant still mapped after response", rsp.id);
 			return -EPROTO;
 		}
 	}
 	n = i - rinfo->ring.rsp_cons;
-	rinfo->ring.rsp_cons = i;
+	/* read without the lock by blkfront_ring_answered() */
+	WRITE_ONCE(rinfo->ring.rsp_cons, i);
 	return n;
 }
 
@@ -855,8 +856,12 @@ static bool blkfront_ring_answered(struct blkfront_ring_info *rinfo)
 	bool answered = false;
 
 	rcu_read_lock();
-	/* pairs with blkfront_poll_start(): the ring is set up */
-	if (smp_load_acquire(&rinfo->polling))
+	/*
+	 * Pairs with blkfront_poll_start(): the ring is set up.  A stopped
+	 * device's ring keeps its unanswered rsp_cons: not worth the lock.
+	 */
+	if (smp_load_acquire(&rinfo->polling) &&
+	    READ_ONCE(rinfo->info->connected) == BLKFRONT_CONNECTED)
 		answered = READ_ONCE(rinfo->ring.sring->rsp_prod) !=
 			   READ_ONCE(rinfo->ring.rsp_cons);
 	rcu_read_unlock();
