@@ -757,8 +757,9 @@ static void ff_pick_queues(struct ff *f)
 		f->offer_queues = 1;
 	f->nr_rings = ff_queues(f, f->offer_queues);
 	if (!f->nr_rings) {
-		fprintf(stderr, LAB_PROG ": %u queues asked, %u offered, %u rings of %u pages at most\n",
-			f->queues_lo, f->offer_queues,
+		fprintf(stderr, LAB_PROG ": %u queues asked, %u offered, ",
+			f->queues_lo, f->offer_queues);
+		fprintf(stderr, "%u rings of %u pages at most\n",
 			FF_MAX_RING_PAGES >> f->order, 1U << f->order);
 		exit(2);
 	}
@@ -1727,10 +1728,11 @@ int main(int argc, char **argv)
 	fz_gen_set_race(&f.probe_gen, 0);
 	f.cats = f.cat;
 	ff_racer_init(&f);
-	printf("PLAY seed=%llu first=%llu count=%llu zeroed=%d batch=%u race=1/%u flood=%llu queues=%u\n",
+	printf("PLAY seed=%llu first=%llu count=%llu zeroed=%d batch=%u race=1/%u flood=%llu",
 	       (unsigned long long)f.seed, (unsigned long long)f.first,
 	       (unsigned long long)f.count, f.zeroed, f.replay ? 1 : f.batch,
-	       f.race_one_in, f.flood, f.nr_rings);
+	       f.race_one_in, f.flood);
+	printf(" queues=%u\n", f.nr_rings);
 
 	if (f.replay) {
 		ff_replay(&f);
