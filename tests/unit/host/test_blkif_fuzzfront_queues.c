@@ -8,14 +8,22 @@
  * its ring; and each ring's answers are matched to that ring's requests
  * only.
  *
- * The program is #included (its main() renamed) and driven up to the
- * ring: the batches are picked and laid out as ff_run() and
- * ff_play_batch() do, into rings in memory, without Xen.
+ * The program is #included (its main() renamed) and driven on rings in
+ * memory, without Xen: up to the ring (the batches picked and laid out
+ * as ff_run() and ff_play_batch() do), and whole, ff_run() against a
+ * backend of a few lines that serves honest reads and writes from a disk
+ * in memory when the fuzzer notifies a ring (its ioctl() is the test's).
  * Host only: built and run by `make -C tests/unit host`; not a KUnit suite.
  */
+#include <sys/ioctl.h>
+
+static int fq_ioctl(int fd, unsigned long req, void *arg);
+
+#define ioctl fq_ioctl
 #define main fuzzfront_main
 #include "blkif-fuzzfront.c"
 #undef main
+#undef ioctl
 
 #include "shim/linux/types.h"	/* u8 ... u64, after the program's own */
 #include "unit.h"
@@ -406,6 +414,203 @@ static void each_ring_answers_its_own(struct kunit *test)
 	fq_free(f);
 }
 
+/* ------------------------------------------------------------------ */
+/* The whole fuzzer against a backend in memory                        */
+/* ------------------------------------------------------------------ */
+
+#define FQ_DISK_SECTORS	32768
+#define FQ_PORT		10
+
+/* The backend: the fuzzer it serves, its disk, each ring's indices. */
+static struct ff *fq_f;
+static u8 *fq_disk;
+static u32 fq_req_cons[FF_MAX_QUEUES], fq_rsp_prod[FF_MAX_QUEUES];
+/* a lying backend: ring 1's answers go on ring 2 */
+static bool fq_misroute;
+
+static u8 *fq_page(struct ff *f, u32 gref)
+{
+	if (gref >= 0x1000 && gref < 0x1000 + FF_POOL_PAGES)
+		return f->pool + (size_t)(gref - 0x1000) * PAGE_SIZE;
+	if (gref >= 0x2000 && gref < 0x2000 + FF_RO_PAGES)
+		return f->ro + (size_t)(gref - 0x2000) * PAGE_SIZE;
+	return NULL;
+}
+
+/* One direct read or write: its status. */
+static s16 fq_rw(struct ff *f, const u8 *slot, size_t idoff)
+{
+	u8 op = slot[0], nseg = slot[1];
+	const u8 *seg = slot + idoff + 16;
+	unsigned int k, first, last, nr;
+	u64 sector;
+	u32 gref;
+	u8 *page;
+
+	if ((op != FZ_OP_READ && op != FZ_OP_WRITE) || !nseg ||
+	    nseg > FZ_MAX_DIRECT_SEGS)
+		return FZ_RSP_EOPNOTSUPP;
+	memcpy(&sector, slot + idoff + 8, 8);
+	for (k = 0; k < nseg; k++, seg += 8) {
+		memcpy(&gref, seg, 4);
+		first = seg[4];
+		last = seg[5];
+		page = fq_page(f, gref);
+		nr = last - first + 1;
+		if (!page || first > last || last > 7 ||
+		    sector + nr > FQ_DISK_SECTORS)
+			return FZ_RSP_ERROR;
+		if (op == FZ_OP_WRITE)
+			memcpy(fq_disk + sector * 512, page + first * 512,
+			       nr * 512);
+		else
+			memcpy(page + first * 512, fq_disk + sector * 512,
+			       nr * 512);
+		sector += nr;
+	}
+	return FZ_RSP_OKAY;
+}
+
+/* Every request waiting on ring @ri, answered. */
+static void fq_serve(struct ff *f, unsigned int ri)
+{
+	struct ff_ring *rg = &f->rings[ri], *out;
+	size_t idoff = f->abi == FZ_ABI_X86_64 ? 8 : 4;
+	u32 prod = load_acquire(FF_REQ_PROD(rg));
+	unsigned int to;
+	u8 *slot, op;
+	s16 status;
+	u64 id;
+
+	while (fq_req_cons[ri] != prod) {
+		slot = ff_slot(f, rg, fq_req_cons[ri]++);
+		op = slot[0];
+		memcpy(&id, slot + idoff, 8);
+		status = fq_rw(f, slot, idoff);
+		to = fq_misroute && ri == 1 ? 2 : ri;
+		out = &f->rings[to];
+		slot = ff_slot(f, out, fq_rsp_prod[to]++);
+		memset(slot, 0, 16);
+		memcpy(slot, &id, 8);
+		slot[8] = op;
+		memcpy(slot + 10, &status, 2);
+		store_release(FF_RSP_PROD(out), fq_rsp_prod[to]);
+	}
+}
+
+/* The fuzzer's ioctl(): a notification serves its ring at once. */
+static int fq_ioctl(int fd, unsigned long req, void *arg)
+{
+	const struct ioctl_evtchn_notify *n = arg;
+	unsigned int i;
+
+	if (req != IOCTL_EVTCHN_NOTIFY || !fq_f) {
+		errno = ENOTTY;
+		return -1;
+	}
+	for (i = 0; i < fq_f->nr_rings; i++)
+		if (fq_f->rings[i].port == n->port)
+			fq_serve(fq_f, i);
+	return 0;
+}
+
+/*
+ * The fuzzer on @nr_rings rings of @c's connection, honest reads and
+ * writes only (what the backend in memory serves), against a zeroed disk.
+ */
+static struct ff *fq_start(const struct fq_conf *c, unsigned int nr_rings)
+{
+	struct ff *f = fq_setup(c, nr_rings);
+	unsigned int i;
+
+	for (i = 0; i < FZ_NR_CAT; i++)
+		fz_gen_set_weight(&f->gen, i, i == FZ_CAT_VALID_RW);
+	fz_gen_set_race(&f->gen, 0);
+	for (i = 0; i < nr_rings; i++)
+		f->rings[i].port = FQ_PORT + i;
+	f->rsp_ms = 300;
+	if (fz_model_init(&f->model, FQ_DISK_SECTORS, true))
+		abort();
+	fq_disk = calloc(FQ_DISK_SECTORS, 512);
+	if (!fq_disk)
+		abort();
+	memset(fq_req_cons, 0, sizeof(fq_req_cons));
+	memset(fq_rsp_prod, 0, sizeof(fq_rsp_prod));
+	fq_f = f;
+	return f;
+}
+
+static void fq_stop(struct ff *f)
+{
+	fq_f = NULL;
+	fz_model_free(&f->model);
+	free(fq_disk);
+	fq_disk = NULL;
+	fq_free(f);
+}
+
+static void honest_backend_draws_nothing_on_any_ring(struct kunit *test)
+{
+	unsigned long long sent[FZ_NR_CAT] = { 0 }, checked = 0, sum;
+	unsigned int c, q, i;
+	struct ff *f;
+
+	for (c = 0; c < ARRAY_SIZE(fq_confs); c++) {
+		for (q = 1; q <= 3; q++) {
+			f = fq_start(&fq_confs[c], q);
+			UNIT_CHECK(ff_run(f, &f->gen, 0, FQ_REQUESTS));
+			UNIT_EQ(f->findings, 0);
+			UNIT_EQ(f->played, FQ_REQUESTS);
+			UNIT_EQ(f->pushed, FQ_REQUESTS);
+			UNIT_CHECK(f->checked > 1000);
+			sum = 0;
+			for (i = 0; i < q; i++) {
+				sum += f->rings[i].pushed;
+				/* answered, each on its own ring */
+				UNIT_EQ(fq_rsp_prod[i], f->rings[i].pushed);
+				UNIT_CHECK(f->rings[i].pushed * q >
+					   FQ_REQUESTS * 8 / 10);
+			}
+			UNIT_EQ(sum, FQ_REQUESTS);
+			/* the same requests, the same data read back */
+			if (q == 1) {
+				checked = f->checked;
+				for (i = 0; i < FZ_NR_CAT; i++)
+					sent[i] = f->cat[i].sent;
+			}
+			UNIT_EQ(f->checked, checked);
+			for (i = 0; i < FZ_NR_CAT; i++)
+				UNIT_EQ(f->cat[i].sent, sent[i]);
+			printf("  seed %llu, %u ring(s): %llu batches, requests per ring",
+			       (unsigned long long)fq_confs[c].seed, q,
+			       f->ph.batches);
+			for (i = 0; i < q; i++)
+				printf(" %llu", f->rings[i].pushed);
+			printf(", %llu sectors read back\n", f->checked);
+			fq_stop(f);
+		}
+	}
+}
+
+static void answer_on_another_ring_is_a_finding(struct kunit *test)
+{
+	struct ff *f = fq_start(&fq_confs[0], 3);
+
+	/* one at a time: the first request on ring 1 ends the stream */
+	f->batch = 1;
+	printf("  expected below: one no-response finding, request 0\n");
+	fq_misroute = true;
+	UNIT_CHECK(!ff_run(f, &f->gen, 0, FQ_REQUESTS));
+	fq_misroute = false;
+	UNIT_EQ(f->findings, 1);
+	UNIT_EQ(f->cat[FZ_CAT_VALID_RW].unanswered, 1);
+	UNIT_EQ(f->rings[1].pushed, 1);
+	UNIT_EQ(f->played, f->rings[0].pushed + 1 + f->rings[2].pushed);
+	/* what ring 2 had, and ring 1's answer on top */
+	UNIT_EQ(fq_rsp_prod[2], f->rings[2].pushed + 1);
+	fq_stop(f);
+}
+
 static struct kunit_case blkif_fuzzfront_queues_cases[] = {
 	KUNIT_CASE(one_queue_lays_out_what_it_did),
 	KUNIT_CASE(queues_play_the_same_batches),
@@ -413,6 +618,8 @@ static struct kunit_case blkif_fuzzfront_queues_cases[] = {
 	KUNIT_CASE(queue_count_within_asked_and_offered),
 	KUNIT_CASE(scenario_seed_one_has_several_queues),
 	KUNIT_CASE(each_ring_answers_its_own),
+	KUNIT_CASE(honest_backend_draws_nothing_on_any_ring),
+	KUNIT_CASE(answer_on_another_ring_is_a_finding),
 	{}
 };
 
