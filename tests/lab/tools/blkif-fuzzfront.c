@@ -790,6 +790,22 @@ static void ff_write_ring(struct ff *f, unsigned int i)
 	xs_write_num(dir, "event-channel", rg->port);
 }
 
+/*
+ * Every ring's keys, and how many rings and pages: with one ring, exactly
+ * the keys of a frontend without queues.
+ */
+static void ff_write_rings(struct ff *f)
+{
+	unsigned int i;
+
+	if (f->nr_rings > 1)
+		xs_write_num(f->fe, "multi-queue-num-queues", f->nr_rings);
+	if (f->order)
+		xs_write_num(f->fe, "ring-page-order", f->order);
+	for (i = 0; i < f->nr_rings; i++)
+		ff_write_ring(f, i);
+}
+
 static void ff_connect(struct ff *f)
 {
 	unsigned int i, offer;
@@ -822,12 +838,7 @@ static void ff_connect(struct ff *f)
 	}
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
-	if (f->nr_rings > 1)
-		xs_write_num(f->fe, "multi-queue-num-queues", f->nr_rings);
-	if (f->order)
-		xs_write_num(f->fe, "ring-page-order", f->order);
-	for (i = 0; i < f->nr_rings; i++)
-		ff_write_ring(f, i);
+	ff_write_rings(f);
 	xs_write(f->fe, "protocol",
 		 f->abi == FZ_ABI_X86_32 ? "x86_32-abi" : "x86_64-abi");
 	xs_write_num(f->fe, "feature-persistent", f->want_persistent);

@@ -12,17 +12,23 @@
  * memory, without Xen: up to the ring (the batches picked and laid out
  * as ff_run() and ff_play_batch() do), and whole, ff_run() against a
  * backend of a few lines that serves honest reads and writes from a disk
- * in memory when the fuzzer notifies a ring (its ioctl() is the test's).
+ * in memory when the fuzzer notifies a ring (its ioctl() is the test's);
+ * and the XenStore keys it writes for its rings (its system(), which runs
+ * xenstore-write, is the test's too).
  * Host only: built and run by `make -C tests/unit host`; not a KUnit suite.
  */
+#include <stdlib.h>
 #include <sys/ioctl.h>
 
 static int fq_ioctl(int fd, unsigned long req, void *arg);
+static int fq_system(const char *cmd);
 
 #define ioctl fq_ioctl
+#define system fq_system
 #define main fuzzfront_main
 #include "blkif-fuzzfront.c"
 #undef main
+#undef system
 #undef ioctl
 
 #include "shim/linux/types.h"	/* u8 ... u64, after the program's own */
@@ -611,6 +617,78 @@ static void answer_on_another_ring_is_a_finding(struct kunit *test)
 	fq_stop(f);
 }
 
+/* ------------------------------------------------------------------ */
+/* XenStore keys                                                       */
+/* ------------------------------------------------------------------ */
+
+/* The xenstore-write commands run, one a line. */
+static char fq_cmds[4096];
+
+static int fq_system(const char *cmd)
+{
+	size_t len = strlen(fq_cmds);
+
+	snprintf(fq_cmds + len, sizeof(fq_cmds) - len, "%s\n",
+		 cmd + strlen("xenstore-write "));
+	return 0;
+}
+
+static void fq_keys(unsigned int order, unsigned int nr_rings)
+{
+	struct ff f = { .order = order, .nr_rings = nr_rings };
+	unsigned int i, k;
+
+	snprintf(f.fe, sizeof(f.fe), "device/vbd/51728");
+	for (i = 0; i < nr_rings; i++) {
+		f.rings[i].port = FQ_PORT + i;
+		for (k = 0; k < 1U << order; k++)
+			f.rings[i].gref[k] = 0x100 * (i + 1) + k;
+	}
+	fq_cmds[0] = '\0';
+	ff_write_rings(&f);
+}
+
+static void one_queue_writes_the_keys_of_one_ring(struct kunit *test)
+{
+	/* what main wrote at b98640d for these rings, in its order */
+	fq_keys(0, 1);
+	UNIT_CHECK(!strcmp(fq_cmds,
+			   "device/vbd/51728/ring-ref 256\n"
+			   "device/vbd/51728/event-channel 10\n"));
+	fq_keys(2, 1);
+	UNIT_CHECK(!strcmp(fq_cmds,
+			   "device/vbd/51728/ring-page-order 2\n"
+			   "device/vbd/51728/ring-ref0 256\n"
+			   "device/vbd/51728/ring-ref1 257\n"
+			   "device/vbd/51728/ring-ref2 258\n"
+			   "device/vbd/51728/ring-ref3 259\n"
+			   "device/vbd/51728/event-channel 10\n"));
+}
+
+static void queues_write_their_keys_under_queue_n(struct kunit *test)
+{
+	fq_keys(0, 2);
+	UNIT_CHECK(!strcmp(fq_cmds,
+			   "device/vbd/51728/multi-queue-num-queues 2\n"
+			   "device/vbd/51728/queue-0/ring-ref 256\n"
+			   "device/vbd/51728/queue-0/event-channel 10\n"
+			   "device/vbd/51728/queue-1/ring-ref 512\n"
+			   "device/vbd/51728/queue-1/event-channel 11\n"));
+	fq_keys(1, 3);
+	UNIT_CHECK(!strcmp(fq_cmds,
+			   "device/vbd/51728/multi-queue-num-queues 3\n"
+			   "device/vbd/51728/ring-page-order 1\n"
+			   "device/vbd/51728/queue-0/ring-ref0 256\n"
+			   "device/vbd/51728/queue-0/ring-ref1 257\n"
+			   "device/vbd/51728/queue-0/event-channel 10\n"
+			   "device/vbd/51728/queue-1/ring-ref0 512\n"
+			   "device/vbd/51728/queue-1/ring-ref1 513\n"
+			   "device/vbd/51728/queue-1/event-channel 11\n"
+			   "device/vbd/51728/queue-2/ring-ref0 768\n"
+			   "device/vbd/51728/queue-2/ring-ref1 769\n"
+			   "device/vbd/51728/queue-2/event-channel 12\n"));
+}
+
 static struct kunit_case blkif_fuzzfront_queues_cases[] = {
 	KUNIT_CASE(one_queue_lays_out_what_it_did),
 	KUNIT_CASE(queues_play_the_same_batches),
@@ -620,6 +698,8 @@ static struct kunit_case blkif_fuzzfront_queues_cases[] = {
 	KUNIT_CASE(each_ring_answers_its_own),
 	KUNIT_CASE(honest_backend_draws_nothing_on_any_ring),
 	KUNIT_CASE(answer_on_another_ring_is_a_finding),
+	KUNIT_CASE(one_queue_writes_the_keys_of_one_ring),
+	KUNIT_CASE(queues_write_their_keys_under_queue_n),
 	{}
 };
 
