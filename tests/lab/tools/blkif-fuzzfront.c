@@ -9,7 +9,7 @@
  * oracle and every read with the disk model:
  *
  *	blkif-fuzzfront [-s seed] [-n count] [-f first] [-a x86_64|x86_32]
- *			[-o ring-order] [-q queues] [-p 0|1] [-z] [-t ms]
+ *			[-o ring-order] [-q n|lo-hi] [-p 0|1] [-z] [-t ms]
  *			[-b batch] [-R one-in] [-e notifications [-E]]
  *			[-r corpus] <devid>
  *
@@ -1555,10 +1555,10 @@ static void ff_usage(void)
 {
 	fprintf(stderr,
 		"usage: " LAB_PROG " [-s seed] [-n count] [-f first] [-a x86_64|x86_32]\n"
-		"                       [-o ring-order] [-q queues|lo-hi] [-p 0|1] [-z]\n"
+		"                       [-o ring-order] [-q n|lo-hi] [-p 0|1] [-z]\n"
 		"                       [-t ms] [-b batch] [-R one-in]\n"
 		"                       [-e notifications [-E]] [-r corpus] <devid>\n"
-		"  -q  queues (rings), or a draw in [lo, hi] from the seed, the ABI,\n"
+		"  -q  n queues (rings), or a draw in [lo, hi] from the seed, the ABI,\n"
 		"      -o and -p; at most %u (3 with -o 4) and the backend's\n"
 		"      multi-queue-max-queues;\n"
 		"      requests spread over the rings from the seed; races on any ring;\n"
