@@ -304,7 +304,7 @@ EOF
 	# (a ring left out of 32 draws a ring: one chance in e^32)
 	[ "$n" -ge $((32 * ${nq:-1})) ] &&
 		check_eq "$b $cfg: rings that carried requests" \
-			"$(echo "$rings" | awk '{ for (i = 1; i <= NF; i++) n += $i > 0; print n + 0 }')" "${nq:-?}"
+			"$(echo "$rings" | awk '{ for (i = 1; i <= NF; i++) n += ($i > 0); print n + 0 }')" "${nq:-?}"
 	check_eq "$b $cfg: requests over the rings" \
 		"$(echo "$rings" | awk '{ for (i = 1; i <= NF; i++) n += $i; print n + 0 }')" \
 		"$(echo "$out" | sed -n 's/^PUSHED \([0-9]*\) requests.*/\1/p')"
