@@ -91,6 +91,8 @@
  *		an answer the oracle or the model forbids; the first of each
  *		kind is followed by its two corpus lines (CORPUS conn ...,
  *		CORPUS req ...), which replay it whatever the generator becomes
+ *	FINDING seed=<s> ring=<r> what=response-on-idle-ring ...
+ *		once every request was answered, more answers on a ring
  *	STOPPED index=<n> ...			the ring stopped where allowed
  *	CAT <cat> sent=<n> okay=<n> error=<n> eopnotsupp=<n> other=<n>
  *		unanswered=<n> findings=<n>
@@ -1446,6 +1448,28 @@ static bool ff_flood(struct ff *f, const char *phase)
 }
 
 /*
+ * Every request answered: nothing more may come on any ring, also on one
+ * the last batches left alone.
+ */
+static void ff_check_idle(struct ff *f)
+{
+	struct ff_ring *rg;
+	unsigned int i;
+	uint32_t extra;
+
+	for (i = 0; i < f->nr_rings; i++) {
+		rg = &f->rings[i];
+		extra = load_acquire(FF_RSP_PROD(rg)) - rg->rsp_cons;
+		if (!extra)
+			continue;
+		f->findings++;
+		printf("FINDING seed=%llu ring=%u what=response-on-idle-ring",
+		       (unsigned long long)f->seed, i);
+		printf(" expected=none got=responses=%u\n", extra);
+	}
+}
+
+/*
  * Replay corpus lines (as FINDING printed them, with or without the
  * "CORPUS " prefix) instead of the stream, one request at a time: each
  * "req" line is played on this connection; a "conn" line only says whether
@@ -1751,8 +1775,8 @@ int main(int argc, char **argv)
 		t0 = now_ms();
 		ok = ff_run(&f, &f.gen, f.first, f.count);
 		f.ms = now_ms() - t0;
-		if (ok)
-			ff_flood(&f, "consumed");
+		if (ok && ff_flood(&f, "consumed"))
+			ff_check_idle(&f);
 	}
 	ff_print_results(&f);
 	ff_close(&f);

@@ -642,6 +642,23 @@ static void races_on_every_ring_draw_nothing(struct kunit *test)
 	free(rq);
 }
 
+/* Once all was answered, an answer on a ring is an invented one. */
+static void answer_on_an_idle_ring_is_a_finding(struct kunit *test)
+{
+	struct ff *f = fq_start(&fq_confs[1], 3);
+	struct ff_ring *rg = &f->rings[2];
+
+	UNIT_CHECK(ff_run(f, &f->gen, 0, 200));
+	ff_check_idle(f);
+	UNIT_EQ(f->findings, 0);
+	printf("  expected below: one response-on-idle-ring finding, ring 2\n");
+	fq_answer(f, rg, 0, 0x1234);
+	store_release(FF_RSP_PROD(rg), rg->rsp_cons + 1);
+	ff_check_idle(f);
+	UNIT_EQ(f->findings, 1);
+	fq_stop(f);
+}
+
 static void answer_on_another_ring_is_a_finding(struct kunit *test)
 {
 	struct ff *f = fq_start(&fq_confs[0], 3);
@@ -743,6 +760,7 @@ static struct kunit_case blkif_fuzzfront_queues_cases[] = {
 	KUNIT_CASE(honest_backend_draws_nothing_on_any_ring),
 	KUNIT_CASE(races_on_every_ring_draw_nothing),
 	KUNIT_CASE(answer_on_another_ring_is_a_finding),
+	KUNIT_CASE(answer_on_an_idle_ring_is_a_finding),
 	KUNIT_CASE(one_queue_writes_the_keys_of_one_ring),
 	KUNIT_CASE(queues_write_their_keys_under_queue_n),
 	{}
