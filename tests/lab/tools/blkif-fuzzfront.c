@@ -1584,9 +1584,9 @@ static void ff_usage(void)
 		"                       [-e notifications [-E]] [-r corpus] <devid>\n"
 		"  -q  n queues (rings), or a draw in [lo, hi] from the seed, the ABI,\n"
 		"      -o and -p; at most %u (3 with -o 4) and the backend's\n"
-		"      multi-queue-max-queues;\n"
-		"      requests spread over the rings from the seed; races on any ring;\n"
-		"      event floods (-e) on ring 0's event channel only\n",
+		"      multi-queue-max-queues.  Requests spread over the rings from\n"
+		"      the seed; raced ones on any ring; event floods (-e) on ring 0's\n"
+		"      event channel only\n",
 		FF_MAX_QUEUES);
 	exit(2);
 }
