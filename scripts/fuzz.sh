@@ -9,7 +9,9 @@
 #                 it refuses at about 45 requests a second, so 10^6 would
 #                 take six hours);
 #                 with one request in 64 raced and two floods of
-#                 FUZZ_FLOOD event notifications (default 10^6);
+#                 FUZZ_FLOOD event notifications (default 10^6), each
+#                 connection on FUZZ_QUEUES queues (default 1-4: a draw
+#                 per connection from the seed; make check plays one);
 #                 tests/lab/back-fuzz-hostile-xenstore.sh: FUZZ_XS_COUNT
 #                 handshake sequences (default 1,000 connect/disconnect
 #                 cycles) of the control-plane fuzzer against our backend;
@@ -24,7 +26,8 @@
 # counts per category; exit status 0 when our drivers had no finding.
 #
 # Knobs: KVER (6.1, 6.12; DEBUG=1: 6.12-debug, the lab's debug kernel,
-# which make debug-kernel builds), FUZZ_SEED, FUZZ_COUNT, FUZZ_FLOOD, FUZZ_RESPONSES,
+# which make debug-kernel builds), FUZZ_SEED, FUZZ_COUNT, FUZZ_FLOOD,
+# FUZZ_QUEUES, FUZZ_RESPONSES,
 # FUZZ_REFERENCE, FUZZ_REF_COUNT, FUZZ_SIDE, FUZZ_BATCH (requests in
 # flight, see scripts/lab/README.md), and the fewest requests a second the
 # time limits allow against our backend (FUZZ_RATE, default 100) and
@@ -55,6 +58,7 @@ export FUZZ_REFERENCE=${FUZZ_REFERENCE:-1}
 export FUZZ_REF_COUNT=${FUZZ_REF_COUNT:-20000}
 export FUZZ_XS_COUNT=${FUZZ_XS_COUNT:-1000}
 export FUZZ_FLOOD=${FUZZ_FLOOD:-1000000}
+export FUZZ_QUEUES=${FUZZ_QUEUES:-1-4}
 t_back=0 t_front=0 t_xs=0 TESTS=
 case $side in
 both|backend)
@@ -88,7 +92,7 @@ echo "== make fuzz: $((SECONDS - start)) s, results in $RESULTS"
 for s in $TESTS; do
 	log=$RESULTS/scenarios/$s.log
 	if [ -f "$log" ]; then
-		sed -n -E 's/^\[ *[0-9.]+\] //; /^(CAT-TOTAL|XSCAT-TOTAL|CTRLCAT-TOTAL|SUMMARY: REFERENCE|SUMMARY: .*(: flood \(|: raced )|FAIL:|fuzz-backend:|fuzz-backend-rate:|fuzz-xenstore:|fuzz-frontend:)/p' "$log"
+		sed -n -E 's/^\[ *[0-9.]+\] //; /^(CAT-TOTAL|XSCAT-TOTAL|CTRLCAT-TOTAL|SUMMARY: REFERENCE|SUMMARY: .*(: flood \(|: raced |: [0-9]+ queue\(s\))|FAIL:|fuzz-backend:|fuzz-backend-rate:|fuzz-xenstore:|fuzz-frontend:)/p' "$log"
 	else
 		echo "$s: no scenario log, the boot did not reach it"
 	fi

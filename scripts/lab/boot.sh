@@ -23,7 +23,7 @@
 #   600 s on the debug kernel)
 #   SCENARIO_TIMEOUT=<s> for one scenario (default 900)
 #   FUZZ_SEED, FUZZ_COUNT, FUZZ_REFERENCE, FUZZ_REF_COUNT, FUZZ_BATCH,
-#   FUZZ_FLOOD: back-fuzz-hostile-frontend.sh;
+#   FUZZ_FLOOD, FUZZ_QUEUES: back-fuzz-hostile-frontend.sh;
 #   FUZZ_SEED, FUZZ_RESPONSES, FUZZ_CONN: front-fuzz-hostile-backend.sh;
 #   FUZZ_SEED, FUZZ_XS_COUNT: back-fuzz-hostile-xenstore.sh
 # Exit status 0 only when every scenario passed.
@@ -82,6 +82,7 @@ FUZZ_RESPONSES='${FUZZ_RESPONSES:-}'
 FUZZ_REFERENCE='${FUZZ_REFERENCE:-}'
 FUZZ_BATCH='${FUZZ_BATCH:-}'
 FUZZ_FLOOD='${FUZZ_FLOOD:-}'
+FUZZ_QUEUES='${FUZZ_QUEUES:-}'
 FUZZ_REF_COUNT='${FUZZ_REF_COUNT:-}'
 SCENARIO_TIMEOUT='${SCENARIO_TIMEOUT:-900}'
 OURS_BUILD='$(git -C "$LAB_SRC" describe --always --dirty 2>/dev/null)'

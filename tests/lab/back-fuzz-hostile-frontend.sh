@@ -49,6 +49,17 @@
 # time the vbd's ring threads took during each flood (blkif-fuzzfront -E: a
 # XenStore handshake around it), and over 2 s of the idle ring before the
 # first, and fails above MAX_FLOOD_CPU percent of a CPU.
+#
+# Queues: FUZZ_QUEUES (blkif-fuzzfront -q: a number, or lo-hi for a draw per
+# connection from the seed, the ABI, the ring order and persistent grants;
+# default 1, one ring, as in make check; make fuzz 1-4) gives each
+# connection that many rings (queue-N/ keys), xen-blkback's max_queues
+# raised to 4 meanwhile.  The stream and its batches are the same whatever
+# the queues; each request goes on the ring its index draws, and each ring
+# must answer its own.  The backend must serve as many rings as the fuzzer
+# made (connection/nr_rings, read while connected), and the end checks (statistics/requests = PUSHED over all
+# rings, no grant left mapped, Xen's count back) cover all of them.
+# Floods stay on ring 0's event channel.
 seed=$(conf FUZZ_SEED)
 seed=${seed:-1}
 count=$(conf FUZZ_COUNT)
@@ -59,6 +70,8 @@ refcount=${refcount:-$count}
 batches=$(conf FUZZ_BATCH)
 flood=$(conf FUZZ_FLOOD)
 flood=${flood:-0}
+queues=$(conf FUZZ_QUEUES)
+queues=${queues:-1}
 # The most CPU the vbd's ring threads may take while a guest floods their
 # event channel, in percent of one CPU over the flood: the bound of a flood
 # of refused requests (back-refused-request-flood-bounded-cpu.sh, 15%), for
@@ -76,6 +89,12 @@ bparams=$(cat $LAB_RUN/bparams)
 CONFIGS="x86_64:0:0:512:w x86_32:0:1:512:w x86_64:2:1:4096:w x86_32:3:0:512:w x86_64:1:1:512:r
 x86_64:4:1:512:w:64"
 PGRANTS=/sys/module/xen_blkback/parameters/max_persistent_grants
+QUEUES=/sys/module/xen_blkback/parameters/max_queues
+# with FUZZ_QUEUES, the queues the backend offers meanwhile (dom0 has 2 CPUs:
+# max_queues would offer 2)
+MQ_OFFER=4
+qopt=
+[ "$queues" = 1 ] || qopt="-q $queues"
 nconf=$(echo $CONFIGS | wc -w)
 
 # however this ends, the next scenario gets a guest with its xen-blkfront
@@ -165,16 +184,39 @@ flood_watch() {
 			"$cpu" $MAX_FLOOD_CPU
 }
 
+# ring_watch <vdev> <file>: once our backend serves the vbd, the rings it
+# mapped (connection/nr_rings, 0 until connected) into <file>; gives up
+# after 120 s.  Read while connected: the attribute says 0 again once the
+# frontend closed.
+ring_watch() {
+	local d n i=0
+	d=$(bk_dir "$1")
+	while [ $i -lt 600 ]; do
+		n=$(cat "$d/connection/nr_rings" 2>/dev/null)
+		if [ "${n:-0}" != 0 ]; then
+			echo "$n" > "$2"
+			return 0
+		fi
+		sleep 0.2
+		i=$((i + 1))
+	done
+}
+
 # fuzz_one <backend> <config> <requests> [<batch>]: one connection, one disk;
 # the first one also floods the backend with events (FUZZ_FLOOD)
 fuzz_one() {
-	local b=$1 cfg=$2 n=$3 bopt= v=xvdb abi order p bs mode cap oldcap= dev out played f t fopt= secs
+	local b=$1 cfg=$2 n=$3 bopt= v=xvdb abi order p bs mode cap oldcap= oldq= dev out played f t fopt= secs nq rings wpid=
 	[ -n "$4" ] && bopt="-b $4"
 	[ "$cfg" = "${CONFIGS%% *}" ] && [ "$flood" -gt 0 ] && fopt="-e $flood -E"
 	IFS=: read -r abi order p bs mode cap <<EOF
 $cfg
 EOF
 	dev=$(disk_null 16 "$bs") || { fail "no null_blk disk"; return 1; }
+	# the offer is made when the vbd appears: before it
+	if [ -n "$qopt" ]; then
+		oldq=$(cat $QUEUES)
+		echo $MQ_OFFER > $QUEUES || fail "$b: max_queues=$MQ_OFFER"
+	fi
 	hand_attach "$dev" $v "$mode" || return 1
 	if [ -n "$cap" ]; then
 		oldcap=$(cat $PGRANTS)
@@ -182,10 +224,15 @@ EOF
 	fi
 	# at least 10 requests a second, or the guest is stuck
 	secs=$((120 + n / 10))
+	if [ "$b" = ours ]; then
+		rm -f $LAB_RUN/fuzz-nrings
+		ring_watch $v $LAB_RUN/fuzz-nrings &
+		wpid=$!
+	fi
 	if [ -n "$fopt" ]; then
 		# in the background: dom0 measures around its floods meanwhile
 		g "rm -f /tmp/fuzz.out /tmp/fuzz.rc
-		   setsid sh -c 'blkif-fuzzfront -s $seed -n $n -a $abi -o $order -p $p -z $bopt $fopt $(vdev_devid $v) >/tmp/fuzz.out 2>&1; echo EXIT=\$? >/tmp/fuzz.rc' </dev/null >/dev/null 2>&1 &" >/dev/null
+		   setsid sh -c 'blkif-fuzzfront -s $seed -n $n -a $abi -o $order $qopt -p $p -z $bopt $fopt $(vdev_devid $v) >/tmp/fuzz.out 2>&1; echo EXIT=\$? >/tmp/fuzz.rc' </dev/null >/dev/null 2>&1 &" >/dev/null
 		flood_watch "$b" "$cfg" $v empty 120
 		flood_watch "$b" "$cfg" $v consumed "$secs" 1
 	fi
@@ -195,7 +242,7 @@ EOF
 				sleep 0.5; i=\$((i + 1))
 			done
 		else
-			blkif-fuzzfront -s $seed -n $n -a $abi -o $order -p $p -z $bopt $(vdev_devid $v) >/tmp/fuzz.out 2>&1
+			blkif-fuzzfront -s $seed -n $n -a $abi -o $order $qopt -p $p -z $bopt $(vdev_devid $v) >/tmp/fuzz.out 2>&1
 			echo EXIT=\$? >/tmp/fuzz.rc
 		fi
 		cat /tmp/fuzz.rc
@@ -203,6 +250,10 @@ EOF
 		awk '/^FINDING/ { k = \$4 \" \" \$5 \" \" \$6; if (n[k]++ < 3) print }' /tmp/fuzz.out
 		grep '^CORPUS' /tmp/fuzz.out | head -n 20 | cut -c 1-400")
 	echo "$out"
+	if [ -n "$wpid" ]; then
+		kill $wpid 2>/dev/null
+		wait $wpid 2>/dev/null
+	fi
 	check_eq "$b $cfg: the fuzzer ran (exit 0: no finding, 1: findings)" \
 		"$(echo "$out" | sed -n 's/^EXIT=\([01]\)$/ran/p')" ran
 	played=$(echo "$out" | sed -n 's/^fuzz-backend: \([0-9]*\) requests, .*/\1/p')
@@ -229,12 +280,33 @@ EOF
 			"empty:$flood:32 consumed:$flood:32 "
 	fi
 	echo "$out" | grep '^CAT ' >> $LAB_RUN/fuzz-cat.$b
+	# the queues: as many as asked (1 without FUZZ_QUEUES), each ring
+	# carried requests, and together every request pushed
+	nq=$(echo "$out" | sed -n 's/^QUEUES \([0-9]*\) .*/\1/p')
+	rings=$(echo "$out" | sed -n 's/^RINGS //p')
+	if [ -z "$qopt" ]; then
+		check_eq "$b $cfg: queues (one without FUZZ_QUEUES)" "$nq" 1
+	else
+		check_ge "$b $cfg: queues" "${nq:-0}" 1
+		echo "$nq" >> $LAB_RUN/fuzz-queues.$b
+	fi
+	# (a ring left out of 32 draws a ring: one chance in e^32)
+	[ "$n" -ge $((32 * ${nq:-1})) ] &&
+		check_eq "$b $cfg: rings that carried requests" \
+			"$(echo "$rings" | awk '{ for (i = 1; i <= NF; i++) n += ($i > 0); print n + 0 }')" "${nq:-?}"
+	check_eq "$b $cfg: requests over the rings" \
+		"$(echo "$rings" | awk '{ for (i = 1; i <= NF; i++) n += $i; print n + 0 }')" \
+		"$(echo "$out" | sed -n 's/^PUSHED \([0-9]*\) requests.*/\1/p')"
+	summary "$b $cfg: ${nq:-?} queue(s), requests per ring: $rings"
 	total=$((total + ${played:-0}))
 	t=$(echo "$out" | sed -n 's/^TIME [0-9]* requests in \([0-9]*\) ms$/\1/p')
 	ms=$((ms + ${t:-0}))
 	findings=$((findings + ${f:-0}))
 	judge "$b" "$cfg" "$out"
 	if [ "$b" = ours ]; then
+		# our backend served as many rings as the fuzzer made
+		check_eq "$cfg: connection/nr_rings while connected" \
+			"$(cat $LAB_RUN/fuzz-nrings 2>/dev/null)" "${nq:-?}"
 		# every request taken off the ring (the stream's and the
 		# probes'), nothing left in flight
 		check_eq "$cfg: statistics/requests" "$(bk_stat $v requests)" \
@@ -251,6 +323,7 @@ EOF
 	fi
 	hand_detach $v
 	[ -n "$oldcap" ] && echo "$oldcap" > $PGRANTS
+	[ -n "$oldq" ] && echo "$oldq" > $QUEUES
 	[ "$b" = ours ] && bk_released 10
 	# the memory-backed disk gives its memory back
 	echo 0 > /sys/kernel/config/nullb/${dev#/dev/}/power
@@ -287,7 +360,7 @@ fuzz_all() {
 	local b=$1 batch=$2 cfg n first=1 base after
 	base=$(active_grants "$domid")
 	replay_corpus "$b"
-	rm -f $LAB_RUN/fuzz-cat.$b $LAB_RUN/fuzz-race.$b
+	rm -f $LAB_RUN/fuzz-cat.$b $LAB_RUN/fuzz-race.$b $LAB_RUN/fuzz-queues.$b
 	total=0
 	findings=0
 	ms=0
@@ -322,6 +395,14 @@ fuzz_all() {
 		"$(awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^answered-while-rewriting=/) { sub(/.*=/, "", $i); n += $i } } END { print n + 0 }' $LAB_RUN/fuzz-race.$b)" 1
 	summary "$b: $(awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); s[kv[1]] += kv[2] } }
 		END { printf "raced %d requests, %d rewrites, %d answered while rewritten, %d past the window", s["requests"], s["rewrites"], s["answered-while-rewriting"], s["window-over"] }' $LAB_RUN/fuzz-race.$b)"
+	# a draw of queues (FUZZ_QUEUES lo-hi): some connection had several
+	# (seed 1, 1-4: 2 1 3 4 4 1, host/test_blkif_fuzzfront_queues.c);
+	# for a seed whose six draws are all 1 (one in 4^6 with 1-4), pick
+	# another or ask for a count
+	if [ -n "$qopt" ] && [ "${queues#*-}" != 1 ]; then
+		check_ge "$b: connections with several queues" \
+			"$(awk '$1 > 1 { n++ } END { print n + 0 }' $LAB_RUN/fuzz-queues.$b)" 1
+	fi
 	after=$(active_grants "$domid")
 	check_eq "$b: grants of the guest mapped (Xen's count) back to before" "$after" "$base"
 	echo "fuzz-backend: $total requests, $findings findings, seed $seed ($b)"

@@ -2608,3 +2608,29 @@ void fz_match_responses(const uint64_t *req_id, unsigned int nreq,
 		match[i] = (int)j;
 	}
 }
+
+/* ------------------------------------------------------------------ */
+/* Several queues                                                      */
+/* ------------------------------------------------------------------ */
+
+#define FZ_QUEUES_SALT		0x717565756573ULL	/* "queues" */
+#define FZ_RING_SALT		0x72696e67ULL		/* "ring" */
+
+unsigned int fz_queue_count(uint64_t seed, uint64_t tag, unsigned int lo,
+			    unsigned int hi)
+{
+	if (!lo)
+		lo = 1;
+	if (hi <= lo)
+		return lo;
+	return lo + (unsigned int)(fz_mix64(seed ^ fz_mix64(tag ^ FZ_QUEUES_SALT)) %
+				   (hi - lo + 1));
+}
+
+unsigned int fz_ring_of(uint64_t seed, uint64_t seq, unsigned int nr_rings)
+{
+	if (nr_rings <= 1)
+		return 0;
+	return (unsigned int)(fz_mix64(fz_mix64(seed ^ FZ_RING_SALT) ^
+				       fz_mix64(seq)) % nr_rings);
+}

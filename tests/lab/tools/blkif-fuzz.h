@@ -555,4 +555,30 @@ unsigned int fz_pick_batch(const struct fz_flight *const *win, unsigned int n,
 void fz_match_responses(const uint64_t *req_id, unsigned int nreq,
 			const uint64_t *rsp_id, unsigned int nrsp, int *match);
 
+/* ------------------------------------------------------------------ */
+/* Several queues                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A connection may have several queues, each a ring and an event channel
+ * of its own (multi-queue-num-queues, queue-N/ in io/blkif.h).  The
+ * stream does not depend on them: request @seq is the same whatever the
+ * queues, and goes on ring fz_ring_of(seed, seq, queues), a draw of its
+ * own (0 with one queue, so that a one-queue run is the run it was before
+ * queues).  The disk model stays one per connection: requests on
+ * different rings are put in flight together only when they may be on one
+ * ring (fz_pick_batch()), so that the disk ends as if they were played one
+ * at a time; each ring answers its own requests, once each.
+ */
+
+/*
+ * Queues of a connection, from @seed and @tag (what tells the connections
+ * of one run apart: ABI, ring order...): @lo when @hi <= @lo, else a draw
+ * in [@lo, @hi].  @lo 0 counts as 1.
+ */
+unsigned int fz_queue_count(uint64_t seed, uint64_t tag, unsigned int lo,
+			    unsigned int hi);
+/* The ring of request @seq of the stream @seed on @nr_rings rings. */
+unsigned int fz_ring_of(uint64_t seed, uint64_t seq, unsigned int nr_rings);
+
 #endif /* BLKIF_FUZZ_H */

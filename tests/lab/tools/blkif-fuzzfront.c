@@ -9,14 +9,21 @@
  * oracle and every read with the disk model:
  *
  *	blkif-fuzzfront [-s seed] [-n count] [-f first] [-a x86_64|x86_32]
- *			[-o ring-order] [-p 0|1] [-z] [-t ms] [-b batch]
- *			[-R one-in] [-e notifications [-E]] [-r corpus] <devid>
+ *			[-o ring-order] [-q n|lo-hi] [-p 0|1] [-z] [-t ms]
+ *			[-b batch] [-R one-in] [-e notifications [-E]]
+ *			[-r corpus] <devid>
  *
  *	-s  seed of the stream (default 1)
  *	-n  requests to play (default 20000)
  *	-f  index of the first one (default 0)
  *	-a  guest ABI announced in "protocol" and used for the ring layout
  *	-o  ring-page-order (0: the single-page "ring-ref" key)
+ *	-q  queues (rings) of the connection: n, or lo-hi for a draw in
+ *	    [lo, hi] from the seed, the ABI, -o and -p (fz_queue_count());
+ *	    at most FF_MAX_QUEUES (3 with -o 4: FF_MAX_RING_PAGES) and the
+ *	    backend's multi-queue-max-queues (hi is cut down to them; lo
+ *	    above them cannot run).  Default 1: the keys of one ring, no
+ *	    multi-queue-num-queues
  *	-p  announce feature-persistent (default 0)
  *	-z  the disk holds zeroes at the start (else the model learns it)
  *	-t  time to wait for a response, in ms (default 30000)
@@ -43,6 +50,18 @@
  * depend only on the seed, the connection and -b; -b 1 plays the stream
  * in order, one request at a time.
  *
+ * Queues (-q): each request goes on the ring fz_ring_of() names for its
+ * index, whatever the batches; a batch is laid out on the rings of its
+ * requests, each ring pushed and notified once, and each ring's answers
+ * are matched to the requests put on it (an answer on another ring than
+ * its request's is one with a wrong id).  The batches do not depend on
+ * the queues: requests on different rings are in flight together only
+ * when they could share one, so that the one disk model holds.  Races
+ * and lone requests go on their own ring like any; the ring's own grant
+ * (category bad-grant) is the first page of the request's ring.  Event
+ * floods (-e) notify ring 0's event channel only; their probes are
+ * spread over the rings as the stream is.
+ *
  * Races (the double-fetch class, XSA-155): a raced request (category
  * race, blkif-fuzz.h) is played alone; from just before its push (the push
  * waits for the racer's first rewrite) until its answer comes (at most
@@ -66,11 +85,14 @@
  *
  * Output, one line each:
  *	CONNECTED devid=<d> backend=<dir> ...	the connection's facts
+ *	QUEUES <n> offered=<m>			its queues (rings)
  *	CONN <corpus line>			what the stream is made for
  *	FINDING seed=<s> index=<n> cat=<c> rule=<r> expected=<e> got=<g>
  *		an answer the oracle or the model forbids; the first of each
  *		kind is followed by its two corpus lines (CORPUS conn ...,
  *		CORPUS req ...), which replay it whatever the generator becomes
+ *	FINDING seed=<s> ring=<r> what=response-on-idle-ring ...
+ *		once every request was answered, more answers on a ring
  *	STOPPED index=<n> ...			the ring stopped where allowed
  *	CAT <cat> sent=<n> okay=<n> error=<n> eopnotsupp=<n> other=<n>
  *		unanswered=<n> findings=<n>
@@ -85,6 +107,7 @@
  *	FLOOD phase=<p> notifications=<n> ms=<n> per-s=<n> probes=<n>
  *		probe-ms=<n>
  *	PUSHED <n> requests on the ring, the flood's probes included
+ *	RINGS <n0> <n1> ...	of them, on each ring
  *	TIME <n> requests in <ms> ms
  *	PHASES batches=<n> alone=<n> gen=<ms> lay-out=<ms> ring=<ms>
  *		judge=<ms>	where the time went: making the requests,
@@ -126,6 +149,14 @@ typedef uint16_t domid_t;	/* <xen/evtchn.h> uses it without defining it */
 #define FF_POOL_PAGES		928
 #define FF_RO_PAGES		32
 #define FF_MAX_RING_ORDER	4
+/*
+ * Rings of a connection, at most, and their pages: 1008 grants at most
+ * with the pool's, a little below gntalloc's 1024 (grants of the last
+ * connection the backend has not unmapped yet still count); with ring
+ * order 4, three rings.
+ */
+#define FF_MAX_QUEUES		4
+#define FF_MAX_RING_PAGES	48U
 #define FF_MAX_BATCH		(32U << FF_MAX_RING_ORDER)
 #define FF_BATCH_DEFAULT	32
 /* Requests a batch is picked from, in batches (ff_pick()) */
@@ -163,6 +194,7 @@ struct ff_req {
 	struct fz_req rq;
 	struct fz_expect e;
 	struct fz_flight fl;
+	unsigned int ring;		/* the ring it goes on (fz_ring_of()) */
 	unsigned int nr_ro;		/* of its pages, granted read-only */
 	void *pages[FF_POOL_PAGES];
 	uint32_t page_gref[FF_POOL_PAGES];
@@ -174,6 +206,27 @@ struct ff_rsp {
 	uint64_t id;
 	uint8_t op;
 	int16_t status;
+};
+
+/*
+ * One queue: its shared ring and event channel, and what a batch put on
+ * it (requests idx[] of the batch, in the order they went on the ring)
+ * and got back.
+ */
+struct ff_ring {
+	uint8_t *sring;
+	uint32_t gref[1U << FF_MAX_RING_ORDER];
+	unsigned int port;
+	uint32_t req_prod;
+	uint32_t rsp_cons;
+	unsigned long long pushed;	/* requests put on it, probes too */
+	/* this batch */
+	unsigned int n, got;
+	unsigned int idx[FF_MAX_BATCH];
+	struct ff_rsp rsp[FF_MAX_BATCH];
+	uint64_t req_id[FF_MAX_BATCH];
+	uint64_t rsp_id[FF_MAX_BATCH];
+	int match[FF_MAX_BATCH];
 };
 
 /* Microseconds spent in each phase of playing. */
@@ -217,6 +270,7 @@ struct ff {
 	const char *replay;	/* corpus lines to play instead */
 	enum fz_abi abi;
 	unsigned int order;
+	unsigned int queues_lo, queues_hi;	/* -q */
 	bool want_persistent;
 	bool zeroed;
 	int rsp_ms;
@@ -231,22 +285,20 @@ struct ff {
 	char fe[64];
 	char be[128];
 
-	/* grants and the event channel */
+	/* grants, the event channels and the rings */
 	int gfd;
 	int efd;
-	unsigned int port;
-	uint8_t *ring;
-	uint32_t ring_gref[1U << FF_MAX_RING_ORDER];
+	unsigned int nr_rings;
+	unsigned int offer_queues;	/* multi-queue-max-queues */
+	struct ff_ring rings[FF_MAX_QUEUES];
 	uint8_t *pool;
 	uint32_t pool_gref[FF_POOL_PAGES];
 	uint8_t *ro;
 	uint32_t ro_gref[FF_RO_PAGES];
 
-	/* the ring */
+	/* each ring */
 	unsigned int nslots;
 	size_t req_size;		/* slot size: requests are the larger */
-	uint32_t req_prod;
-	uint32_t rsp_cons;
 
 	/* the stream and its judges */
 	struct fz_conn conn;
@@ -263,10 +315,8 @@ struct ff {
 	struct ff_req **pick;
 	unsigned int pool_used;		/* pool pages given out */
 	unsigned int ro_used;		/* read-only pages given out */
-	struct ff_rsp rsp[FF_MAX_BATCH];
-	uint64_t req_id[FF_MAX_BATCH];
-	uint64_t rsp_id[FF_MAX_BATCH];
-	int match[FF_MAX_BATCH];
+	/* request i of the batch: its answer, NULL when none came */
+	const struct ff_rsp *answer[FF_MAX_BATCH];
 
 	/* the racer, and the probes played after a flood */
 	struct ff_racer racer;
@@ -322,33 +372,41 @@ static uint8_t *ff_grant(struct ff *f, unsigned int n, bool writable,
 
 static void ff_share(struct ff *f)
 {
+	unsigned int i;
+
 	f->gfd = open("/dev/xen/gntalloc", O_RDWR);
 	if (f->gfd < 0)
 		die("open /dev/xen/gntalloc");
-	f->ring = ff_grant(f, 1U << f->order, true, f->ring_gref);
+	for (i = 0; i < f->nr_rings; i++)
+		f->rings[i].sring = ff_grant(f, 1U << f->order, true,
+					     f->rings[i].gref);
 	f->pool = ff_grant(f, FF_POOL_PAGES, true, f->pool_gref);
 	f->ro = ff_grant(f, FF_RO_PAGES, false, f->ro_gref);
 }
 
+/* An event channel per ring, all on one file: any of them wakes us. */
 static void ff_open_evtchn(struct ff *f)
 {
 	struct ioctl_evtchn_bind_unbound_port bind = {
 		.remote_domain = f->backend_id,
 	};
+	unsigned int i;
 	int port;
 
 	f->efd = open("/dev/xen/evtchn", O_RDWR);
 	if (f->efd < 0)
 		die("open /dev/xen/evtchn");
-	port = ioctl(f->efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &bind);
-	if (port < 0)
-		die("IOCTL_EVTCHN_BIND_UNBOUND_PORT");
-	f->port = (unsigned int)port;
+	for (i = 0; i < f->nr_rings; i++) {
+		port = ioctl(f->efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &bind);
+		if (port < 0)
+			die("IOCTL_EVTCHN_BIND_UNBOUND_PORT");
+		f->rings[i].port = (unsigned int)port;
+	}
 }
 
-static void ff_kick(struct ff *f)
+static void ff_kick(struct ff *f, const struct ff_ring *rg)
 {
-	struct ioctl_evtchn_notify notify = { .port = f->port };
+	struct ioctl_evtchn_notify notify = { .port = rg->port };
 
 	if (ioctl(f->efd, IOCTL_EVTCHN_NOTIFY, &notify))
 		die("IOCTL_EVTCHN_NOTIFY");
@@ -372,58 +430,90 @@ static void ff_wait_event(struct ff *f, int ms)
 /* The ring                                                            */
 /* ------------------------------------------------------------------ */
 
-static uint32_t *ff_idx(struct ff *f, unsigned int word)
+static uint32_t *ff_idx(struct ff_ring *rg, unsigned int word)
 {
-	return (uint32_t *)(f->ring + 4 * word);
+	return (uint32_t *)(rg->sring + 4 * word);
 }
 
-#define FF_REQ_PROD(f)		ff_idx(f, 0)
-#define FF_REQ_EVENT(f)		ff_idx(f, 1)
-#define FF_RSP_PROD(f)		ff_idx(f, 2)
-#define FF_RSP_EVENT(f)		ff_idx(f, 3)
+#define FF_REQ_PROD(rg)		ff_idx(rg, 0)
+#define FF_REQ_EVENT(rg)	ff_idx(rg, 1)
+#define FF_RSP_PROD(rg)		ff_idx(rg, 2)
+#define FF_RSP_EVENT(rg)	ff_idx(rg, 3)
 
-/* Slot @i of the ring: requests and responses share the slots. */
-static uint8_t *ff_slot(struct ff *f, uint32_t i)
+/* Slot @i of ring @rg: requests and responses share the slots. */
+static uint8_t *ff_slot(struct ff *f, struct ff_ring *rg, uint32_t i)
 {
-	return f->ring + FF_RING_HEADER + (size_t)(i % f->nslots) * f->req_size;
+	return rg->sring + FF_RING_HEADER +
+	       (size_t)(i % f->nslots) * f->req_size;
 }
 
-static void ff_push(struct ff *f)
+static void ff_push(struct ff *f, struct ff_ring *rg)
 {
-	store_release(FF_REQ_PROD(f), f->req_prod);
+	store_release(FF_REQ_PROD(rg), rg->req_prod);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	ff_kick(f);
+	ff_kick(f, rg);
+}
+
+/* Answers waiting on @rg that its batch still awaits, into rg->rsp[]. */
+static bool ff_take(struct ff *f, struct ff_ring *rg)
+{
+	bool took = false;
+	struct ff_rsp *r;
+
+	while (rg->got < rg->n &&
+	       load_acquire(FF_RSP_PROD(rg)) != rg->rsp_cons) {
+		r = &rg->rsp[rg->got++];
+		fz_decode_rsp(f->abi, ff_slot(f, rg, rg->rsp_cons), &r->id,
+			      &r->op, &r->status);
+		rg->rsp_cons++;
+		took = true;
+	}
+	return took;
 }
 
 /*
- * Take up to @n answers off the ring into f->rsp[], waiting up to
- * f->rsp_ms for each; returns how many came.  Asks for one event, at the
- * last answer awaited.
+ * Take the answers of the batch off every ring (rg->n each, into
+ * rg->rsp[], counted in rg->got), waiting up to f->rsp_ms for each.  Asks
+ * each ring for one event, at the last answer it owes.
  */
-static unsigned int ff_collect(struct ff *f, unsigned int n)
+static void ff_collect(struct ff *f)
 {
 	long end = now_ms() + f->rsp_ms;
-	unsigned int got = 0;
-	struct ff_rsp *r;
+	struct ff_ring *rg;
+	unsigned int i, owed;
+	bool took;
 
-	while (got < n) {
-		if (load_acquire(FF_RSP_PROD(f)) != f->rsp_cons) {
-			r = &f->rsp[got++];
-			fz_decode_rsp(f->abi, ff_slot(f, f->rsp_cons), &r->id,
-				      &r->op, &r->status);
-			f->rsp_cons++;
+	for (;;) {
+		owed = 0;
+		took = false;
+		for (i = 0; i < f->nr_rings; i++) {
+			rg = &f->rings[i];
+			took |= ff_take(f, rg);
+			if (rg->got == rg->n)
+				continue;
+			owed++;
+			store_release(FF_RSP_EVENT(rg),
+				      rg->rsp_cons + (rg->n - rg->got));
+		}
+		if (!owed)
+			return;
+		if (took) {
 			end = now_ms() + f->rsp_ms;
 			continue;
 		}
-		store_release(FF_RSP_EVENT(f), f->rsp_cons + (n - got));
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (load_acquire(FF_RSP_PROD(f)) != f->rsp_cons)
+		for (i = 0; i < f->nr_rings; i++) {
+			rg = &f->rings[i];
+			if (rg->got < rg->n &&
+			    load_acquire(FF_RSP_PROD(rg)) != rg->rsp_cons)
+				break;
+		}
+		if (i < f->nr_rings)
 			continue;
 		if (now_ms() > end)
-			break;
+			return;
 		ff_wait_event(f, 100);
 	}
-	return got;
 }
 
 /* ------------------------------------------------------------------ */
@@ -528,20 +618,21 @@ static void ff_racer_init(struct ff *f)
 }
 
 /*
- * Rewrite request @r, laid out in ring slot @slot, from now until
+ * Rewrite request @r, laid out in slot @slot of ring @rg, from now until
  * ff_race_end().
  */
-static void ff_race_begin(struct ff *f, struct ff_req *r, uint32_t slot)
+static void ff_race_begin(struct ff *f, struct ff_req *r, struct ff_ring *rg,
+			  uint32_t slot)
 {
 	struct ff_racer *x = &f->racer;
 	struct fz_grefs g = {
 		.page = r->page_gref,
-		.ring = f->ring_gref[0],
+		.ring = rg->gref[0],
 		.bad = FF_BAD_GREF,
 	};
 	unsigned int i;
 
-	x->slot = ff_slot(f, slot);
+	x->slot = ff_slot(f, rg, slot);
 	for (i = 0; i < r->rq.nr_ind && i < FZ_MAX_INDIRECT_PAGES; i++)
 		x->ind[i] = r->pages[r->rq.ind[i].page];
 	fz_race_start(&x->rc, &f->conn, &r->rq, &g, f->seed, x->slot);
@@ -628,10 +719,98 @@ static void ff_read_conn(struct ff *f)
 	c->discard_secure = c->discard && ff_be_flag(f, "discard-secure");
 }
 
+/*
+ * The most queues -q may have with @offer offered: its hi, cut down to
+ * the offer and to the rings whose pages the fuzzer can grant.
+ */
+static unsigned int ff_queues_most(const struct ff *f, unsigned int offer)
+{
+	unsigned int hi = f->queues_hi;
+
+	if (hi > offer)
+		hi = offer;
+	if (hi > FF_MAX_RING_PAGES >> f->order)
+		hi = FF_MAX_RING_PAGES >> f->order;
+	return hi;
+}
+
+/*
+ * How many queues, with @offer offered: -q's count, or its draw, which
+ * tells the connections of one run apart by what the scenario varies
+ * (the ABI, the ring order, persistent grants).  0: -q's lo is more than
+ * the fuzzer can play.
+ */
+static unsigned int ff_queues(const struct ff *f, unsigned int offer)
+{
+	uint64_t tag = (uint64_t)f->abi | (uint64_t)f->order << 4 |
+		       (uint64_t)f->want_persistent << 8;
+	unsigned int hi = ff_queues_most(f, offer);
+
+	if (f->queues_lo > hi)
+		return 0;
+	return fz_queue_count(f->seed, tag, f->queues_lo, hi);
+}
+
+static void ff_pick_queues(struct ff *f)
+{
+	f->offer_queues = (unsigned int)xs_read_num(f->be,
+						    "multi-queue-max-queues", 1);
+	if (!f->offer_queues)
+		f->offer_queues = 1;
+	f->nr_rings = ff_queues(f, f->offer_queues);
+	if (!f->nr_rings) {
+		fprintf(stderr, LAB_PROG ": %u queues asked, %u offered, ",
+			f->queues_lo, f->offer_queues);
+		fprintf(stderr, "%u rings of %u pages at most\n",
+			FF_MAX_RING_PAGES >> f->order, 1U << f->order);
+		exit(2);
+	}
+}
+
+/*
+ * The keys of ring @i: in the frontend's directory for one ring, in its
+ * queue-<i> subdirectory for several (io/blkif.h).
+ */
+static void ff_write_ring(struct ff *f, unsigned int i)
+{
+	struct ff_ring *rg = &f->rings[i];
+	char dir[96], key[32];
+	unsigned int k;
+
+	if (f->nr_rings > 1)
+		snprintf(dir, sizeof(dir), "%s/queue-%u", f->fe, i);
+	else
+		snprintf(dir, sizeof(dir), "%s", f->fe);
+	if (f->order) {
+		for (k = 0; k < 1U << f->order; k++) {
+			snprintf(key, sizeof(key), "ring-ref%u", k);
+			xs_write_num(dir, key, rg->gref[k]);
+		}
+	} else {
+		xs_write_num(dir, "ring-ref", rg->gref[0]);
+	}
+	xs_write_num(dir, "event-channel", rg->port);
+}
+
+/*
+ * Every ring's keys, and how many rings and pages: with one ring, exactly
+ * the keys of a frontend without queues.
+ */
+static void ff_write_rings(struct ff *f)
+{
+	unsigned int i;
+
+	if (f->nr_rings > 1)
+		xs_write_num(f->fe, "multi-queue-num-queues", f->nr_rings);
+	if (f->order)
+		xs_write_num(f->fe, "ring-page-order", f->order);
+	for (i = 0; i < f->nr_rings; i++)
+		ff_write_ring(f, i);
+}
+
 static void ff_connect(struct ff *f)
 {
 	unsigned int i, offer;
-	char key[32];
 	int state;
 
 	snprintf(f->fe, sizeof(f->fe), "device/vbd/%u", f->devid);
@@ -651,22 +830,17 @@ static void ff_connect(struct ff *f)
 		exit(2);
 	}
 
+	ff_pick_queues(f);
+
 	ff_share(f);
 	ff_open_evtchn(f);
-	*FF_REQ_EVENT(f) = 1;
-	*FF_RSP_EVENT(f) = 1;
+	for (i = 0; i < f->nr_rings; i++) {
+		*FF_REQ_EVENT(&f->rings[i]) = 1;
+		*FF_RSP_EVENT(&f->rings[i]) = 1;
+	}
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
-	if (f->order) {
-		xs_write_num(f->fe, "ring-page-order", f->order);
-		for (i = 0; i < 1U << f->order; i++) {
-			snprintf(key, sizeof(key), "ring-ref%u", i);
-			xs_write_num(f->fe, key, f->ring_gref[i]);
-		}
-	} else {
-		xs_write_num(f->fe, "ring-ref", f->ring_gref[0]);
-	}
-	xs_write_num(f->fe, "event-channel", f->port);
+	ff_write_rings(f);
 	xs_write(f->fe, "protocol",
 		 f->abi == FZ_ABI_X86_32 ? "x86_32-abi" : "x86_64-abi");
 	xs_write_num(f->fe, "feature-persistent", f->want_persistent);
@@ -679,7 +853,9 @@ static void ff_connect(struct ff *f)
 	}
 	ff_read_conn(f);
 	printf("CONNECTED devid=%u backend=%s ring-order=%u ring-ref=%u port=%u\n",
-	       f->devid, f->be, f->order, f->ring_gref[0], f->port);
+	       f->devid, f->be, f->order, f->rings[0].gref[0],
+	       f->rings[0].port);
+	printf("QUEUES %u offered=%u\n", f->nr_rings, f->offer_queues);
 }
 
 static void ff_close(struct ff *f)
@@ -898,13 +1074,17 @@ static void ff_map_pages(struct ff *f, struct ff_req *r)
 	f->pool_used += r->rq.nr_pages;
 }
 
-/* Pages filled, indirect pages written, the request in slot @slot. */
-static void ff_lay_out(struct ff *f, struct ff_req *r, uint32_t slot)
+/*
+ * Pages filled, indirect pages written, the request in slot @slot of
+ * ring @rg.
+ */
+static void ff_lay_out(struct ff *f, struct ff_req *r, struct ff_ring *rg,
+		       uint32_t slot)
 {
 	const struct fz_req *rq = &r->rq;
 	struct fz_grefs g = {
 		.page = r->page_gref,
-		.ring = f->ring_gref[0],
+		.ring = rg->gref[0],
 		.bad = FF_BAD_GREF,
 	};
 	uint8_t pad;
@@ -923,7 +1103,7 @@ static void ff_lay_out(struct ff *f, struct ff_req *r, uint32_t slot)
 	}
 	/* every other request has garbage where the protocol has padding */
 	pad = rq->seq & 1 ? (uint8_t)fz_mix64(f->seed ^ rq->seq) : 0;
-	fz_encode_req(f->abi, rq, &g, pad, ff_slot(f, slot));
+	fz_encode_req(f->abi, rq, &g, pad, ff_slot(f, rg, slot));
 }
 
 static void ff_count_status(struct ff_cat_count *cc, int16_t status)
@@ -985,6 +1165,67 @@ static void ff_judge_answer(struct ff *f, struct ff_req *r,
 }
 
 /*
+ * Requests f->req[0 .. @n - 1] onto their rings, after what each ring
+ * holds: rg->n and rg->idx[] say which went where.
+ */
+static void ff_lay_out_batch(struct ff *f, unsigned int n)
+{
+	struct ff_ring *rg;
+	unsigned int i;
+
+	for (i = 0; i < f->nr_rings; i++) {
+		f->rings[i].n = 0;
+		f->rings[i].got = 0;
+	}
+	for (i = 0; i < n; i++) {
+		rg = &f->rings[f->req[i]->ring];
+		ff_lay_out(f, f->req[i], rg, rg->req_prod + rg->n);
+		f->cats[f->req[i]->rq.cat].sent++;
+		rg->req_id[rg->n] = f->req[i]->rq.id;
+		rg->idx[rg->n++] = i;
+		f->answer[i] = NULL;
+	}
+}
+
+/*
+ * The answers of ring @rg to its requests (fz_match_responses(): an
+ * answer with the id of a request on another ring is a wrong one here),
+ * into f->answer[].
+ */
+static void ff_match_ring(struct ff *f, struct ff_ring *rg)
+{
+	unsigned int k;
+
+	for (k = 0; k < rg->got; k++)
+		rg->rsp_id[k] = rg->rsp[k].id;
+	fz_match_responses(rg->req_id, rg->n, rg->rsp_id, rg->got, rg->match);
+	for (k = 0; k < rg->n; k++)
+		if (rg->match[k] >= 0)
+			f->answer[rg->idx[k]] = &rg->rsp[rg->match[k]];
+}
+
+/*
+ * Ring @rg, which answered each of its rg->n requests, answered more: an
+ * invention.
+ */
+static void ff_judge_extra(struct ff *f, struct ff_ring *rg)
+{
+	struct ff_req *last;
+	char got_text[32];
+
+	if (!rg->n || rg->got < rg->n ||
+	    load_acquire(FF_RSP_PROD(rg)) == rg->rsp_cons)
+		return;
+	last = f->req[rg->idx[rg->n - 1]];
+	snprintf(got_text, sizeof(got_text), "responses=%u",
+		 load_acquire(FF_RSP_PROD(rg)) - rg->rsp_cons + rg->n);
+	ff_finding(f, &last->rq, &last->e, "extra-response", 0,
+		   rg->n == 1 ? "one-response" : "one-response-each",
+		   got_text);
+	rg->rsp_cons = load_acquire(FF_RSP_PROD(rg));
+}
+
+/*
  * Play the @n requests of f->req[] (mapped to their pages) and judge their
  * answers, in their order.  Returns false when the stream cannot go on: a
  * request was left unanswered (the ring stopped, allowed or not) or the
@@ -993,59 +1234,54 @@ static void ff_judge_answer(struct ff *f, struct ff_req *r,
 static bool ff_play_batch(struct ff *f, unsigned int n)
 {
 	struct ff_req *last = f->req[n - 1];
+	struct ff_ring *rg, *last_rg = &f->rings[last->ring];
 	bool go_on = true, raced = n == 1 && last->rq.cat == FZ_CAT_RACE;
-	uint32_t first_slot = f->req_prod;
-	unsigned int i, got;
+	uint32_t first_slot = last_rg->req_prod;
+	unsigned int i;
 	long long t = now_us(), t2;
 
-	for (i = 0; i < n; i++) {
-		ff_lay_out(f, f->req[i], f->req_prod + i);
-		f->cats[f->req[i]->rq.cat].sent++;
-		f->req_id[i] = f->req[i]->rq.id;
-	}
+	ff_lay_out_batch(f, n);
 	if (!f->probing)
 		f->played += n;
 	f->pushed += n;
-	/* only a lone request has a ring action */
-	if (last->rq.ring_action == FZ_RING_PROD_OVERFLOW)
-		f->req_prod = load_acquire(FF_RSP_PROD(f)) + f->nslots +
-			      last->rq.prod_excess;
-	else
-		f->req_prod += n;
+	for (i = 0; i < f->nr_rings; i++) {
+		rg = &f->rings[i];
+		rg->pushed += rg->n;
+		/* only a lone request has a ring action */
+		if (rg == last_rg &&
+		    last->rq.ring_action == FZ_RING_PROD_OVERFLOW)
+			rg->req_prod = load_acquire(FF_RSP_PROD(rg)) +
+				       f->nslots + last->rq.prod_excess;
+		else
+			rg->req_prod += rg->n;
+	}
 	t2 = now_us();
 	f->ph.lay_out += t2 - t;
 	/* a raced request is alone (fz_flight_of()): its slot is the first */
 	if (raced)
-		ff_race_begin(f, last, first_slot);
-	ff_push(f);
-	got = ff_collect(f, n);
+		ff_race_begin(f, last, last_rg, first_slot);
+	for (i = 0; i < f->nr_rings; i++)
+		if (f->rings[i].n)
+			ff_push(f, &f->rings[i]);
+	ff_collect(f);
 	if (raced)
 		ff_race_end(f, t2);
 	t = now_us();
 	f->ph.ring += t - t2;
 
-	for (i = 0; i < got; i++)
-		f->rsp_id[i] = f->rsp[i].id;
-	fz_match_responses(f->req_id, n, f->rsp_id, got, f->match);
+	for (i = 0; i < f->nr_rings; i++)
+		ff_match_ring(f, &f->rings[i]);
 	for (i = 0; i < n; i++) {
-		if (f->match[i] < 0) {
+		if (!f->answer[i]) {
 			ff_judge_silence(f, f->req[i]);
 			go_on = false;
 		} else {
-			ff_judge_answer(f, f->req[i], &f->rsp[f->match[i]]);
+			ff_judge_answer(f, f->req[i], f->answer[i]);
 		}
 	}
-	/* n requests, n answers: one more is an invention */
-	if (go_on && load_acquire(FF_RSP_PROD(f)) != f->rsp_cons) {
-		char got_text[32];
-
-		snprintf(got_text, sizeof(got_text), "responses=%u",
-			 load_acquire(FF_RSP_PROD(f)) - f->rsp_cons + n);
-		ff_finding(f, &last->rq, &last->e, "extra-response", 0,
-			   n == 1 ? "one-response" : "one-response-each",
-			   got_text);
-		f->rsp_cons = load_acquire(FF_RSP_PROD(f));
-	}
+	/* as many answers as requests on each ring: one more is invented */
+	for (i = 0; i < f->nr_rings; i++)
+		ff_judge_extra(f, &f->rings[i]);
 	if (last->rq.ring_action == FZ_RING_PROD_OVERFLOW)
 		go_on = false;
 	f->ph.batches++;
@@ -1055,11 +1291,12 @@ static bool ff_play_batch(struct ff *f, unsigned int n)
 	return go_on;
 }
 
-/* Request @seq of @gen into @r; false if it cannot be played. */
+/* Request @seq of @gen into @r, on its ring; false if it cannot be played. */
 static bool ff_next(struct ff *f, const struct fz_gen *gen, uint64_t seq,
 		    struct ff_req *r)
 {
 	fz_gen_at(gen, seq, &r->rq);
+	r->ring = fz_ring_of(gen->seed, seq, f->nr_rings);
 	fz_oracle(&f->conn, &r->rq, &r->e);
 	fz_flight_of(&f->conn, &r->rq, &r->e, &r->fl);
 	return ff_need_pages(r);
@@ -1163,11 +1400,12 @@ static void ff_flood_sync(struct ff *f, const char *mine, const char *want,
 }
 
 /*
- * An event flood: f->flood notifications in a tight loop with nothing new
- * on the ring (before the stream: an empty ring; after it: a ring of
- * requests all consumed and answered), then FF_PROBES honest requests of
- * the probes' stream, judged as any, which must all be answered within
- * FF_PROBE_MS.  False when the ring stopped.
+ * An event flood: f->flood notifications in a tight loop on ring 0's event
+ * channel with nothing new on the ring (before the stream: an empty ring;
+ * after it: a ring of requests all consumed and answered), then FF_PROBES
+ * honest requests of the probes' stream, on their rings, judged as any,
+ * which must all be answered within FF_PROBE_MS.  False when a ring
+ * stopped.
  */
 static bool ff_flood(struct ff *f, const char *phase)
 {
@@ -1182,7 +1420,7 @@ static bool ff_flood(struct ff *f, const char *phase)
 		ff_flood_sync(f, "ready", "go", phase);
 	us = now_us();
 	for (i = 0; i < f->flood; i++)
-		ff_kick(f);
+		ff_kick(f, &f->rings[0]);
 	us = now_us() - us;
 	if (f->flood_sync)
 		ff_flood_sync(f, "done", "ack", phase);
@@ -1207,6 +1445,28 @@ static bool ff_flood(struct ff *f, const char *phase)
 		       FF_PROBE_MS, ms);
 	}
 	return ok;
+}
+
+/*
+ * Every request answered: nothing more may come on any ring, also on one
+ * the last batches left alone.
+ */
+static void ff_check_idle(struct ff *f)
+{
+	struct ff_ring *rg;
+	unsigned int i;
+	uint32_t extra;
+
+	for (i = 0; i < f->nr_rings; i++) {
+		rg = &f->rings[i];
+		extra = load_acquire(FF_RSP_PROD(rg)) - rg->rsp_cons;
+		if (!extra)
+			continue;
+		f->findings++;
+		printf("FINDING seed=%llu ring=%u what=response-on-idle-ring",
+		       (unsigned long long)f->seed, i);
+		printf(" expected=none got=responses=%u\n", extra);
+	}
 }
 
 /*
@@ -1240,6 +1500,7 @@ static void ff_replay(struct ff *f)
 		} else if (!strncmp(p, "req ", 4)) {
 			if (fz_req_parse(p, &r->rq))
 				fatal("not a corpus line");
+			r->ring = fz_ring_of(f->seed, r->rq.seq, f->nr_rings);
 			fz_oracle(&f->conn, &r->rq, &r->e);
 			if (!ff_need_pages(r)) {
 				f->skipped++;
@@ -1298,6 +1559,10 @@ static void ff_print_results(struct ff *f)
 	       f->racer.max_us / 1000);
 	printf("PUSHED %llu requests on the ring, the flood's probes included\n",
 	       f->pushed);
+	printf("RINGS");
+	for (i = 0; i < f->nr_rings; i++)
+		printf(" %llu", f->rings[i].pushed);
+	printf("\n");
 	printf("TIME %llu requests in %ld ms\n", f->played, f->ms);
 	printf("PHASES batches=%llu alone=%llu gen=%lld lay-out=%lld ring=%lld judge=%lld\n",
 	       f->ph.batches, f->ph.alone, f->ph.gen / 1000,
@@ -1314,9 +1579,15 @@ static void ff_usage(void)
 {
 	fprintf(stderr,
 		"usage: " LAB_PROG " [-s seed] [-n count] [-f first] [-a x86_64|x86_32]\n"
-		"                       [-o ring-order] [-p 0|1] [-z] [-t ms] [-b batch]\n"
-		"                       [-R one-in] [-e notifications [-E]] [-r corpus]\n"
-		"                       <devid>\n");
+		"                       [-o ring-order] [-q n|lo-hi] [-p 0|1] [-z]\n"
+		"                       [-t ms] [-b batch] [-R one-in]\n"
+		"                       [-e notifications [-E]] [-r corpus] <devid>\n"
+		"  -q  n queues (rings), or a draw in [lo, hi] from the seed, the ABI,\n"
+		"      -o and -p; at most %u (3 with -o 4) and the backend's\n"
+		"      multi-queue-max-queues.  Requests spread over the rings from\n"
+		"      the seed; raced ones on any ring; event floods (-e) on ring 0's\n"
+		"      event channel only\n",
+		FF_MAX_QUEUES);
 	exit(2);
 }
 
@@ -1332,6 +1603,27 @@ static unsigned long long ff_num(const char *s, unsigned long long max)
 	return v;
 }
 
+/* -q n, or -q lo-hi */
+static void ff_queues_option(struct ff *f, const char *arg)
+{
+	const char *dash = strchr(arg, '-');
+	char lo[16];
+
+	if (dash) {
+		if ((size_t)(dash - arg) >= sizeof(lo))
+			ff_usage();
+		memcpy(lo, arg, (size_t)(dash - arg));
+		lo[dash - arg] = '\0';
+		f->queues_lo = (unsigned int)ff_num(lo, FF_MAX_QUEUES);
+		f->queues_hi = (unsigned int)ff_num(dash + 1, FF_MAX_QUEUES);
+	} else {
+		f->queues_lo = (unsigned int)ff_num(arg, FF_MAX_QUEUES);
+		f->queues_hi = f->queues_lo;
+	}
+	if (!f->queues_lo || f->queues_hi < f->queues_lo)
+		ff_usage();
+}
+
 static void ff_options(struct ff *f, int argc, char **argv)
 {
 	int c;
@@ -1342,7 +1634,9 @@ static void ff_options(struct ff *f, int argc, char **argv)
 	f->rsp_ms = 30000;
 	f->batch = FF_BATCH_DEFAULT;
 	f->race_one_in = FZ_RACE_ONE_IN;
-	while ((c = getopt(argc, argv, "s:n:f:a:o:p:zt:b:R:e:Er:")) != -1) {
+	f->queues_lo = 1;
+	f->queues_hi = 1;
+	while ((c = getopt(argc, argv, "s:n:f:a:o:q:p:zt:b:R:e:Er:")) != -1) {
 		switch (c) {
 		case 's':
 			f->seed = ff_num(optarg, UINT64_MAX);
@@ -1364,6 +1658,9 @@ static void ff_options(struct ff *f, int argc, char **argv)
 		case 'o':
 			f->order = (unsigned int)ff_num(optarg,
 							FF_MAX_RING_ORDER);
+			break;
+		case 'q':
+			ff_queues_option(f, optarg);
 			break;
 		case 'p':
 			f->want_persistent = ff_num(optarg, 1);
@@ -1466,10 +1763,11 @@ int main(int argc, char **argv)
 	fz_gen_set_race(&f.probe_gen, 0);
 	f.cats = f.cat;
 	ff_racer_init(&f);
-	printf("PLAY seed=%llu first=%llu count=%llu zeroed=%d batch=%u race=1/%u flood=%llu\n",
+	printf("PLAY seed=%llu first=%llu count=%llu zeroed=%d batch=%u race=1/%u flood=%llu",
 	       (unsigned long long)f.seed, (unsigned long long)f.first,
 	       (unsigned long long)f.count, f.zeroed, f.replay ? 1 : f.batch,
 	       f.race_one_in, f.flood);
+	printf(" queues=%u\n", f.nr_rings);
 
 	if (f.replay) {
 		ff_replay(&f);
@@ -1477,8 +1775,8 @@ int main(int argc, char **argv)
 		t0 = now_ms();
 		ok = ff_run(&f, &f.gen, f.first, f.count);
 		f.ms = now_ms() - t0;
-		if (ok)
-			ff_flood(&f, "consumed");
+		if (ok && ff_flood(&f, "consumed"))
+			ff_check_idle(&f);
 	}
 	ff_print_results(&f);
 	ff_close(&f);

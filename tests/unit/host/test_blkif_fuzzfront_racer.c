@@ -31,6 +31,7 @@ static void racer_leaves_answers_and_stops(struct kunit *test)
 	struct ff_req *r = calloc(1, sizeof(*r));
 	unsigned int i, k, overwritten = 0, late = 0, changed = 0;
 	long long t;
+	u64 *answer;
 	u32 slot;
 
 	if (!r)
@@ -39,7 +40,8 @@ static void racer_leaves_answers_and_stops(struct kunit *test)
 	f.abi = FZ_ABI_X86_64;
 	f.nslots = RT_SLOTS;
 	f.req_size = fz_req_slot_size(f.abi);
-	f.ring = rt_ring;
+	f.nr_rings = 1;
+	f.rings[0].sring = rt_ring;
 	f.conn.abi = f.abi;
 	f.conn.max_indirect = 32;
 	f.conn.nr_sectors = 32768;
@@ -56,9 +58,9 @@ static void racer_leaves_answers_and_stops(struct kunit *test)
 			r->pages[i] = rt_pool[i];
 			r->page_gref[i] = 0x300 + i;
 		}
-		ff_lay_out(&f, r, slot);
+		ff_lay_out(&f, r, &f.rings[0], slot);
 		memcpy(before, rt_ring, sizeof(rt_ring));
-		ff_race_begin(&f, r, slot);
+		ff_race_begin(&f, r, &f.rings[0], slot);
 		/* every other rewrite puts a field back: look a few times */
 		for (t = now_us() + 200000; now_us() < t;) {
 			if (memcmp(before, rt_ring, sizeof(rt_ring))) {
@@ -67,10 +69,10 @@ static void racer_leaves_answers_and_stops(struct kunit *test)
 			}
 		}
 		/* the answer lands where the request was */
-		__atomic_store_n((u64 *)ff_slot(&f, slot), r->rq.id,
-				 __ATOMIC_SEQ_CST);
+		answer = (u64 *)ff_slot(&f, &f.rings[0], slot);
+		__atomic_store_n(answer, r->rq.id, __ATOMIC_SEQ_CST);
 		sleep_ms(k % 3);
-		overwritten += *(u64 *)ff_slot(&f, slot) != r->rq.id;
+		overwritten += *answer != r->rq.id;
 		ff_race_end(&f, now_us());
 		memcpy(before, rt_ring, sizeof(rt_ring));
 		sleep_ms(1);
