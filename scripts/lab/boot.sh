@@ -25,7 +25,8 @@
 #   FUZZ_SEED, FUZZ_COUNT, FUZZ_REFERENCE, FUZZ_REF_COUNT, FUZZ_BATCH,
 #   FUZZ_FLOOD: back-fuzz-hostile-frontend.sh;
 #   FUZZ_SEED, FUZZ_RESPONSES, FUZZ_CONN: front-fuzz-hostile-backend.sh;
-#   FUZZ_SEED, FUZZ_XS_COUNT: back-fuzz-hostile-xenstore.sh
+#   FUZZ_SEED, FUZZ_XS_COUNT: back-fuzz-hostile-xenstore.sh;
+#   FUZZ_HONEST=1: both back-fuzz-* scenarios with an honest second guest
 # Exit status 0 only when every scenario passed.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -83,6 +84,7 @@ FUZZ_REFERENCE='${FUZZ_REFERENCE:-}'
 FUZZ_BATCH='${FUZZ_BATCH:-}'
 FUZZ_FLOOD='${FUZZ_FLOOD:-}'
 FUZZ_REF_COUNT='${FUZZ_REF_COUNT:-}'
+FUZZ_HONEST='${FUZZ_HONEST:-}'
 SCENARIO_TIMEOUT='${SCENARIO_TIMEOUT:-900}'
 OURS_BUILD='$(git -C "$LAB_SRC" describe --always --dirty 2>/dev/null)'
 CONF

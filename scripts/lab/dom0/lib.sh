@@ -7,7 +7,12 @@
 # Reference: scripts/lab/README.md.
 
 LAB_RUN=/run/lab
+# The guest that g, attach and the guest_* functions act on: its name, and
+# the directory of its state (domid, seq, front, fparams, its xl config).
+# The run's guest keeps its state in $LAB_RUN itself; guest2 (below)
+# points both at the second guest for one call.
 DOMU=domu
+GUEST_DIR=$LAB_RUN
 GUEST_LOG=/var/log/xen/guest-$DOMU.log
 G_TIMEOUT=${G_TIMEOUT:-600}
 mkdir -p $LAB_RUN
@@ -188,13 +193,13 @@ figure() { echo "LAB-FIGURE $(cat $LAB_RUN/front)/$(cat $LAB_RUN/back) $1: $2"; 
 
 guest_domid() { xl domid $DOMU 2>/dev/null; }
 guest_running() { [ -n "$(guest_domid)" ]; }
-# guest_alive: the guest recorded in $LAB_RUN/domid still exists.  It asks
+# guest_alive: the guest recorded in $GUEST_DIR/domid still exists.  It asks
 # XenStore, not xl: g polls it ten times a second, and every xl command
 # costs dom0 a good part of a second under TCG.  A destroyed domain's
 # directory goes with it, and domids are not reused within a boot.
 guest_alive() {
 	local d=
-	[ -f $LAB_RUN/domid ] && read -r d < $LAB_RUN/domid
+	[ -f $GUEST_DIR/domid ] && read -r d < $GUEST_DIR/domid
 	[ -n "$d" ] && [ "$(xenstore-read /local/domain/$d/name 2>/dev/null)" = "$DOMU" ]
 }
 
@@ -203,58 +208,59 @@ guest_alive() {
 # its agent.  GUEST_DISKS, when set, is the guest's disk list in xl's
 # syntax ("'spec', 'spec'"): a disk with backendtype=qdisk there makes
 # libxl start QEMU as the guest's device model, which then also serves
-# the qdisk disks attached later (libxl starts none for a hot-plug)
+# the qdisk disks attached later (libxl starts none for a hot-plug).
+# GUEST_MEM: its memory in MiB (default 512)
 guest_start() {
-	local front=${1:-$(cat $LAB_RUN/front)} d i params mitig
+	local front=${1:-$(cat $GUEST_DIR/front)} d i params mitig
 	if [ $# -gt 0 ]; then
 		shift
 	else
 		# no arguments: the frontend and parameters in force
-		set -- $(cat $LAB_RUN/fparams)
+		set -- $(cat $GUEST_DIR/fparams)
 	fi
 	params=$(echo "$*" | tr ' ' ':')
 	mitig=$(conf LAB_MITIGATIONS)
 	[ "${mitig:-off}" = off ] && mitig=" mitigations=off" || mitig=
 	guest_running && guest_stop
-	cat > $LAB_RUN/domu.cfg <<CFG
+	cat > $GUEST_DIR/$DOMU.cfg <<CFG
 name = "$DOMU"
 type = "pv"
 kernel = "/guest/vmlinuz"
 ramdisk = "/guest/initrd.cpio"
 extra = "console=hvc0 loglevel=6 log_buf_len=4M$mitig xenlab.front=$front xenlab.fparams=$params"
-memory = 512
+memory = ${GUEST_MEM:-512}
 vcpus = 2
 on_poweroff = "destroy"
 on_crash = "destroy"
 CFG
-	[ -z "${GUEST_DISKS:-}" ] || echo "disk = [ $GUEST_DISKS ]" >> $LAB_RUN/domu.cfg
-	echo "$front" > $LAB_RUN/front
-	echo "$*" > $LAB_RUN/fparams
-	echo 0 > $LAB_RUN/seq
+	[ -z "${GUEST_DISKS:-}" ] || echo "disk = [ $GUEST_DISKS ]" >> $GUEST_DIR/$DOMU.cfg
+	echo "$front" > $GUEST_DIR/front
+	echo "$*" > $GUEST_DIR/fparams
+	echo 0 > $GUEST_DIR/seq
 	local t0
 	t0=$(up)
-	if ! xl create $LAB_RUN/domu.cfg >$LAB_RUN/xl-create.log 2>&1; then
+	if ! xl create $GUEST_DIR/$DOMU.cfg >$GUEST_DIR/xl-create.log 2>&1; then
 		# The toolstack gives up on a guest whose console xenconsoled
 		# has not announced within its timeout, which a loaded TCG host
 		# can miss (seen once in make check, 2026-11-25: "console tty:
 		# timed out").
 		# That is the lab's toolstack, not a disk driver: once more,
 		# after clearing what is left of the first attempt.
-		cat $LAB_RUN/xl-create.log
+		cat $GUEST_DIR/xl-create.log
 		note "xl create failed; once more"
 		xl destroy $DOMU > /dev/null 2>&1
-		xl create $LAB_RUN/domu.cfg >$LAB_RUN/xl-create.log 2>&1 ||
-			{ cat $LAB_RUN/xl-create.log; fail "xl create"; return 1; }
+		xl create $GUEST_DIR/$DOMU.cfg >$GUEST_DIR/xl-create.log 2>&1 ||
+			{ cat $GUEST_DIR/xl-create.log; fail "xl create"; return 1; }
 	fi
 	d=$(guest_domid)
-	echo "$d" > $LAB_RUN/domid
+	echo "$d" > $GUEST_DIR/domid
 	i=0
 	while [ "$(xenstore-read /local/domain/$d/data/agent 2>/dev/null)" != ready ]; do
 		sleep 0.2
 		i=$((i + 1))
 		if [ $i -gt 900 ] || ! guest_alive; then
-			tail -n 30 $GUEST_LOG
-			fail "guest agent did not come up"
+			tail -n 30 /var/log/xen/guest-$DOMU.log
+			fail "guest $DOMU: agent did not come up"
 			return 1
 		fi
 	done
@@ -266,7 +272,7 @@ guest_ensure() { guest_alive || guest_start; }
 guest_stop() {
 	guest_running || return 0
 	xl destroy $DOMU
-	rm -f $LAB_RUN/domid
+	rm -f $GUEST_DIR/domid
 }
 
 # qdisk_guest_end: after a scenario whose guest had qdisk disks, the run's
@@ -296,9 +302,9 @@ guest_restart() {
 front_swap() {
 	guest_alive || { guest_start "$@"; return; }
 	g "lab-front $*" || { fail "lab-front $*"; return 1; }
-	echo "$1" > $LAB_RUN/front
+	echo "$1" > $GUEST_DIR/front
 	shift
-	echo "$*" > $LAB_RUN/fparams
+	echo "$*" > $GUEST_DIR/fparams
 }
 
 # g <command...>: run a shell command in the guest; prints its output and
@@ -310,11 +316,46 @@ front_swap() {
 g() {
 	local d seq
 	guest_ensure || return 1
-	read -r d < $LAB_RUN/domid
-	read -r seq < $LAB_RUN/seq
+	read -r d < $GUEST_DIR/domid
+	read -r seq < $GUEST_DIR/seq
 	seq=$((seq + 1))
-	echo $seq > $LAB_RUN/seq
+	echo $seq > $GUEST_DIR/seq
 	/lab/lab-xs ask "$d" "$seq" "$G_TIMEOUT" "$*"
+}
+
+# The second guest, "domu2": 256 MiB (with dom0's 1536 and the run's
+# guest's 512 it fits the 3584 MiB that boot.sh gives QEMU, Xen's own
+# needs included), our xen-blkfront without parameters, its state in
+# $LAB_RUN/domu2.  It starts only when asked (about 20 s under TCG) and
+# is no scenario's business but the one that started it: that one stops it.
+DOMU2=domu2
+
+# guest2 <function> [args...]: a function of this library that acts on the
+# guest (g, attach, detach, bk_stat, fio_loop_start, ...) acting on the
+# second guest instead
+guest2() { DOMU=$DOMU2 GUEST_DIR=$LAB_RUN/$DOMU2 GUEST_MEM=256 "$@"; }
+
+# guest2_start: start the second guest (GUEST_DISKS does not apply) and
+# copy its console to dom0's, its lines prefixed "DOMU2>" as the run's
+# guest's are "DOMU>"
+guest2_start() {
+	mkdir -p $LAB_RUN/$DOMU2
+	GUEST_DISKS= guest2 guest_start ours || return 1
+	[ -f $LAB_RUN/$DOMU2/console ] && return 0
+	touch $LAB_RUN/$DOMU2/console
+	tail -n +1 -F /var/log/xen/guest-$DOMU2.log 2>/dev/null |
+		while IFS= read -r l; do echo "DOMU2> $l"; done > /dev/console 2>&1 &
+}
+
+# g2 <command...>: g in the second guest
+g2() { guest2 g "$@"; }
+
+# guest2_stop: the second guest destroyed, when it runs (asks no xl when
+# it was never started: scenarios call this on every exit)
+guest2_stop() {
+	[ -f $LAB_RUN/$DOMU2/domid ] || return 0
+	guest2 guest_stop
+	rm -f $LAB_RUN/$DOMU2/domid
 }
 
 # back_again <loop device>: after a scenario played the backend itself, the
@@ -480,11 +521,11 @@ detach() {
 
 # XenStore and sysfs of an attached disk (BK_TYPE=qdisk: of a disk QEMU
 # serves)
-bk_path() { echo "/local/domain/0/backend/${BK_TYPE:-vbd}/$(cat $LAB_RUN/domid)/$(vdev_devid "$1")"; }
-fe_path() { echo "/local/domain/$(cat $LAB_RUN/domid)/device/vbd/$(vdev_devid "$1")"; }
+bk_path() { echo "/local/domain/0/backend/${BK_TYPE:-vbd}/$(cat $GUEST_DIR/domid)/$(vdev_devid "$1")"; }
+fe_path() { echo "/local/domain/$(cat $GUEST_DIR/domid)/device/vbd/$(vdev_devid "$1")"; }
 xs_back() { xenstore-read "$(bk_path "$1")/$2" 2>/dev/null; }
 xs_front() { xenstore-read "$(fe_path "$1")/$2" 2>/dev/null; }
-bk_dir() { echo "/sys/bus/xen-backend/devices/vbd-$(cat $LAB_RUN/domid)-$(vdev_devid "$1")"; }
+bk_dir() { echo "/sys/bus/xen-backend/devices/vbd-$(cat $GUEST_DIR/domid)-$(vdev_devid "$1")"; }
 bk_stat() { cat "$(bk_dir "$1")/statistics/$2" 2>/dev/null; }
 
 # bk_released [seconds]: our backend holds no grant of any guest (after
@@ -578,4 +619,150 @@ fio_loop_stop() {
 	else
 		check "zero fio verify failures" g 'if [ -s /tmp/fio.fail ]; then for n in $(cat /tmp/fio.fail); do tail -n 15 /tmp/fio.$n.log; done; exit 1; fi'
 	fi
+}
+
+# ------------------------------------------------------------------
+# An honest neighbour of a fuzzed backend (FUZZ_HONEST=1)
+# ------------------------------------------------------------------
+
+# The slowest a 4 KiB read of the honest disk may be while another guest
+# fuzzes the backend, in ms.  PROVISIONAL: to be derived from a run.
+HONEST_MAX_MS=2000
+# The most CPU time the fuzzed guest's ring threads may take per request
+# played, in microseconds.  PROVISIONAL: to be derived from a run.
+HONEST_MAX_CPU_US=5000
+
+# honest_on: the run asked for an honest neighbour (FUZZ_HONEST=1)
+honest_on() { [ "$(conf FUZZ_HONEST)" = 1 ]; }
+
+# vbd_cpu_start <domid>: every half second, the CPU time (user + system, in
+# 1/100 s) of each xen-blkback ring thread serving <domid> (ours name them
+# blkback.<domid>.<ring>, upstream blkback.<domid>.<vdev>-<ring>) is noted
+# in $LAB_RUN/cpu/<pid>.  A connection's threads end with it, so the last
+# note of each thread is what it took, short of its last half second at
+# most.  Until vbd_cpu_stop, or the end of the scenario's shell.
+vbd_cpu_start() {
+	local sh=$$
+	rm -rf $LAB_RUN/cpu
+	mkdir -p $LAB_RUN/cpu
+	(
+		d=$1
+		while [ ! -f $LAB_RUN/cpu.stop ] && [ -d /proc/$sh ]; do
+			for p in /proc/[0-9]*; do
+				read -r c < $p/comm || continue
+				case "$c" in "blkback.$d."*) ;; *) continue ;; esac
+				read -r s < $p/stat || continue
+				set -- $s
+				echo $((${14} + ${15})) > $LAB_RUN/cpu/${p#/proc/}
+			done 2>/dev/null
+			sleep 0.5
+		done
+	) &
+	echo "$! $(up)" > $LAB_RUN/cpu.run
+}
+
+# vbd_cpu_stop: stop the notes of vbd_cpu_start and print
+# "<ticks> <threads> <seconds> <own ticks>": the CPU time of the threads
+# seen (1/100 s), how many there were, the seconds it watched, and the CPU
+# time the watching itself took
+vbd_cpu_stop() {
+	local pid t0 own i=0
+	read -r pid t0 < $LAB_RUN/cpu.run
+	own=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$pid/stat)
+	touch $LAB_RUN/cpu.stop
+	while [ -d /proc/$pid ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	rm -f $LAB_RUN/cpu.stop
+	echo "$(cat $LAB_RUN/cpu/* 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')" \
+		"$(ls $LAB_RUN/cpu | wc -l)" "$(echo "$(up) $t0" | awk '{ print int($1 - $2) }')" "$own"
+}
+
+# honest_start <domid>: under FUZZ_HONEST=1, while the guest <domid> fuzzes
+# the backend, the second guest's own disk (64 MiB of null_blk, served by
+# the run's backend) runs fio verify back to back on its first 16 MiB
+# (fio_loop_start) and a probe reads 4 KiB with O_DIRECT every 2 s from its
+# last 32 MiB, timing each read (fio: psync, think time 2 s); and the ring
+# threads of <domid>'s disks are timed (vbd_cpu_start).  honest_stop judges.
+honest_start() {
+	local dev
+	honest_on || return 0
+	rm -f $LAB_RUN/cpu.run
+	guest2_start || return 1
+	dev=$(disk_null 64 512) || { fail "$DOMU2: no null_blk disk"; return 1; }
+	echo "$dev" > $LAB_RUN/$DOMU2/disk
+	guest2 attach "$dev" xvdb w || return 1
+	note "honest neighbour $DOMU2 (domid $(cat $LAB_RUN/$DOMU2/domid)): $(guest2 negotiated xvdb)"
+	guest2 fio_loop_start xvdb 16M
+	g2 'setsid fio --name=probe --filename=/dev/xvdb --direct=1 --ioengine=psync \
+		--rw=randread --bs=4k --offset=32M --size=32M --thinktime=2s --time_based \
+		--runtime=1000000 --output-format=terse --terse-version=3 --output=/tmp/probe.out \
+		</dev/null >/tmp/probe.err 2>&1 & echo $! > /tmp/probe.pid' ||
+		fail "$DOMU2: the probe did not start"
+	vbd_cpu_start "$1"
+}
+
+# honest_stop [<requests>]: the end of honest_start, judged: every fio
+# verify pass of the second guest verified, and there was one at least;
+# the probe read, and no read took over HONEST_MAX_MS; its kernel log is
+# clean.  With <requests> (those the fuzzer played meanwhile), the fuzzed
+# guest's ring threads took at most HONEST_MAX_CPU_US of CPU per request
+# (with our backend; with the distro's, the figure is printed).  Then the
+# disk goes, and the second guest with it.
+honest_stop() {
+	local req=${1:-} cpu ticks threads secs own us out reads maxms meanms runs failed dir dev i
+	honest_on || return 0
+	if [ ! -f $LAB_RUN/cpu.run ]; then
+		fail "the honest neighbour did not start"
+		guest2_stop
+		return 1
+	fi
+	cpu=$(vbd_cpu_stop)
+	rm -f $LAB_RUN/cpu.run
+	read -r ticks threads secs own <<CPU
+$cpu
+CPU
+	check_ge "ring threads of the fuzzed guest seen" "$threads" 1
+	summary "honest: the fuzzed guest's ring threads took $((ticks * 10)) ms of CPU in $secs s ($threads threads; watching them took $((own * 10)) ms)"
+	if [ -n "$req" ]; then
+		us=$((ticks * 10000 / (req ? req : 1)))
+		summary "honest: the fuzzed guest's ring threads took $us us of CPU per request ($req requests)"
+		figure "fuzzed ring threads' CPU per request (us)" "$us"
+		[ "$(cat $LAB_RUN/back)" = ours ] &&
+			check_le "fuzzed guest's ring threads: CPU per request (us)" "$us" $HONEST_MAX_CPU_US
+	fi
+
+	out=$(g2 'kill -TERM $(cat /tmp/probe.pid); i=0
+		while kill -0 $(cat /tmp/probe.pid) 2>/dev/null && [ $i -lt 600 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		awk -F";" "NF > 50 { print \$6 / 4, int(\$39 / 1000), int(\$40 / 1000) }" /tmp/probe.out')
+	read -r reads maxms meanms <<PROBE
+$out
+PROBE
+	summary "honest: $DOMU2's probe: $reads reads of 4 KiB, slowest $maxms ms, mean $meanms ms"
+	check_ge "$DOMU2's probe: reads" "$reads" 1
+	check_le "$DOMU2's probe: slowest read (ms)" "$maxms" $HONEST_MAX_MS
+
+	guest2 fio_loop_stop
+	runs=$(g2 'cat /tmp/fio.runs')
+	failed=$(g2 'cat /tmp/fio.fail 2>/dev/null | wc -l')
+	summary "honest: $DOMU2's fio verify: $((${runs:-0} - ${failed:-0})) passes, ${failed:-?} failed"
+	check_ge "$DOMU2: fio verify passes" "$((${runs:-0} - ${failed:-0}))" 1
+	check_eq "$DOMU2: kernel log clean" \
+		"$(g2 "dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|INFO: task .* blocked'")" ""
+
+	dir=$(guest2 bk_dir xvdb)
+	guest2 detach xvdb
+	guest2_stop
+	i=0
+	while [ -d "$dir" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check_eq "$DOMU2: backend device released" "$(ls -d "$dir" 2>/dev/null | wc -l)" 0
+	dev=$(cat $LAB_RUN/$DOMU2/disk)
+	echo 0 > /sys/kernel/config/nullb/${dev#/dev/}/power
+	rmdir /sys/kernel/config/nullb/${dev#/dev/}
 }
