@@ -590,14 +590,17 @@ fio_iops() {
 		--terse-version=3 $* 2>&1 | awk -F';' 'NF > 50 { print \$8, \$49, \$7, \$48 }'"
 }
 
-# fio_loop_start <vdev> [size]: in the guest, fio verify runs back to back
-# on the disk (random writes of 4k-256k at depth 16, <size> each, default
-# 16M) until fio_loop_stop
+# fio_loop_start <vdev> [size [fio options...]]: in the guest, fio verify
+# runs back to back on the disk (random writes of 4k-256k at depth 16,
+# <size> each, default 16M, then the options) until fio_loop_stop
 fio_loop_start() {
+	local v=$1 size=${2:-16M}
+	shift
+	[ $# -gt 0 ] && shift
 	g "rm -f /tmp/stop /tmp/fio.fail /tmp/fio.runs /tmp/fio.*.log; (n=0; while [ ! -f /tmp/stop ]; do
-		fio --name=v --filename=/dev/$1 --direct=1 --ioengine=libaio --verify=crc32c \
+		fio --name=v --filename=/dev/$v --direct=1 --ioengine=libaio --verify=crc32c \
 			--do_verify=1 --verify_fatal=1 --rw=randwrite --bsrange=4k-256k --iodepth=16 \
-			--size=${2:-16M} > /tmp/fio.\$n.log 2>&1 || echo \$n >> /tmp/fio.fail; n=\$((n + 1));
+			--size=$size $* > /tmp/fio.\$n.log 2>&1 || echo \$n >> /tmp/fio.fail; n=\$((n + 1));
 		done; echo \$n > /tmp/fio.runs) >/dev/null 2>&1 &"
 }
 
@@ -682,9 +685,16 @@ vbd_cpu_stop() {
 # honest_start <domid>: under FUZZ_HONEST=1, while the guest <domid> fuzzes
 # the backend, the second guest's own disk (64 MiB of null_blk, served by
 # the run's backend) runs fio verify back to back on its first 16 MiB
-# (fio_loop_start) and a probe reads 4 KiB with O_DIRECT every 2 s from its
-# last 32 MiB, timing each read (fio: psync, think time 2 s); and the ring
-# threads of <domid>'s disks are timed (vbd_cpu_start).  honest_stop judges.
+# (fio_loop_start), writing 2 MiB a second, and a probe reads 4 KiB with
+# O_DIRECT every 2 s from its last 32 MiB, timing each read (fio: psync,
+# think time 2 s); the ring threads of <domid>'s disks are timed
+# (vbd_cpu_start).  honest_stop judges.
+# Unpaced, the verify loop took most of the lab's two emulated CPUs
+# (2026-11-27, 6.1, a loaded host: the fuzzer played 97 requests a second,
+# and each of dom0's checks took seconds).  Paced (fio's rate: its verify
+# reads are not paced), a pass takes 8 s of writes and its verify.  fio's
+# rate_iops is no help: with a range of block sizes it paces bytes as if
+# every block were the smallest.
 honest_start() {
 	local dev
 	honest_on || return 0
@@ -694,7 +704,7 @@ honest_start() {
 	echo "$dev" > $LAB_RUN/$DOMU2/disk
 	guest2 attach "$dev" xvdb w || return 1
 	note "honest neighbour $DOMU2 (domid $(cat $LAB_RUN/$DOMU2/domid)): $(guest2 negotiated xvdb)"
-	guest2 fio_loop_start xvdb 16M
+	guest2 fio_loop_start xvdb 16M --rate=2m
 	g2 'setsid fio --name=probe --filename=/dev/xvdb --direct=1 --ioengine=psync \
 		--rw=randread --bs=4k --offset=32M --size=32M --thinktime=2s --time_based \
 		--runtime=1000000 --output-format=terse --terse-version=3 --output=/tmp/probe.out \
