@@ -105,22 +105,6 @@ judge() {
 	done
 }
 
-# ring_ticks: user + system CPU time of the guest's blkback ring threads
-# (ours: blkback.<domid>.<ring>; the distro's: blkback.<domid>.<dev>), in
-# 1/100 s
-ring_ticks() {
-	local p c t=0 n
-	for p in /proc/[0-9]*; do
-		read -r c < $p/comm 2>/dev/null || continue
-		case $c in
-		blkback.$domid.*)
-			n=$(awk '{ print $14 + $15 }' $p/stat 2>/dev/null)
-			t=$((t + ${n:-0})) ;;
-		esac
-	done
-	echo $t
-}
-
 # dom0_busy: dom0's CPU time outside idle, all CPUs, in 1/100 s
 dom0_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 
@@ -157,18 +141,18 @@ flood_watch() {
 		{ fail "$b $cfg: no flood ($phase) from the fuzzer"; return 1; }
 	if [ "$phase" = empty ]; then
 		# what the ring threads take with nothing to do, for comparison
-		c0=$(ring_ticks)
+		c0=$(ring_ticks "$domid")
 		sleep 2
-		idle=$(($(ring_ticks) - c0))
+		idle=$(($(ring_ticks "$domid") - c0))
 	fi
 	e0=$(evt_counts "$3")
-	c0=$(ring_ticks)
+	c0=$(ring_ticks "$domid")
 	d0=$(dom0_busy)
 	t0=$(up)
 	xenstore-write "$key" "go-$phase"
 	xs_wait "$key" "done-$phase" 600 ||
 		{ fail "$b $cfg: the flood ($phase) never ended"; return 1; }
-	c1=$(ring_ticks)
+	c1=$(ring_ticks "$domid")
 	d1=$(dom0_busy)
 	t1=$(up)
 	e1=$(evt_counts "$3")
