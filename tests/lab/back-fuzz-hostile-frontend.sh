@@ -251,6 +251,10 @@ EOF
 			err_read_only err_grant_map err_io; do
 			printf '%s=%s ' ${s#err_} "$(bk_stat $v $s)"; done)"
 	fi
+	# the frontend closed: the disk's own mappings went with it (a count
+	# that an honest neighbour's I/O leaves alone), and after the detach
+	# none is left but the neighbour's
+	[ "$b" = ours ] && bk_vbd_released $v 10
 	hand_detach $v
 	[ -n "$oldcap" ] && echo "$oldcap" > $PGRANTS
 	[ "$b" = ours ] && bk_released 10

@@ -353,6 +353,7 @@ g2() { guest2 g "$@"; }
 # guest2_stop: the second guest destroyed, when it runs (asks no xl when
 # it was never started: scenarios call this on every exit)
 guest2_stop() {
+	rm -f $LAB_RUN/$DOMU2/vbd
 	[ -f $LAB_RUN/$DOMU2/domid ] || return 0
 	guest2 guest_stop
 	rm -f $LAB_RUN/$DOMU2/domid
@@ -556,15 +557,54 @@ thread_ticks() {
 ring_ticks() { thread_ticks $(ring_threads "$1"); }
 
 # bk_released [seconds]: our backend holds no grant of any guest (after
-# waiting up to <seconds> for its unmaps, default none) and lost no page
+# waiting up to <seconds> for its unmaps, default none) and lost no page.
+# While an honest neighbour runs (honest_start), its disk's own mappings
+# are left out: bk_unreleased.
 bk_released() {
-	local d=/sys/bus/xen-backend/drivers/vbd i=0
-	while [ "$(cat $d/grants_mapped)" != 0 ] && [ $i -lt $((${1:-0} * 10)) ]; do
+	local d=/sys/bus/xen-backend/drivers/vbd i=0 left nb=
+	[ -f $LAB_RUN/$DOMU2/vbd ] && read -r nb < $LAB_RUN/$DOMU2/vbd
+	while left=$(bk_unreleased "$nb"); [ "$left" != 0 ] &&
+		[ $i -lt $((${1:-0} * 10)) ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	check_eq "grants still mapped by the backend" "$(cat $d/grants_mapped)" 0
+	check_eq "grants still mapped by the backend${nb:+, the honest neighbour disk apart}" \
+		"$left" 0
 	check_eq "pages lost to failed unmaps" "$(cat $d/pages_leaked)" 0
+}
+
+# bk_unreleased [<vbd dir>]: the grants our backend maps now
+# (drivers/vbd/grants_mapped), less those of the disk <vbd dir>
+# (statistics/grants_mapped, which moves in step with the driver's
+# count), or "moving" when that disk's count changed while it was read
+bk_unreleased() {
+	local drv=/sys/bus/xen-backend/drivers/vbd/grants_mapped all a b
+	if [ -z "$1" ]; then
+		read -r all < $drv
+		echo "$all"
+		return
+	fi
+	read -r a 2>/dev/null < "$1/statistics/grants_mapped" || { echo "no $1"; return; }
+	read -r all < $drv
+	read -r b 2>/dev/null < "$1/statistics/grants_mapped"
+	if [ "$a" = "$b" ]; then
+		echo $((all - a))
+	else
+		echo moving
+	fi
+}
+
+# bk_vbd_released <vdev> [seconds]: the disk's own grants are all unmapped
+# (statistics/grants_mapped 0, after waiting up to <seconds>): for a disk
+# whose frontend has closed, before it is detached (our backend)
+bk_vbd_released() {
+	local i=0 n
+	while n=$(bk_stat "$1" grants_mapped); [ "$n" != 0 ] &&
+		[ $i -lt $((${2:-0} * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check_eq "$1: grants of the disk still mapped (statistics/grants_mapped)" "$n" 0
 }
 
 # active_grants <domid>: entries of the domain's grant table that some
@@ -772,6 +812,8 @@ honest_start() {
 	dev=$(disk_null 64 512) || { fail "$DOMU2: no null_blk disk"; return 1; }
 	echo "$dev" > $LAB_RUN/$DOMU2/disk
 	guest2 attach "$dev" xvdb w || return 1
+	# bk_released leaves this disk's mappings out
+	guest2 bk_dir xvdb > $LAB_RUN/$DOMU2/vbd
 	note "honest neighbour $DOMU2 (domid $(cat $LAB_RUN/$DOMU2/domid)): $(guest2 negotiated xvdb)"
 	guest2 fio_loop_start xvdb 16M --rate=2m
 	g2 'setsid fio --name=probe --filename=/dev/xvdb --direct=1 --ioengine=psync \
@@ -834,7 +876,8 @@ PROBE
 	check_eq "$DOMU2: kernel log clean" \
 		"$(g2 "dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|INFO: task .* blocked'")" ""
 
-	dir=$(guest2 bk_dir xvdb)
+	dir=$(cat $LAB_RUN/$DOMU2/vbd)
+	rm -f $LAB_RUN/$DOMU2/vbd
 	guest2 detach xvdb
 	guest2_stop
 	i=0
@@ -843,6 +886,9 @@ PROBE
 		i=$((i + 1))
 	done
 	check_eq "$DOMU2: backend device released" "$(ls -d "$dir" 2>/dev/null | wc -l)" 0
+	# the scenario's disks are gone by now: every grant is unmapped,
+	# the neighbour's too
+	[ "$(cat $LAB_RUN/back)" = ours ] && bk_released 10
 	dev=$(cat $LAB_RUN/$DOMU2/disk)
 	echo 0 > /sys/kernel/config/nullb/${dev#/dev/}/power
 	rmdir /sys/kernel/config/nullb/${dev#/dev/}
