@@ -93,7 +93,10 @@ lab_log "kernel $V front=$FRONT${FRONT_ALT_KO:+ (alt: $FRONT_ALT_KO)} back=$BACK
 "$LAB_SRC/scripts/lab/build-images.sh" "$KVER" "$RESULTS" > "$RESULTS/build.log" 2>&1 ||
 	{ tail -n 30 "$RESULTS/build.log"; lab_die "image build failed (log: $RESULTS/build.log)"; }
 
-XENCMD="console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot"
+# conring_size: Xen's console ring, which xl dmesg reads, holds a whole
+# grant table dump (debug key 'g', lib.sh's active_grants) of a guest with
+# hundreds of persistent grants; the default 16 KiB does not
+XENCMD="console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot conring_size=1M"
 DOM0CMD="console=hvc0 earlyprintk=xen loglevel=6 log_buf_len=16M"
 # The lab's only guests are its own, so the speculative-execution
 # mitigations of Xen and of both kernels guard nothing here, and under TCG
