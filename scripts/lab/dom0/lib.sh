@@ -788,8 +788,8 @@ vbd_cpu_start() {
 # CPU time the watching itself took (1/100 s) and how often it searched
 # /proc; nothing when the watching ended on its own
 vbd_cpu_stop() {
-	local pid t0 i=0 ticks threads looks own
-	read -r pid t0 < $LAB_RUN/cpu.run
+	local t0 i=0 ticks threads looks own
+	read -r _ t0 < $LAB_RUN/cpu.run
 	# <> opens a FIFO without waiting for a reader
 	echo stop 1<> $LAB_RUN/cpu.fifo
 	while [ ! -s $LAB_RUN/cpu.result ] && [ $i -lt 50 ]; do
@@ -843,7 +843,7 @@ honest_start() {
 # (with our backend; with the distro's, the figure is printed).  Then the
 # disk goes, and the second guest with it.
 honest_stop() {
-	local req=${1:-} cpu ticks threads secs own us out reads maxms meanms runs failed dir dev i
+	local req=${1:-} cpu ticks threads secs own looks us out reads maxms meanms runs failed dir dev i n
 	honest_on || return 0
 	if [ ! -f $LAB_RUN/cpu.run ]; then
 		fail "the honest neighbour did not start"
@@ -888,6 +888,15 @@ PROBE
 		"$(g2 "dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|INFO: task .* blocked'")" ""
 
 	dir=$(cat $LAB_RUN/$DOMU2/vbd)
+	if [ "$(cat $LAB_RUN/back)" = ours ]; then
+		# the scenario's disks are gone: the backend maps the
+		# neighbour's grants, and its disk counts them all (the two
+		# counts move in step)
+		n=$(cat "$dir/statistics/grants_mapped")
+		summary "honest: $DOMU2's disk maps $n grants (its statistics/grants_mapped), the backend $(cat /sys/bus/xen-backend/drivers/vbd/grants_mapped) in all"
+		check_ge "$DOMU2's disk: grants mapped, by its own count" "$n" 1
+		bk_released 10
+	fi
 	rm -f $LAB_RUN/$DOMU2/vbd
 	guest2 detach xvdb
 	guest2_stop
