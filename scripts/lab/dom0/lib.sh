@@ -529,17 +529,44 @@ xs_front() { xenstore-read "$(fe_path "$1")/$2" 2>/dev/null; }
 bk_dir() { echo "/sys/bus/xen-backend/devices/vbd-$(cat $GUEST_DIR/domid)-$(vdev_devid "$1")"; }
 bk_stat() { cat "$(bk_dir "$1")/statistics/$2" 2>/dev/null; }
 
-# ring_threads <domid>: the pids of the xen-blkback ring threads serving
-# <domid> now (ours: blkback.<domid>.<ring>; the distro's:
-# blkback.<domid>.<vdev>-<ring>, cut to 15 characters).  One grep over
-# /proc/*/comm: a look in the shell, a read per process, took 0.3 s of
-# dom0's CPU under TCG.
-ring_threads() {
-	local f
-	for f in $(grep -l "^blkback\.$1\." /proc/[0-9]*/comm 2>/dev/null); do
-		f=${f#/proc/}
-		echo "${f%/comm}"
+# The backend's ring threads.  Both backends' are kernel threads, so
+# children of kthreadd (pid 2), which its children file lists, and each
+# one's comm names it (ours: blkback.<domid>.<ring>; the distro's:
+# blkback.<domid>.<vdev>-<ring>, cut to 15 characters).  All is read with
+# the shell's builtins, no process started: a look through all of /proc
+# in the shell took 0.3 s of dom0's CPU under TCG.
+
+# ring_threads_find <domid>: RING_PIDS, the pids of the domain's ring
+# threads now.  RT_SEEN, an associative array of the caller's that it
+# keeps between calls, remembers every kernel thread looked at (y: a
+# ring thread of <domid>, n: not), so that only new ones are read; pids
+# no longer listed are forgotten (a pid may be reused).  A thread still
+# named kthreadd has not been named yet: it is read again next time.
+ring_threads_find() {
+	local p c kids
+	local -A now=()
+	read -r -a kids < /proc/2/task/2/children
+	RING_PIDS=
+	for p in "${kids[@]}"; do
+		now[$p]=1
+		if [ -z "${RT_SEEN[$p]:-}" ] &&
+			read -r c 2>/dev/null < /proc/$p/comm && [ "$c" != kthreadd ]; then
+			RT_SEEN[$p]=n
+			[[ $c == "blkback.$1."* ]] && RT_SEEN[$p]=y
+		fi
+		[ "${RT_SEEN[$p]:-}" = y ] && RING_PIDS="$RING_PIDS $p"
 	done
+	for p in "${!RT_SEEN[@]}"; do
+		[ -n "${now[$p]:-}" ] || unset "RT_SEEN[$p]"
+	done
+}
+
+# ring_threads <domid>: the pids of the domain's ring threads now
+ring_threads() {
+	local -A RT_SEEN=()
+	local RING_PIDS
+	ring_threads_find "$1"
+	echo $RING_PIDS
 }
 
 # thread_ticks <pid>...: the user + system CPU time of these threads, in
@@ -719,10 +746,11 @@ honest_on() { [ "$(conf FUZZ_HONEST)" = 1 ]; }
 # How often vbd_cpu_start notes the ring threads' CPU time, in seconds.
 # A note reads their stat files and the disks' ring counts with the
 # shell's builtins and waits on a FIFO (read -t): it starts no process.
-# /proc is searched (ring_threads) only when a thread noted is gone or the
-# domain's disks have more rings than threads are known (a connection
-# began).  The first version searched all of /proc every 0.5 s: 300 s of
-# dom0's CPU in 499 s (2026-11-27, 6.1, TCG).
+# It looks for threads (ring_threads_find, which reads only kernel threads
+# it has not seen) only when a thread noted is gone or the domain's disks
+# have more rings than threads are known (a connection began).  The first
+# version read all of /proc every 0.5 s: 300 s of dom0's CPU in 499 s
+# (2026-11-27, 6.1, TCG).
 VBD_CPU_PERIOD=1
 # The most CPU the watching may take, in 1/1000 of a CPU over the time
 # it watched.
@@ -733,20 +761,21 @@ VBD_CPU_MAX_OWN=5
 # noted.  A connection's threads end with it, so the last note of each
 # thread is what it took, short of its last period at most.  Until
 # vbd_cpu_stop, or the end of the scenario's shell.  With the distro's
-# backend, whose disks show no ring count, /proc is searched again every
-# 5 periods while no thread is known.
+# backend, whose disks show no ring count, it looks again every 5 periods
+# while it knows no thread.
 vbd_cpu_start() {
 	local sh=$$ fifo=$LAB_RUN/cpu.fifo
 	rm -f $fifo $LAB_RUN/cpu.result
 	mkfifo $fifo || { fail "mkfifo $fifo"; return 1; }
 	(
-		declare -A last=()
+		declare -A last=() RT_SEEN=()
 		d=$1 pids= look=1 looks=0 tick=0
 		[ "$(cat $LAB_RUN/back)" = ours ] && counted=1 || counted=
 		exec 3<> $fifo
 		while [ -d /proc/$sh ]; do
 			if [ -n "$look" ]; then
-				pids=$(ring_threads "$d")
+				ring_threads_find "$d"
+				pids=$RING_PIDS
 				looks=$((looks + 1))
 			fi
 			look= n=0 want=0
@@ -775,7 +804,7 @@ vbd_cpu_start() {
 		for p in "${!last[@]}"; do
 			t=$((t + last[$p]))
 		done
-		# what this shell and the greps it waited for took
+		# what this shell took (and its children, if any)
 		read -r -a st < /proc/self/stat
 		echo "$t ${#last[@]} $looks $((st[13] + st[14] + st[15] + st[16]))" > $LAB_RUN/cpu.result
 	) &
@@ -785,8 +814,8 @@ vbd_cpu_start() {
 # vbd_cpu_stop: stop the notes of vbd_cpu_start and print
 # "<ticks> <threads> <seconds> <own ticks> <looks>": the CPU time of the
 # threads seen (1/100 s), how many there were, the seconds it watched, the
-# CPU time the watching itself took (1/100 s) and how often it searched
-# /proc; nothing when the watching ended on its own
+# CPU time the watching itself took (1/100 s) and how often it looked for
+# threads; nothing when the watching ended on its own
 vbd_cpu_stop() {
 	local t0 i=0 ticks threads looks own
 	read -r _ t0 < $LAB_RUN/cpu.run
@@ -856,7 +885,7 @@ honest_stop() {
 $cpu
 CPU
 	check_ge "ring threads of the fuzzed guest seen" "$threads" 1
-	summary "honest: the fuzzed guest's ring threads took $((ticks * 10)) ms of CPU in $secs s ($threads threads; watching them took $((own * 10)) ms, $looks searches of /proc)"
+	summary "honest: the fuzzed guest's ring threads took $((ticks * 10)) ms of CPU in $secs s ($threads threads; watching them took $((own * 10)) ms, $looks looks for threads)"
 	check_le "watching the ring threads: dom0 CPU (1/1000 of a CPU)" \
 		"$(((own * 10 + secs - 1) / (secs ? secs : 1)))" $VBD_CPU_MAX_OWN
 	if [ -n "$req" ]; then
