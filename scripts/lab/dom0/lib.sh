@@ -537,34 +537,37 @@ bk_stat() { cat "$(bk_dir "$1")/statistics/$2" 2>/dev/null; }
 # in the shell took 0.3 s of dom0's CPU under TCG.
 
 # ring_threads_find <domid>: RING_PIDS, the pids of the domain's ring
-# threads now.  RT_SEEN, an associative array of the caller's that it
-# keeps between calls, remembers every kernel thread looked at (y: a
-# ring thread of <domid>, n: not), so that only new ones are read; pids
-# no longer listed are forgotten (a pid may be reused).  A thread still
-# named kthreadd has not been named yet: it is read again next time.
+# threads now.  RT_SEEN, the caller's variable, kept between calls,
+# remembers each kernel thread looked at ("<pid>:y", a ring thread of
+# <domid>, or "<pid>:n"), so that only new ones are read; pids no longer
+# listed are forgotten (a pid may be reused).  A thread still named
+# kthreadd has not been named yet: it is read again next time.
 ring_threads_find() {
-	local p c kids
-	local -A now=()
-	read -r -a kids < /proc/2/task/2/children
+	local p c seen= kids=
+	read -r kids 2>/dev/null < /proc/2/task/2/children
 	RING_PIDS=
-	for p in "${kids[@]}"; do
-		now[$p]=1
-		if [ -z "${RT_SEEN[$p]:-}" ] &&
-			read -r c 2>/dev/null < /proc/$p/comm && [ "$c" != kthreadd ]; then
-			RT_SEEN[$p]=n
-			[[ $c == "blkback.$1."* ]] && RT_SEEN[$p]=y
-		fi
-		[ "${RT_SEEN[$p]:-}" = y ] && RING_PIDS="$RING_PIDS $p"
+	for p in $kids; do
+		case " $RT_SEEN " in
+		*" $p:y "*) c=y ;;
+		*" $p:n "*) c=n ;;
+		*)
+			c=
+			read -r c 2>/dev/null < /proc/$p/comm
+			case $c in
+			kthreadd) c= ;;
+			"blkback.$1."*) c=y ;;
+			?*) c=n ;;
+			esac ;;
+		esac
+		[ -n "$c" ] && seen="$seen $p:$c"
+		[ "$c" = y ] && RING_PIDS="$RING_PIDS $p"
 	done
-	for p in "${!RT_SEEN[@]}"; do
-		[ -n "${now[$p]:-}" ] || unset "RT_SEEN[$p]"
-	done
+	RT_SEEN=$seen
 }
 
 # ring_threads <domid>: the pids of the domain's ring threads now
 ring_threads() {
-	local -A RT_SEEN=()
-	local RING_PIDS
+	local RT_SEEN= RING_PIDS=
 	ring_threads_find "$1"
 	echo $RING_PIDS
 }
@@ -574,8 +577,10 @@ ring_threads() {
 thread_ticks() {
 	local p t=0 st
 	for p in "$@"; do
-		read -r -a st 2>/dev/null < /proc/$p/stat || continue
-		t=$((t + st[13] + st[14]))
+		read -r st 2>/dev/null < /proc/$p/stat || continue
+		# the list of the loop was expanded before
+		set -- $st
+		t=$((t + ${14} + ${15}))
 	done
 	echo $t
 }
@@ -656,7 +661,7 @@ active_grants() {
 		/grant-table for remote d/ { on = index($0, d) > 0; seen += on; next }
 		/-------- active|\] done/ { on = 0 }
 		on && /\[0x[0-9a-f]+\]/ { n++ }
-		END { print (begun && ended && seen == 1) ? n + 0 : "lost" }')
+		END { if (begun && ended && seen == 1) print n + 0; else print "lost" }')
 	[ "$n" = lost ] &&
 		fail "Xen's grant table dump of d$1 did not reach dom0 whole (xl dmesg)" >&2
 	echo "$n"
@@ -768,8 +773,8 @@ vbd_cpu_start() {
 	rm -f $fifo $LAB_RUN/cpu.result
 	mkfifo $fifo || { fail "mkfifo $fifo"; return 1; }
 	(
-		declare -A last=() RT_SEEN=()
-		d=$1 pids= look=1 looks=0 tick=0
+		# each thread's last note in t_<pid>, the threads in seen
+		d=$1 pids= seen= look=1 looks=0 tick=0 RT_SEEN=
 		[ "$(cat $LAB_RUN/back)" = ours ] && counted=1 || counted=
 		exec 3<> $fifo
 		while [ -d /proc/$sh ]; do
@@ -780,14 +785,18 @@ vbd_cpu_start() {
 			fi
 			look= n=0 want=0
 			for p in $pids; do
+				st=
+				read -r st 2>/dev/null < /proc/$p/stat
+				set -- $st
 				# a pid reused by another process is no ring thread
-				if read -r -a st 2>/dev/null < /proc/$p/stat &&
-					[[ ${st[1]} == "(blkback.$d."* ]]; then
-					last[$p]=$((st[13] + st[14]))
-					n=$((n + 1))
-				else
-					look=1
-				fi
+				case "$2" in
+				"(blkback.$d."*)
+					eval "t_$p=$((${14} + ${15}))"
+					case " $seen " in *" $p "*) ;; *) seen="$seen $p" ;; esac
+					n=$((n + 1)) ;;
+				*)
+					look=1 ;;
+				esac
 			done
 			if [ -n "$counted" ]; then
 				for f in /sys/bus/xen-backend/devices/vbd-$d-*/connection/nr_rings; do
@@ -800,13 +809,15 @@ vbd_cpu_start() {
 			tick=$((tick + 1))
 			read -r -t $VBD_CPU_PERIOD -u 3 w && [ "$w" = stop ] && break
 		done
-		t=0
-		for p in "${!last[@]}"; do
-			t=$((t + last[$p]))
+		t=0 k=0
+		for p in $seen; do
+			eval "t=\$((t + t_$p))"
+			k=$((k + 1))
 		done
 		# what this shell took (and its children, if any)
-		read -r -a st < /proc/self/stat
-		echo "$t ${#last[@]} $looks $((st[13] + st[14] + st[15] + st[16]))" > $LAB_RUN/cpu.result
+		read -r st < /proc/self/stat
+		set -- $st
+		echo "$t $k $looks $((${14} + ${15} + ${16} + ${17}))" > $LAB_RUN/cpu.result
 	) &
 	echo "$! $(up)" > $LAB_RUN/cpu.run
 }
