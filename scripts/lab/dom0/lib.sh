@@ -783,10 +783,18 @@ honest_on() { [ "$(conf FUZZ_HONEST)" = 1 ]; }
 # threads it has not seen) only when a thread noted is gone or the disks
 # have more rings than threads are known (a connection began).  The first
 # version read all of /proc every 0.5 s in the shell: 300 s of dom0's CPU
-# in 499 s (2026-11-27, 6.1, TCG).
+# in 499 s (2026-11-27, 6.1, TCG).  This one still takes more than
+# VBD_CPU_MAX_OWN: 27/1000 of a CPU over the hostile-frontend stream
+# (26 ms a note) and 15/1000 over the control-plane fuzzer's (15 ms a
+# note, mostly with no thread to read), measured 2026-11-27 (6.1, TCG):
+# a note wakes two processes, and in a PV dom0 under TCG that alone costs
+# about 15 ms.  A longer period would miss most of each connection's
+# threads, which live a few seconds and are busiest at their end.  What
+# is left: accounting that needs no polling (the ring threads' CPU time
+# kept by the backend per disk, or a cgroup holding them).
 VBD_CPU_PERIOD=1
 # The most CPU the watching may take, in 1/1000 of a CPU over the time
-# it watched.
+# it watched: the budget it is meant to keep, not yet kept (above).
 VBD_CPU_MAX_OWN=5
 
 # vbd_cpu_start <domid>: every VBD_CPU_PERIOD seconds, the CPU time (user
