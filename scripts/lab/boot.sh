@@ -25,7 +25,8 @@
 #   FUZZ_SEED, FUZZ_COUNT, FUZZ_REFERENCE, FUZZ_REF_COUNT, FUZZ_BATCH,
 #   FUZZ_FLOOD, FUZZ_QUEUES: back-fuzz-hostile-frontend.sh;
 #   FUZZ_SEED, FUZZ_RESPONSES, FUZZ_CONN: front-fuzz-hostile-backend.sh;
-#   FUZZ_SEED, FUZZ_XS_COUNT: back-fuzz-hostile-xenstore.sh
+#   FUZZ_SEED, FUZZ_XS_COUNT: back-fuzz-hostile-xenstore.sh;
+#   FUZZ_HONEST=1: both back-fuzz-* scenarios with an honest second guest
 # Exit status 0 only when every scenario passed.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -84,6 +85,7 @@ FUZZ_BATCH='${FUZZ_BATCH:-}'
 FUZZ_FLOOD='${FUZZ_FLOOD:-}'
 FUZZ_QUEUES='${FUZZ_QUEUES:-}'
 FUZZ_REF_COUNT='${FUZZ_REF_COUNT:-}'
+FUZZ_HONEST='${FUZZ_HONEST:-}'
 SCENARIO_TIMEOUT='${SCENARIO_TIMEOUT:-900}'
 OURS_BUILD='$(git -C "$LAB_SRC" describe --always --dirty 2>/dev/null)'
 CONF
@@ -92,7 +94,10 @@ lab_log "kernel $V front=$FRONT${FRONT_ALT_KO:+ (alt: $FRONT_ALT_KO)} back=$BACK
 "$LAB_SRC/scripts/lab/build-images.sh" "$KVER" "$RESULTS" > "$RESULTS/build.log" 2>&1 ||
 	{ tail -n 30 "$RESULTS/build.log"; lab_die "image build failed (log: $RESULTS/build.log)"; }
 
-XENCMD="console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot"
+# conring_size: Xen's console ring, which xl dmesg reads, holds a whole
+# grant table dump (debug key 'g', lib.sh's active_grants) of a guest with
+# hundreds of persistent grants; the default 16 KiB does not
+XENCMD="console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot conring_size=1M"
 DOM0CMD="console=hvc0 earlyprintk=xen loglevel=6 log_buf_len=16M"
 # The lab's only guests are its own, so the speculative-execution
 # mitigations of Xen and of both kernels guard nothing here, and under TCG

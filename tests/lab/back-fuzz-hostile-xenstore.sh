@@ -22,6 +22,9 @@
 #
 # Every finding against our backend fails.  With BACK=upstream the distro
 # backend is the reference: its findings are printed as REFERENCE.
+# FUZZ_HONEST=1 (make fuzz sets it) gives the backend an honest neighbour
+# meanwhile, as in back-fuzz-hostile-frontend.sh: a second guest's fio
+# verify and timed reads on a disk of its own (honest_start in lib.sh).
 seed=$(conf FUZZ_SEED)
 seed=${seed:-1}
 count=$(conf FUZZ_XS_COUNT)
@@ -35,7 +38,7 @@ PARTS=4
 # and the backend its number of queues
 finished=
 oldq=$(cat $QUEUES)
-trap '[ -n "$finished" ] || guest_restart; echo "$oldq" > $QUEUES' EXIT
+trap '[ -n "$finished" ] || guest_restart; echo "$oldq" > $QUEUES; guest2_stop' EXIT
 
 total=0
 findings=0
@@ -107,6 +110,7 @@ probe() {
 # ---- the guest becomes the fuzzer ----
 guest_hand_frontend
 domid=$(cat $LAB_RUN/domid)
+honest_start "$domid"
 echo 4 > $QUEUES || fail "max_queues=4"
 base=$(active_grants "$domid")
 probe "before the stream"
@@ -184,6 +188,7 @@ for i in 0 1 2 3; do
 	[ "$back" = ours ] && bk_released 10
 done
 probe "after the frontend went"
+honest_stop
 
 check_eq "grants of the guest mapped (Xen's count) back to before" \
 	"$(active_grants "$domid")" "$base"

@@ -21,18 +21,6 @@ trap '[ -n "$finished" ] || guest_restart' EXIT
 guest_hand_frontend
 domid=$(cat $LAB_RUN/domid)
 
-# ticks <pid>: user + system CPU time of a thread, in 1/100 s
-ticks() { awk '{ print $14 + $15 }' /proc/$1/stat; }
-
-# ring_thread: pid of the disk's ring thread (the only disk of the guest)
-ring_thread() {
-	local p c
-	for p in /proc/[0-9]*; do
-		read -r c < $p/comm 2>/dev/null || continue
-		[ "$c" = "blkback.$domid.0" ] && { echo ${p#/proc/}; return; }
-	done
-}
-
 lo=$(disk_loop 16) || { fail "no loop device"; exit 1; }
 printf '%s' "$MARK" | dd of="$lo" bs=512 seek=2048 conv=notrunc 2>/dev/null
 sync
@@ -45,13 +33,16 @@ if xl block-attach $DOMU "format=raw,vdev=$v,access=w,script=lab-block,target=$l
 	   done
 	   cat /tmp/flood.out"
 	sleep 2
-	pid=$(ring_thread)
-	[ -n "$pid" ] || fail "no ring thread blkback.$domid.0"
+	# the disk's ring thread (the guest's only disk, one ring)
+	pid=$(ring_threads "$domid")
+	check_eq "ring threads of the guest" "$(echo $pid | wc -w)" 1
 	t0=$(up)
-	c0=$(ticks "$pid")
+	c0=$(thread_ticks $pid)
 	sleep 10
-	c1=$(ticks "$pid")
+	c1=$(thread_ticks $pid)
 	t1=$(up)
+	# a thread gone would count nothing
+	check "the ring thread lived through the 10 s" [ -d "/proc/$pid" ]
 	cpu=$(echo "$c0 $c1 $t0 $t1" | awk '{ printf "%d", ($2 - $1) / ($4 - $3) + 0.5 }')
 	out=$(g 'i=0
 		while ! grep -q -e "^CLOSED" -e "^blkif-evil:" /tmp/flood.out && [ $i -lt 900 ]; do

@@ -356,6 +356,11 @@ struct blkback_dev {
 
 	/* counters of rings gone with earlier connections */
 	struct blkback_stats closed;
+	/*
+	 * grants of this device mapped now, by any of its connections (one
+	 * being torn down too); in step with blkback_grants_mapped
+	 */
+	atomic_long_t grants_mapped;
 };
 
 static inline struct blkback_limits blkback_limits(const struct blkback_dev *be)

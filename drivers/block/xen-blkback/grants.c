@@ -23,6 +23,31 @@
 atomic_long_t blkback_grants_mapped = ATOMIC_LONG_INIT(0);
 atomic_long_t blkback_pages_leaked = ATOMIC_LONG_INIT(0);
 
+/*
+ * @n grants of @ring's frontend mapped (n > 0) or unmapped (n < 0): the
+ * driver-wide count and the device's move together.  The driver-wide one
+ * goes up first and down last, so that it never reads below the sum of the
+ * devices' (a test subtracts the devices it knows of from it).
+ */
+static void blkback_count_mapped(struct blkback_ring *ring, long n)
+{
+	struct blkback_dev *be = ring->be;
+
+	if (!n)
+		return;
+	if (n > 0) {
+		atomic_long_add(n, &blkback_grants_mapped);
+		/* up: the driver's count before the device's */
+		smp_mb__after_atomic();
+		atomic_long_add(n, &be->grants_mapped);
+	} else {
+		atomic_long_add(n, &be->grants_mapped);
+		/* down: the device's count before the driver's */
+		smp_mb__after_atomic();
+		atomic_long_add(n, &blkback_grants_mapped);
+	}
+}
+
 static unsigned long blkback_page_addr(struct page *page)
 {
 	return (unsigned long)pfn_to_kaddr(page_to_pfn(page));
@@ -158,7 +183,7 @@ static int blkback_map_flush(struct blkback_ring *ring, unsigned int nmap,
 		if (ring->persistent)
 			blkback_pgrant_adopt(ring, g);
 	}
-	atomic_long_add(mapped, &blkback_grants_mapped);
+	blkback_count_mapped(ring, mapped);
 	*done += mapped;
 	if (err)
 		dev_warn_ratelimited(&ring->be->xdev->dev,
@@ -265,7 +290,7 @@ static void blkback_unmap_batch(struct blkback_ring *ring,
 				     ring->idx, n, err);
 		return;
 	}
-	atomic_long_sub(n, &blkback_grants_mapped);
+	blkback_count_mapped(ring, -(long)n);
 	gnttab_page_cache_put(&ring->pool, pages, n);
 }
 

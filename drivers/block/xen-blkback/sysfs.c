@@ -8,7 +8,8 @@
  * Documentation/ABI/testing/sysfs-driver-xen-blkback).  Counters add up
  * all rings and all connections of the device; gauges (persistent_grants,
  * pool_pages, inflight) describe the current connection, and so do the
- * per-ring files (ring_*, latency_*), one value or line per ring.
+ * per-ring files (ring_*, latency_*), one value or line per ring;
+ * grants_mapped counts the device's mappings of every connection.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -138,6 +139,24 @@ static ssize_t blkback_latency_show(struct device *dev,
 	return len;
 }
 
+/*
+ * Grants of the device mapped now, by any of its connections: unlike the
+ * gauges above, a connection still being torn down counts too.
+ */
+static ssize_t blkback_grants_mapped_show(struct device *dev,
+					  struct device_attribute *attr,
+					  char *buf)
+{
+	struct blkback_dev *be = dev_get_drvdata(dev);
+
+	if (!be)
+		return -ENODEV;
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&be->grants_mapped));
+}
+
+static struct device_attribute blkback_attr_grants_mapped =
+	__ATTR(grants_mapped, 0444, blkback_grants_mapped_show, NULL);
+
 #define BLKBACK_LATENCY_ATTR(_name, _idx)				\
 	static struct blkback_attr blkback_attr_##_name = {		\
 		.attr = __ATTR(_name, 0444, blkback_latency_show, NULL),\
@@ -202,6 +221,7 @@ static struct attribute *blkback_stat_attrs[] = {
 	&blkback_attr_persistent_grants.attr.attr,
 	&blkback_attr_pool_pages.attr.attr,
 	&blkback_attr_inflight.attr.attr,
+	&blkback_attr_grants_mapped.attr,
 	&blkback_attr_ring_requests.attr.attr,
 	&blkback_attr_ring_persistent_grants.attr.attr,
 	&blkback_attr_ring_inflight.attr.attr,

@@ -7,7 +7,12 @@
 # Reference: scripts/lab/README.md.
 
 LAB_RUN=/run/lab
+# The guest that g, attach and the guest_* functions act on: its name, and
+# the directory of its state (domid, seq, front, fparams, its xl config).
+# The run's guest keeps its state in $LAB_RUN itself; guest2 (below)
+# points both at the second guest for one call.
 DOMU=domu
+GUEST_DIR=$LAB_RUN
 GUEST_LOG=/var/log/xen/guest-$DOMU.log
 G_TIMEOUT=${G_TIMEOUT:-600}
 mkdir -p $LAB_RUN
@@ -188,13 +193,13 @@ figure() { echo "LAB-FIGURE $(cat $LAB_RUN/front)/$(cat $LAB_RUN/back) $1: $2"; 
 
 guest_domid() { xl domid $DOMU 2>/dev/null; }
 guest_running() { [ -n "$(guest_domid)" ]; }
-# guest_alive: the guest recorded in $LAB_RUN/domid still exists.  It asks
+# guest_alive: the guest recorded in $GUEST_DIR/domid still exists.  It asks
 # XenStore, not xl: g polls it ten times a second, and every xl command
 # costs dom0 a good part of a second under TCG.  A destroyed domain's
 # directory goes with it, and domids are not reused within a boot.
 guest_alive() {
 	local d=
-	[ -f $LAB_RUN/domid ] && read -r d < $LAB_RUN/domid
+	[ -f $GUEST_DIR/domid ] && read -r d < $GUEST_DIR/domid
 	[ -n "$d" ] && [ "$(xenstore-read /local/domain/$d/name 2>/dev/null)" = "$DOMU" ]
 }
 
@@ -203,58 +208,59 @@ guest_alive() {
 # its agent.  GUEST_DISKS, when set, is the guest's disk list in xl's
 # syntax ("'spec', 'spec'"): a disk with backendtype=qdisk there makes
 # libxl start QEMU as the guest's device model, which then also serves
-# the qdisk disks attached later (libxl starts none for a hot-plug)
+# the qdisk disks attached later (libxl starts none for a hot-plug).
+# GUEST_MEM: its memory in MiB (default 512)
 guest_start() {
-	local front=${1:-$(cat $LAB_RUN/front)} d i params mitig
+	local front=${1:-$(cat $GUEST_DIR/front)} d i params mitig
 	if [ $# -gt 0 ]; then
 		shift
 	else
 		# no arguments: the frontend and parameters in force
-		set -- $(cat $LAB_RUN/fparams)
+		set -- $(cat $GUEST_DIR/fparams)
 	fi
 	params=$(echo "$*" | tr ' ' ':')
 	mitig=$(conf LAB_MITIGATIONS)
 	[ "${mitig:-off}" = off ] && mitig=" mitigations=off" || mitig=
 	guest_running && guest_stop
-	cat > $LAB_RUN/domu.cfg <<CFG
+	cat > $GUEST_DIR/$DOMU.cfg <<CFG
 name = "$DOMU"
 type = "pv"
 kernel = "/guest/vmlinuz"
 ramdisk = "/guest/initrd.cpio"
 extra = "console=hvc0 loglevel=6 log_buf_len=4M$mitig xenlab.front=$front xenlab.fparams=$params"
-memory = 512
+memory = ${GUEST_MEM:-512}
 vcpus = 2
 on_poweroff = "destroy"
 on_crash = "destroy"
 CFG
-	[ -z "${GUEST_DISKS:-}" ] || echo "disk = [ $GUEST_DISKS ]" >> $LAB_RUN/domu.cfg
-	echo "$front" > $LAB_RUN/front
-	echo "$*" > $LAB_RUN/fparams
-	echo 0 > $LAB_RUN/seq
+	[ -z "${GUEST_DISKS:-}" ] || echo "disk = [ $GUEST_DISKS ]" >> $GUEST_DIR/$DOMU.cfg
+	echo "$front" > $GUEST_DIR/front
+	echo "$*" > $GUEST_DIR/fparams
+	echo 0 > $GUEST_DIR/seq
 	local t0
 	t0=$(up)
-	if ! xl create $LAB_RUN/domu.cfg >$LAB_RUN/xl-create.log 2>&1; then
+	if ! xl create $GUEST_DIR/$DOMU.cfg >$GUEST_DIR/xl-create.log 2>&1; then
 		# The toolstack gives up on a guest whose console xenconsoled
 		# has not announced within its timeout, which a loaded TCG host
 		# can miss (seen once in make check, 2026-11-25: "console tty:
 		# timed out").
 		# That is the lab's toolstack, not a disk driver: once more,
 		# after clearing what is left of the first attempt.
-		cat $LAB_RUN/xl-create.log
+		cat $GUEST_DIR/xl-create.log
 		note "xl create failed; once more"
 		xl destroy $DOMU > /dev/null 2>&1
-		xl create $LAB_RUN/domu.cfg >$LAB_RUN/xl-create.log 2>&1 ||
-			{ cat $LAB_RUN/xl-create.log; fail "xl create"; return 1; }
+		xl create $GUEST_DIR/$DOMU.cfg >$GUEST_DIR/xl-create.log 2>&1 ||
+			{ cat $GUEST_DIR/xl-create.log; fail "xl create"; return 1; }
 	fi
 	d=$(guest_domid)
-	echo "$d" > $LAB_RUN/domid
+	echo "$d" > $GUEST_DIR/domid
 	i=0
 	while [ "$(xenstore-read /local/domain/$d/data/agent 2>/dev/null)" != ready ]; do
 		sleep 0.2
 		i=$((i + 1))
 		if [ $i -gt 900 ] || ! guest_alive; then
-			tail -n 30 $GUEST_LOG
-			fail "guest agent did not come up"
+			tail -n 30 /var/log/xen/guest-$DOMU.log
+			fail "guest $DOMU: agent did not come up"
 			return 1
 		fi
 	done
@@ -266,7 +272,7 @@ guest_ensure() { guest_alive || guest_start; }
 guest_stop() {
 	guest_running || return 0
 	xl destroy $DOMU
-	rm -f $LAB_RUN/domid
+	rm -f $GUEST_DIR/domid
 }
 
 # qdisk_guest_end: after a scenario whose guest had qdisk disks, the run's
@@ -296,9 +302,9 @@ guest_restart() {
 front_swap() {
 	guest_alive || { guest_start "$@"; return; }
 	g "lab-front $*" || { fail "lab-front $*"; return 1; }
-	echo "$1" > $LAB_RUN/front
+	echo "$1" > $GUEST_DIR/front
 	shift
-	echo "$*" > $LAB_RUN/fparams
+	echo "$*" > $GUEST_DIR/fparams
 }
 
 # g <command...>: run a shell command in the guest; prints its output and
@@ -310,11 +316,47 @@ front_swap() {
 g() {
 	local d seq
 	guest_ensure || return 1
-	read -r d < $LAB_RUN/domid
-	read -r seq < $LAB_RUN/seq
+	read -r d < $GUEST_DIR/domid
+	read -r seq < $GUEST_DIR/seq
 	seq=$((seq + 1))
-	echo $seq > $LAB_RUN/seq
+	echo $seq > $GUEST_DIR/seq
 	/lab/lab-xs ask "$d" "$seq" "$G_TIMEOUT" "$*"
+}
+
+# The second guest, "domu2": 256 MiB (with dom0's 1536 and the run's
+# guest's 512 it fits the 3584 MiB that boot.sh gives QEMU, Xen's own
+# needs included), our xen-blkfront without parameters, its state in
+# $LAB_RUN/domu2.  It starts only when asked (about 20 s under TCG) and
+# is no scenario's business but the one that started it: that one stops it.
+DOMU2=domu2
+
+# guest2 <function> [args...]: a function of this library that acts on the
+# guest (g, attach, detach, bk_stat, fio_loop_start, ...) acting on the
+# second guest instead
+guest2() { DOMU=$DOMU2 GUEST_DIR=$LAB_RUN/$DOMU2 GUEST_MEM=256 "$@"; }
+
+# guest2_start: start the second guest (GUEST_DISKS does not apply) and
+# copy its console to dom0's, its lines prefixed "DOMU2>" as the run's
+# guest's are "DOMU>"
+guest2_start() {
+	mkdir -p $LAB_RUN/$DOMU2
+	GUEST_DISKS= guest2 guest_start ours || return 1
+	[ -f $LAB_RUN/$DOMU2/console ] && return 0
+	touch $LAB_RUN/$DOMU2/console
+	tail -n +1 -F /var/log/xen/guest-$DOMU2.log 2>/dev/null |
+		while IFS= read -r l; do echo "DOMU2> $l"; done > /dev/console 2>&1 &
+}
+
+# g2 <command...>: g in the second guest
+g2() { guest2 g "$@"; }
+
+# guest2_stop: the second guest destroyed, when it runs (asks no xl when
+# it was never started: scenarios call this on every exit)
+guest2_stop() {
+	rm -f $LAB_RUN/$DOMU2/vbd
+	[ -f $LAB_RUN/$DOMU2/domid ] || return 0
+	guest2 guest_stop
+	rm -f $LAB_RUN/$DOMU2/domid
 }
 
 # back_again <loop device>: after a scenario played the backend itself, the
@@ -480,8 +522,8 @@ detach() {
 
 # XenStore and sysfs of an attached disk (BK_TYPE=qdisk: of a disk QEMU
 # serves)
-bk_path() { echo "/local/domain/0/backend/${BK_TYPE:-vbd}/$(cat $LAB_RUN/domid)/$(vdev_devid "$1")"; }
-fe_path() { echo "/local/domain/$(cat $LAB_RUN/domid)/device/vbd/$(vdev_devid "$1")"; }
+bk_path() { echo "/local/domain/0/backend/${BK_TYPE:-vbd}/$(cat $GUEST_DIR/domid)/$(vdev_devid "$1")"; }
+fe_path() { echo "/local/domain/$(cat $GUEST_DIR/domid)/device/vbd/$(vdev_devid "$1")"; }
 xs_back() { xenstore-read "$(bk_path "$1")/$2" 2>/dev/null; }
 xs_front() { xenstore-read "$(fe_path "$1")/$2" 2>/dev/null; }
 # xs_wait <key> <value> <seconds> [<poll every, s>]: until XenStore <key>
@@ -495,36 +537,168 @@ xs_wait() {
 		sleep ${4:-0.2}
 	done
 }
-bk_dir() { echo "/sys/bus/xen-backend/devices/vbd-$(cat $LAB_RUN/domid)-$(vdev_devid "$1")"; }
+bk_dir() { echo "/sys/bus/xen-backend/devices/vbd-$(cat $GUEST_DIR/domid)-$(vdev_devid "$1")"; }
 bk_stat() { cat "$(bk_dir "$1")/statistics/$2" 2>/dev/null; }
 
+# The backend's ring threads.  Both backends' are kernel threads, so
+# children of kthreadd (pid 2), which its children file lists, and each
+# one's comm names it (ours: blkback.<domid>.<ring>; the distro's:
+# blkback.<domid>.<vdev>-<ring>, cut to 15 characters).  awk reads them:
+# busybox sh's read takes a byte per system call, which in a PV dom0
+# under TCG cost the CPU watch below 6.5% of a CPU (2026-11-27), and a
+# look through all of /proc in the shell took 0.3 s.
+# RT_AWK, awk functions for lib.sh's awk programs:
+#   rt_look(d): ring[] = the ring threads of domain d (pid -> 1).  seen[]
+#     remembers every kernel thread classified (1: a ring thread of d, 0:
+#     not), across calls of one program, so that only new ones are read;
+#     pids no longer listed are forgotten (a pid may be reused).  A thread
+#     still named kthreadd is not named yet: it is read again next time.
+#   rt_ticks(p, d): user + system CPU time of thread p in 1/100 s, or -1
+#     when it is gone (or, with d, is no ring thread of d: a pid reused)
+RT_AWK='
+function rt_look(d,    f, line, n, i, k, p, c, now) {
+	for (p in ring)
+		delete ring[p]
+	f = "/proc/2/task/2/children"
+	line = ""
+	getline line < f
+	close(f)
+	n = split(line, k, " ")
+	for (i = 1; i <= n; i++) {
+		p = k[i]
+		now[p] = 1
+		if (!(p in seen)) {
+			f = "/proc/" p "/comm"
+			c = ""
+			if ((getline c < f) > 0 && c != "kthreadd")
+				seen[p] = index(c, "blkback." d ".") == 1
+			close(f)
+		}
+		if ((p in seen) && seen[p])
+			ring[p] = 1
+	}
+	for (p in seen)
+		if (!(p in now))
+			delete seen[p]
+}
+function rt_ticks(p, d,    f, s, v) {
+	f = "/proc/" p "/stat"
+	s = ""
+	getline s < f
+	close(f)
+	if (split(s, v, " ") < 15)
+		return -1
+	if (d != "" && index(v[2], "(blkback." d ".") != 1)
+		return -1
+	return v[14] + v[15]
+}
+'
+
+# ring_threads <domid>: the pids of the domain's ring threads now
+ring_threads() {
+	awk -v d="$1" "$RT_AWK"'BEGIN { rt_look(d); for (p in ring) print p }'
+}
+
+# thread_ticks <pid>...: the user + system CPU time of these threads, in
+# 1/100 s; a thread gone counts nothing
+thread_ticks() {
+	awk -v pids="$*" "$RT_AWK"'BEGIN {
+		n = split(pids, k, " ")
+		for (i = 1; i <= n; i++)
+			if ((v = rt_ticks(k[i], "")) > 0)
+				t += v
+		print t + 0
+	}'
+}
+
+# ring_ticks <domid>: thread_ticks of the domain's ring threads now
+ring_ticks() {
+	awk -v d="$1" "$RT_AWK"'BEGIN {
+		rt_look(d)
+		for (p in ring)
+			if ((v = rt_ticks(p, d)) > 0)
+				t += v
+		print t + 0
+	}'
+}
+
 # bk_released [seconds]: our backend holds no grant of any guest (after
-# waiting up to <seconds> for its unmaps, default none) and lost no page
+# waiting up to <seconds> for its unmaps, default none) and lost no page.
+# While an honest neighbour runs (honest_start), its disk's own mappings
+# are left out: bk_unreleased.
 bk_released() {
-	local d=/sys/bus/xen-backend/drivers/vbd i=0
-	while [ "$(cat $d/grants_mapped)" != 0 ] && [ $i -lt $((${1:-0} * 10)) ]; do
+	local d=/sys/bus/xen-backend/drivers/vbd i=0 left nb=
+	[ -f $LAB_RUN/$DOMU2/vbd ] && read -r nb < $LAB_RUN/$DOMU2/vbd
+	while left=$(bk_unreleased "$nb"); [ "$left" != 0 ] &&
+		[ $i -lt $((${1:-0} * 10)) ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	check_eq "grants still mapped by the backend" "$(cat $d/grants_mapped)" 0
+	check_eq "grants still mapped by the backend${nb:+, the honest neighbour disk apart}" \
+		"$left" 0
 	check_eq "pages lost to failed unmaps" "$(cat $d/pages_leaked)" 0
 }
 
+# bk_unreleased [<vbd dir>]: the grants our backend maps now
+# (drivers/vbd/grants_mapped), less those of the disk <vbd dir>
+# (statistics/grants_mapped, which moves in step with the driver's
+# count), or "moving" when that disk's count changed while it was read
+bk_unreleased() {
+	local drv=/sys/bus/xen-backend/drivers/vbd/grants_mapped all a b
+	if [ -z "$1" ]; then
+		read -r all < $drv
+		echo "$all"
+		return
+	fi
+	read -r a 2>/dev/null < "$1/statistics/grants_mapped" || { echo "no $1"; return; }
+	read -r all < $drv
+	read -r b 2>/dev/null < "$1/statistics/grants_mapped"
+	if [ "$a" = "$b" ]; then
+		echo $((all - a))
+	else
+		echo moving
+	fi
+}
+
+# bk_vbd_released <vdev> [seconds]: the disk's own grants are all unmapped
+# (statistics/grants_mapped 0, after waiting up to <seconds>): for a disk
+# whose frontend has closed, before it is detached (our backend)
+bk_vbd_released() {
+	local i=0 n
+	while n=$(bk_stat "$1" grants_mapped); [ "$n" != 0 ] &&
+		[ $i -lt $((${2:-0} * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check_eq "$1: grants of the disk still mapped (statistics/grants_mapped)" "$n" 0
+}
+
 # active_grants <domid>: entries of the domain's grant table that some
-# domain maps right now, as Xen itself counts them (debug key 'g')
+# domain maps right now, as Xen itself counts them (debug key 'g'), or
+# "lost" (and a failure) when the dump did not reach dom0 whole.  Xen
+# prints every domain's table into its console ring, which xl dmesg reads:
+# boot.sh makes that ring 1 MiB (conring_size), as with the default 16 KiB
+# a busy guest's table (an honest neighbour's persistent grants: 400 and
+# more lines) pushed the tables printed before it out of the ring
+# (2026-11-27: the fuzzed guest's two rings read as 0).
 active_grants() {
-	local i=0
+	local i=0 n
 	xl dmesg -c >/dev/null
 	xl debug-keys g
 	while ! xl dmesg | grep -q 'gnttab_usage_print_all \] done' && [ $i -lt 50 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	xl dmesg | awk -v d="remote d$1 " '
-		/grant-table for remote d/ { on = index($0, d) > 0; next }
+	n=$(xl dmesg | awk -v d="remote d$1 " '
+		/gnttab_usage_print_all \[ key/ { begun = 1 }
+		/gnttab_usage_print_all \] done/ { ended = 1 }
+		/grant-table for remote d/ { on = index($0, d) > 0; seen += on; next }
 		/-------- active|\] done/ { on = 0 }
 		on && /\[0x[0-9a-f]+\]/ { n++ }
-		END { print n + 0 }'
+		END { if (begun && ended && seen == 1) print n + 0; else print "lost" }')
+	[ "$n" = lost ] &&
+		fail "Xen's grant table dump of d$1 did not reach dom0 whole (xl dmesg)" >&2
+	echo "$n"
 }
 
 # negotiated <vdev>: one line of what the two ends agreed on
@@ -560,14 +734,17 @@ fio_iops() {
 		--terse-version=3 $* 2>&1 | awk -F';' 'NF > 50 { print \$8, \$49, \$7, \$48 }'"
 }
 
-# fio_loop_start <vdev> [size]: in the guest, fio verify runs back to back
-# on the disk (random writes of 4k-256k at depth 16, <size> each, default
-# 16M) until fio_loop_stop
+# fio_loop_start <vdev> [size [fio options...]]: in the guest, fio verify
+# runs back to back on the disk (random writes of 4k-256k at depth 16,
+# <size> each, default 16M, then the options) until fio_loop_stop
 fio_loop_start() {
+	local v=$1 size=${2:-16M}
+	shift
+	[ $# -gt 0 ] && shift
 	g "rm -f /tmp/stop /tmp/fio.fail /tmp/fio.runs /tmp/fio.*.log; (n=0; while [ ! -f /tmp/stop ]; do
-		fio --name=v --filename=/dev/$1 --direct=1 --ioengine=libaio --verify=crc32c \
+		fio --name=v --filename=/dev/$v --direct=1 --ioengine=libaio --verify=crc32c \
 			--do_verify=1 --verify_fatal=1 --rw=randwrite --bsrange=4k-256k --iodepth=16 \
-			--size=${2:-16M} > /tmp/fio.\$n.log 2>&1 || echo \$n >> /tmp/fio.fail; n=\$((n + 1));
+			--size=$size $* > /tmp/fio.\$n.log 2>&1 || echo \$n >> /tmp/fio.fail; n=\$((n + 1));
 		done; echo \$n > /tmp/fio.runs) >/dev/null 2>&1 &"
 }
 
@@ -589,4 +766,243 @@ fio_loop_stop() {
 	else
 		check "zero fio verify failures" g 'if [ -s /tmp/fio.fail ]; then for n in $(cat /tmp/fio.fail); do tail -n 15 /tmp/fio.$n.log; done; exit 1; fi'
 	fi
+}
+
+# ------------------------------------------------------------------
+# An honest neighbour of a fuzzed backend (FUZZ_HONEST=1)
+# ------------------------------------------------------------------
+
+# The slowest a 4 KiB read of the honest disk may be while another guest
+# fuzzes the backend, in ms.  Measured (6.1, TCG, 3000 requests of seed
+# 1, 2026-11-27): slowest 116 ms and 77 ms in two boots (about 100 reads
+# each, mean 17 ms); the bound leaves a loaded host's TCG stalls room.
+HONEST_MAX_MS=1000
+# The most CPU time the fuzzed guest's ring threads may take per request
+# played, in microseconds.  Measured as above: 1740 and 1903 us (the
+# threads' CPU over the whole stream, refused and raced requests, purges
+# and connection setup included).
+HONEST_MAX_CPU_US=5000
+
+# honest_on: the run asked for an honest neighbour (FUZZ_HONEST=1)
+honest_on() { [ "$(conf FUZZ_HONEST)" = 1 ]; }
+
+# How often vbd_cpu_start notes the ring threads' CPU time, in seconds.
+# One awk reads their stat files at each note (a system call or two per
+# file); the shell in front of it only waits on a FIFO (read -t) and
+# expands the domain's disks' connection/nr_rings: no process is started
+# per note.  It looks for threads (rt_look, which reads only kernel
+# threads it has not seen) only when a thread noted is gone or the disks
+# have more rings than threads are known (a connection began).  The first
+# version read all of /proc every 0.5 s in the shell: 300 s of dom0's CPU
+# in 499 s (2026-11-27, 6.1, TCG).  This one, measured 2026-11-27 (6.1,
+# TCG): 27/1000 of a CPU over the
+# hostile-frontend stream (26 ms a note) and 15/1000 over the
+# control-plane fuzzer's (15 ms a note, mostly with no thread to read): a
+# note wakes two processes, and in a PV dom0 under TCG that alone costs
+# about 15 ms.  A longer period would miss most of each connection's
+# threads, which live a few seconds and are busiest at their end.
+VBD_CPU_PERIOD=1
+# The most CPU the watching may take, in 1/1000 of a CPU over the time it
+# watched.  The bound keeps the instrument from disturbing what it
+# measures: the ring threads it watches take 1700-1900 us a request at
+# 100-400 requests a second (17-76% of a CPU), and the first version of
+# the watch took 60% of one.  Twice the measured 27/1000, under a tenth
+# of the smallest load it measures.  Accounting that needs no polling
+# (CPU time kept by the backend per disk) would take the watch away.
+VBD_CPU_MAX_OWN=50
+
+# vbd_cpu_start <domid>: every VBD_CPU_PERIOD seconds, the CPU time (user
+# + system, 1/100 s) of each xen-blkback ring thread serving <domid> is
+# noted.  A connection's threads end with it, so the last note of each
+# thread is what it took, short of its last period at most.  Until
+# vbd_cpu_stop, or the end of the scenario's shell.  With the distro's
+# backend, whose disks show no ring count, it looks again every 5 periods
+# while it knows no thread.
+vbd_cpu_start() {
+	local sh=$$ fifo=$LAB_RUN/cpu.fifo counted=0
+	rm -f $fifo $LAB_RUN/cpu.result $LAB_RUN/cpu.own
+	mkfifo $fifo || { fail "mkfifo $fifo"; return 1; }
+	[ "$(cat $LAB_RUN/back)" = ours ] && counted=1
+	(
+		exec 3<> $fifo
+		# a line per note: the disks' ring counts (an unmatched
+		# pattern when there is none)
+		while [ -d /proc/$sh ]; do
+			echo /sys/bus/xen-backend/devices/vbd-$1-*/connection/nr_rings
+			read -r -t $VBD_CPU_PERIOD -u 3 w && [ "$w" = stop ] && break
+		done | awk -v d="$1" -v counted=$counted -v out=$LAB_RUN/cpu.result "$RT_AWK"'
+		BEGIN { look = 1 }
+		{
+			if (look) {
+				rt_look(d)
+				looks++
+			}
+			look = 0
+			n = 0
+			for (p in ring) {
+				if ((v = rt_ticks(p, d)) < 0) {
+					look = 1
+					continue
+				}
+				last[p] = v
+				n++
+			}
+			want = 0
+			for (i = 1; i <= NF; i++) {
+				f = $i
+				r = 0
+				getline r < f
+				close(f)
+				want += r
+			}
+			if (counted ? (n < want) : (n == 0 && NR % 5 == 0))
+				look = 1
+		}
+		END {
+			for (p in last) {
+				t += last[p]
+				k++
+			}
+			print t + 0, k + 0, looks + 0 > out
+		}'
+		# what the watching took: this shell and its children, the
+		# loop and awk
+		read -r st < /proc/self/stat
+		set -- $st
+		echo $((${14} + ${15} + ${16} + ${17})) > $LAB_RUN/cpu.own
+	) &
+	echo "$! $(up)" > $LAB_RUN/cpu.run
+}
+
+# vbd_cpu_stop: stop the notes of vbd_cpu_start and print
+# "<ticks> <threads> <seconds> <own ticks> <looks>": the CPU time of the
+# threads seen (1/100 s), how many there were, the seconds it watched, the
+# CPU time the watching itself took (1/100 s) and how often it looked for
+# threads; nothing when the watching ended on its own
+vbd_cpu_stop() {
+	local t0 i=0 ticks threads looks own
+	read -r _ t0 < $LAB_RUN/cpu.run
+	# <> opens a FIFO without waiting for a reader
+	echo stop 1<> $LAB_RUN/cpu.fifo
+	while [ ! -s $LAB_RUN/cpu.own ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	rm -f $LAB_RUN/cpu.fifo
+	[ -s $LAB_RUN/cpu.result ] && [ -s $LAB_RUN/cpu.own ] || return 1
+	read -r ticks threads looks < $LAB_RUN/cpu.result
+	read -r own < $LAB_RUN/cpu.own
+	echo "$ticks $threads $(echo "$(up) $t0" | awk '{ print int($1 - $2) }') $own $looks"
+}
+
+# honest_start <domid>: under FUZZ_HONEST=1, while the guest <domid> fuzzes
+# the backend, the second guest's own disk (64 MiB of null_blk, served by
+# the run's backend) runs fio verify back to back on its first 16 MiB
+# (fio_loop_start), writing 2 MiB a second, and a probe reads 4 KiB with
+# O_DIRECT every 2 s from its last 32 MiB, timing each read (fio: psync,
+# think time 2 s); the ring threads of <domid>'s disks are timed
+# (vbd_cpu_start).  honest_stop judges.
+# Unpaced, the verify loop took most of the lab's two emulated CPUs
+# (2026-11-27, 6.1, a loaded host: the fuzzer played 97 requests a second,
+# and each of dom0's checks took seconds).  Paced (fio's rate: its verify
+# reads are not paced), a pass takes 8 s of writes and its verify.  fio's
+# rate_iops is no help: with a range of block sizes it paces bytes as if
+# every block were the smallest.
+honest_start() {
+	local dev
+	honest_on || return 0
+	rm -f $LAB_RUN/cpu.run
+	guest2_start || return 1
+	dev=$(disk_null 64 512) || { fail "$DOMU2: no null_blk disk"; return 1; }
+	echo "$dev" > $LAB_RUN/$DOMU2/disk
+	guest2 attach "$dev" xvdb w || return 1
+	# bk_released leaves this disk's mappings out
+	guest2 bk_dir xvdb > $LAB_RUN/$DOMU2/vbd
+	note "honest neighbour $DOMU2 (domid $(cat $LAB_RUN/$DOMU2/domid)): $(guest2 negotiated xvdb)"
+	guest2 fio_loop_start xvdb 16M --rate=2m
+	g2 'setsid fio --name=probe --filename=/dev/xvdb --direct=1 --ioengine=psync \
+		--rw=randread --bs=4k --offset=32M --size=32M --thinktime=2s --time_based \
+		--runtime=1000000 --output-format=terse --terse-version=3 --output=/tmp/probe.out \
+		</dev/null >/tmp/probe.err 2>&1 & echo $! > /tmp/probe.pid' ||
+		fail "$DOMU2: the probe did not start"
+	vbd_cpu_start "$1"
+}
+
+# honest_stop [<requests>]: the end of honest_start, judged: every fio
+# verify pass of the second guest verified, and there was one at least;
+# the probe read, and no read took over HONEST_MAX_MS; its kernel log is
+# clean.  With <requests> (those the fuzzer played meanwhile), the fuzzed
+# guest's ring threads took at most HONEST_MAX_CPU_US of CPU per request
+# (with our backend; with the distro's, the figure is printed).  Then the
+# disk goes, and the second guest with it.
+honest_stop() {
+	local req=${1:-} cpu ticks threads secs own looks us out reads maxms meanms runs failed dir dev i n
+	honest_on || return 0
+	if [ ! -f $LAB_RUN/cpu.run ]; then
+		fail "the honest neighbour did not start"
+		guest2_stop
+		return 1
+	fi
+	cpu=$(vbd_cpu_stop) || fail "the watch of the fuzzed guest's ring threads ended early"
+	rm -f $LAB_RUN/cpu.run
+	read -r ticks threads secs own looks <<CPU
+$cpu
+CPU
+	check_ge "ring threads of the fuzzed guest seen" "$threads" 1
+	summary "honest: the fuzzed guest's ring threads took $((ticks * 10)) ms of CPU in $secs s ($threads threads; watching them took $((own * 10)) ms, $looks looks for threads)"
+	check_le "watching the ring threads: dom0 CPU (1/1000 of a CPU)" \
+		"$(((own * 10 + secs - 1) / (secs ? secs : 1)))" $VBD_CPU_MAX_OWN
+	if [ -n "$req" ]; then
+		us=$((ticks * 10000 / (req ? req : 1)))
+		summary "honest: the fuzzed guest's ring threads took $us us of CPU per request ($req requests)"
+		figure "fuzzed ring threads' CPU per request (us)" "$us"
+		[ "$(cat $LAB_RUN/back)" = ours ] &&
+			check_le "fuzzed guest's ring threads: CPU per request (us)" "$us" $HONEST_MAX_CPU_US
+	fi
+
+	out=$(g2 'kill -TERM $(cat /tmp/probe.pid); i=0
+		while kill -0 $(cat /tmp/probe.pid) 2>/dev/null && [ $i -lt 600 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		awk -F";" "NF > 50 { print \$6 / 4, int(\$39 / 1000), int(\$40 / 1000) }" /tmp/probe.out')
+	read -r reads maxms meanms <<PROBE
+$out
+PROBE
+	summary "honest: $DOMU2's probe: $reads reads of 4 KiB, slowest $maxms ms, mean $meanms ms"
+	check_ge "$DOMU2's probe: reads" "$reads" 1
+	check_le "$DOMU2's probe: slowest read (ms)" "$maxms" $HONEST_MAX_MS
+
+	guest2 fio_loop_stop
+	runs=$(g2 'cat /tmp/fio.runs')
+	failed=$(g2 'cat /tmp/fio.fail 2>/dev/null | wc -l')
+	summary "honest: $DOMU2's fio verify: $((${runs:-0} - ${failed:-0})) passes, ${failed:-?} failed"
+	check_ge "$DOMU2: fio verify passes" "$((${runs:-0} - ${failed:-0}))" 1
+	check_eq "$DOMU2: kernel log clean" \
+		"$(g2 "dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|INFO: task .* blocked'")" ""
+
+	dir=$(cat $LAB_RUN/$DOMU2/vbd)
+	if [ "$(cat $LAB_RUN/back)" = ours ]; then
+		# the scenario's disks are gone: the backend maps the
+		# neighbour's grants, and its disk counts them all (the two
+		# counts move in step)
+		n=$(cat "$dir/statistics/grants_mapped")
+		summary "honest: $DOMU2's disk maps $n grants (its statistics/grants_mapped), the backend $(cat /sys/bus/xen-backend/drivers/vbd/grants_mapped) in all"
+		check_ge "$DOMU2's disk: grants mapped, by its own count" "$n" 1
+		bk_released 10
+	fi
+	rm -f $LAB_RUN/$DOMU2/vbd
+	guest2 detach xvdb
+	guest2_stop
+	i=0
+	while [ -d "$dir" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check_eq "$DOMU2: backend device released" "$(ls -d "$dir" 2>/dev/null | wc -l)" 0
+	# the scenario's disks are gone by now: every grant is unmapped,
+	# the neighbour's too
+	[ "$(cat $LAB_RUN/back)" = ours ] && bk_released 10
+	dev=$(cat $LAB_RUN/$DOMU2/disk)
+	echo 0 > /sys/kernel/config/nullb/${dev#/dev/}/power
+	rmdir /sys/kernel/config/nullb/${dev#/dev/}
 }
