@@ -4,7 +4,9 @@
  * frontend call in each other.
  *
  *   xenbus.c  control plane: handshake, connect, resize, close, resume
- *   ring.c    data plane: requests onto the ring, responses off it
+ *   ring.c    data plane: requests onto the ring
+ *   response.c  data plane: responses off it; requests failed or collected
+ *             when the backend goes
  *   grants.c  grants of data and indirect pages, persistent grants, bounce
  *   blkmq.c   gendisk, blk-mq operations, queue limits
  *   sysfs.c   negotiated values and counters
@@ -310,11 +312,18 @@ void blkfront_pages_stash(struct blkfront_ring_info *rinfo,
 			  struct list_head *pages);
 
 /* ring.c */
-irqreturn_t blkfront_interrupt(int irq, void *dev_id);
 blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 			       const struct blk_mq_queue_data *bd);
 void blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx);
 void blkfront_queue_rqs(XEN_BLK_PLUG_LIST *plug);
+void blkfront_split_work(struct work_struct *work);
+void blkfront_put_slot(struct blkfront_ring_info *rinfo, unsigned int id);
+void blkfront_hold_slot(struct blkfront_ring_info *rinfo, unsigned int id,
+			struct request *rq);
+void blkfront_rq_take_bios(struct request *rq, struct bio_list *bios);
+
+/* response.c */
+irqreturn_t blkfront_interrupt(int irq, void *dev_id);
 void blkfront_complete_rq(struct request *rq);
 int blkfront_ring_poll(struct blkfront_ring_info *rinfo,
 		       struct io_comp_batch *iob);
@@ -324,7 +333,6 @@ enum blk_eh_timer_return blkfront_timeout(struct request *rq);
 void blkfront_set_error(struct blkfront_info *info, unsigned int ring,
 			const char *why, u64 val);
 void blkfront_error_work(struct work_struct *work);
-void blkfront_split_work(struct work_struct *work);
 void blkfront_collect_inflight(struct blkfront_info *info);
 unsigned int blkfront_fail_inflight(struct blkfront_info *info);
 unsigned int blkfront_release_held(struct blkfront_info *info);
