@@ -430,21 +430,21 @@ static inline bool xen_blk_rq_add_to_batch(struct request *rq,
  * is served by interrupts (its polled queue has no poll ring), or it is the
  * data of a flush sequence (a polled O_DSYNC write: no FUA is claimed, so
  * the block layer flushes after it).  Such a request ends with the flush,
- * which goes to the queue of whichever request of the sequence waits
- * first, an interrupt-driven one maybe, or completes from another CPU.  Its
- * bios then go back to their bio set when they end, as 6.1 does for polled
- * bios on a queue that does not poll.  The data of a flush sequence comes
- * here before anything can end it: polled direct I/O asks for FUA, never
- * for a flush ahead of its data.  A request that is not polled, and any
- * request on 6.12, is left as it is.
+ * which goes to an interrupt-driven ring (blkfront_rq_ring()), or
+ * completes from another CPU.  Its bios then go back to their bio set when
+ * they end, as 6.1 does for polled bios on a queue that does not poll.
+ * The data of a flush sequence comes here before anything can end it:
+ * polled direct I/O asks for FUA, never for a flush ahead of its data.
+ * On an interrupt-driven ring every bio is handed back so, whatever its
+ * request: a polled bio merged into a request that is not polled keeps
+ * its cache flag.  A request of a poll ring outside a flush sequence, and
+ * any request on 6.12, is left as it is.
  */
 static inline void xen_blk_rq_polled_fit(struct request *rq, bool poll_ring)
 {
 #if !XEN_BLK_KERNEL_6_12
 	struct bio *bio;
 
-	if (!(rq->cmd_flags & REQ_POLLED))
-		return;
 	if (poll_ring && !(rq->rq_flags & RQF_FLUSH_SEQ))
 		return;
 	__rq_for_each_bio(bio, rq)

@@ -10,8 +10,9 @@
 # Two save/restore cycles under hipri fio: the poll ring comes back with
 # requests in flight at the saves, and the data verifies.  Polled O_SYNC
 # writes on a disk with a write cache, beside interrupt-driven ones: each
-# is followed by a flush, which may end it from the interrupt-driven ring
-# (on 6.1 its bios must then skip the per-CPU bio cache: no warning).  A
+# is followed by a flush, which goes on the interrupt-driven ring, never
+# on the poll ring (where it would wait for a poller), and ends the write
+# there (on 6.1 its bios must then skip the per-CPU bio cache: no warning).  A
 # backend offering one queue leaves no room for the poll ring: the frontend
 # warns in one line; the disk keeps its polled queue (io_poll 1) on the
 # interrupt-driven ring, and hipri I/O verifies there.  Without poll_queues
@@ -158,6 +159,25 @@ attach "$dev" xvdd w || exit 1
 check_eq "loop disk: the guest's queue has a write cache" "$(g 'cat /sys/block/xvdd/queue/write_cache')" "write back"
 check "loop disk: no I/O scheduler, no merging" g "echo none > /sys/block/xvdd/queue/scheduler &&
 	echo 2 > /sys/block/xvdd/queue/nomerges"
+# Polled O_SYNC writes alone first.  blk-mq sends the flush after a write
+# to the queue of the first request waiting for it, here the polled
+# queue, but a flush is not polled for: on the poll ring, which raises no
+# interrupt, it would end only when the poller came back (if the
+# application stopped reaping, at blk-mq's 30 s timeout), and every other
+# flush of the disk would wait behind it.  Every flush must go on the
+# interrupt-driven ring (ring 1 here): its latency_flush line counts it.
+# the flushes timed on ring <n> of xvdd (the sum of its latency_flush line)
+flushes() { g "awk 'NR == $1 { for (i = 1; i <= NF; i++) n += \$i } END { print n + 0 }' $d/latency_flush"; }
+a0=$(flushes 1)
+b0=$(flushes $pr)
+check "fio O_SYNC writes, hipri alone, crc32c verified" \
+	fio_verify xvdd --ioengine=io_uring --hipri --sync=1 --rw=randwrite --bs=4k --iodepth=8 --size=1M --offset=8M
+fa=$(($(flushes 1) - a0))
+fb=$(($(flushes $pr) - b0))
+summary "O_SYNC, hipri alone: fio $(fio_ios) I/Os; flushes on the interrupt-driven ring $fa, on the poll ring $fb"
+check_ge "O_SYNC, hipri alone: flushes on the interrupt-driven ring" "$fa" 1
+check_eq "O_SYNC, hipri alone: flushes on the poll ring" "$fb" 0
+
 f0=$(g "cat $d/requests_flush")
 IFS=/ read -r i0 p0 r0 <<EOF
 $(front_sample xvdd)

@@ -120,6 +120,36 @@ static void queues_to_rings(struct kunit *test)
 	UNIT_EQ(blkfront_queue_ring(3, 4, 2, 0), 1);
 }
 
+/*
+ * A request nobody polls for on a polled queue (a flush blk-mq sent
+ * there) goes to an interrupt-driven ring, whatever the rings in use; a
+ * polled one, and any request of an interrupt-driven queue, stays.
+ */
+static void unpolled_requests_to_interrupt_rings(struct kunit *test)
+{
+	unsigned int irq, polled, nr, poll, q, unpolled, own;
+
+	UNIT_EQ(blkfront_rq_queue(2, 2, false), 0);
+	UNIT_EQ(blkfront_rq_queue(3, 2, false), 1);
+	UNIT_EQ(blkfront_rq_queue(4, 2, false), 0);
+	UNIT_EQ(blkfront_rq_queue(3, 2, true), 3);
+	UNIT_EQ(blkfront_rq_queue(1, 2, false), 1);
+	UNIT_EQ(blkfront_rq_queue(1, 0, false), 1);
+	for (irq = 1; irq <= 4; irq++)
+		for (polled = 1; polled <= 4; polled++)
+			for (q = irq; q < irq + polled; q++) {
+				unpolled = blkfront_rq_queue(q, irq, false);
+				own = blkfront_rq_queue(q, irq, true);
+				UNIT_EQ(own, q);
+				/* the poll rings are the last */
+				for (nr = 1; nr <= 8; nr++)
+					for (poll = 0; poll < nr; poll++)
+						UNIT_CHECK(blkfront_queue_ring(unpolled, irq,
+									       nr, poll) <
+							   nr - poll);
+			}
+}
+
 static struct kunit_case blkfront_segments_cases[] = {
 	KUNIT_CASE(whole_page_is_sectors_0_to_7),
 	KUNIT_CASE(partial_pages_for_512_byte_sectors),
@@ -129,6 +159,7 @@ static struct kunit_case blkfront_segments_cases[] = {
 	KUNIT_CASE(ring_negotiation),
 	KUNIT_CASE(poll_ring_negotiation),
 	KUNIT_CASE(queues_to_rings),
+	KUNIT_CASE(unpolled_requests_to_interrupt_rings),
 	{}
 };
 

@@ -75,6 +75,22 @@ void blkfront_minors_exit(void)
 	blkfront_nr_minors = 0;
 }
 
+/* The ring serving hardware queue @queue (blkfront_queue_ring()). */
+static struct blkfront_ring_info *
+blkfront_queue_rinfo(struct blkfront_info *info, unsigned int queue)
+{
+	/*
+	 * No rings while the queue is quiesced or dead, or running after a
+	 * failed resume, or polled meanwhile, when the control plane may
+	 * change the ring counts: read them once; any entry will do then.
+	 */
+	unsigned int nr = READ_ONCE(info->nr_rings);
+	unsigned int nr_poll = READ_ONCE(info->nr_poll_rings);
+
+	return &info->rinfo[blkfront_queue_ring(queue, info->nr_irq_queues, nr,
+						nr_poll)];
+}
+
 /**
  * blkfront_hctx_ring() - the ring serving a hardware queue
  * @hctx: hardware queue
@@ -87,18 +103,30 @@ void blkfront_minors_exit(void)
  */
 struct blkfront_ring_info *blkfront_hctx_ring(struct blk_mq_hw_ctx *hctx)
 {
-	struct blkfront_info *info = hctx->queue->queuedata;
-	/*
-	 * No rings while the queue is quiesced or dead, or running after a
-	 * failed resume, or polled meanwhile, when the control plane may
-	 * change the ring counts: read them once; any entry will do then.
-	 */
-	unsigned int nr = READ_ONCE(info->nr_rings);
-	unsigned int nr_poll = READ_ONCE(info->nr_poll_rings);
+	return blkfront_queue_rinfo(hctx->queue->queuedata, hctx->queue_num);
+}
 
-	return &info->rinfo[blkfront_queue_ring(hctx->queue_num,
-						info->nr_irq_queues, nr,
-						nr_poll)];
+/**
+ * blkfront_rq_ring() - the ring a request goes on
+ * @rq: request of a hardware queue
+ *
+ * Its hardware queue's ring (blkfront_hctx_ring()), but for a request
+ * that nobody polls for on a polled queue: blk-mq sends a flush to the
+ * queue of the first request waiting for it, a polled write maybe.  A
+ * poll ring raises no interrupt, so the flush would end only when a task
+ * happened to poll that queue, or after blk-mq's timeout, and every other
+ * flush of the disk would wait behind it.  It goes on an interrupt-driven
+ * ring instead (blkfront_rq_queue()).
+ *
+ * Return: the ring.
+ */
+struct blkfront_ring_info *blkfront_rq_ring(struct request *rq)
+{
+	struct blkfront_info *info = rq->q->queuedata;
+
+	return blkfront_queue_rinfo(info,
+		blkfront_rq_queue(rq->mq_hctx->queue_num, info->nr_irq_queues,
+				  rq->cmd_flags & REQ_POLLED));
 }
 
 /**

@@ -346,6 +346,7 @@ int blkfront_disk_update_limits(struct blkfront_info *info);
 void blkfront_limits_work(struct work_struct *work);
 void blkfront_kick_queues(struct blkfront_info *info);
 struct blkfront_ring_info *blkfront_hctx_ring(struct blk_mq_hw_ctx *hctx);
+struct blkfront_ring_info *blkfront_rq_ring(struct request *rq);
 int blkfront_minors_reserve(unsigned int minor, unsigned int nr);
 void blkfront_minors_release(unsigned int minor, unsigned int nr);
 void blkfront_minors_exit(void);

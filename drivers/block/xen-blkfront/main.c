@@ -21,7 +21,7 @@ MODULE_PARM_DESC(max_queues,
 unsigned int blkfront_param_poll_queues;
 module_param_named(poll_queues, blkfront_param_poll_queues, uint, 0444);
 MODULE_PARM_DESC(poll_queues,
-		 "Rings per disk served by polling (io_uring IOPOLL, RWF_HIPRI), on top of max_queues, within the backend's queues and online CPUs (default 0)");
+		 "Rings per disk served by polling (io_uring IOPOLL), on top of max_queues, within the backend's queues and online CPUs (default 0)");
 
 unsigned int blkfront_param_max_ring_page_order;
 module_param_named(max_ring_page_order, blkfront_param_max_ring_page_order,

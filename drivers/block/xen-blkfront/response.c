@@ -427,7 +427,7 @@ void blkfront_poll_stop(struct blkfront_info *info)
  */
 enum blk_eh_timer_return blkfront_timeout(struct request *rq)
 {
-	blkfront_ring_poll(blkfront_hctx_ring(rq->mq_hctx), NULL);
+	blkfront_ring_poll(blkfront_rq_ring(rq), NULL);
 	if (blk_mq_rq_state(rq) != MQ_RQ_IN_FLIGHT)
 		return BLK_EH_DONE;
 	return BLK_EH_RESET_TIMER;

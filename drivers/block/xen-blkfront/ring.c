@@ -407,7 +407,10 @@ static blk_status_t blkfront_ring_add(struct blkfront_ring_info *rinfo,
  * from blkfront_commit_rqs()), also when the last request itself does not
  * go on the ring (split, or a flush the backend withdrew): blk-mq calls
  * .commit_rqs only after a request that failed, so the requests of the
- * batch before it would otherwise wait for the next batch.
+ * batch before it would otherwise wait for the next batch.  A request
+ * that goes on another ring than its queue's (blkfront_rq_ring(): a flush
+ * on a polled queue) is pushed at once, and as the last of a batch it
+ * pushes its queue's ring too.
  *
  * Return: a blk_status_t; BLK_STS_DEV_RESOURCE stops the queue until
  * responses free ring slots or the device reconnects.
@@ -415,9 +418,10 @@ static blk_status_t blkfront_ring_add(struct blkfront_ring_info *rinfo,
 blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 			       const struct blk_mq_queue_data *bd)
 {
-	struct blkfront_ring_info *rinfo = blkfront_hctx_ring(hctx);
-	struct blkfront_info *info = rinfo->info;
 	struct request *rq = bd->rq;
+	struct blkfront_ring_info *rinfo = blkfront_rq_ring(rq);
+	bool other = rinfo != blkfront_hctx_ring(hctx);
+	struct blkfront_info *info = rinfo->info;
 	bool done_here = false;
 	unsigned long flags;
 	blk_status_t sts;
@@ -442,10 +446,12 @@ blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 		goto unlock;
 	sts = blkfront_ring_add(rinfo, rq);
 out:
-	if (bd->last)
+	if (bd->last || other)
 		blkfront_notify(rinfo);
 unlock:
 	spin_unlock_irqrestore(&rinfo->lock, flags);
+	if (other && bd->last)
+		blkfront_commit_rqs(hctx);
 	if (done_here)
 		blk_mq_end_request(rq, BLK_STS_OK);
 	return sts;
@@ -544,13 +550,13 @@ void blkfront_queue_rqs(XEN_BLK_PLUG_LIST *plug)
 	xen_blk_rqs_take(&todo, plug);
 	xen_blk_rqs_init(&left);
 	while ((rq = xen_blk_rqs_peek(&todo))) {
-		struct blkfront_ring_info *rinfo = blkfront_hctx_ring(rq->mq_hctx);
+		struct blkfront_ring_info *rinfo = blkfront_rq_ring(rq);
 		unsigned int taken = 0;
 		bool stuck = false;
 
 		xen_blk_rqs_init(&other);
 		while ((rq = xen_blk_rqs_pop(&todo))) {
-			if (blkfront_hctx_ring(rq->mq_hctx) != rinfo) {
+			if (blkfront_rq_ring(rq) != rinfo) {
 				xen_blk_rqs_add_tail(&other, rq);
 			} else if (!stuck && blkfront_batch_one(rinfo, rq)) {
 				taken++;

@@ -197,6 +197,28 @@ unsigned int blkfront_queue_ring(unsigned int queue, unsigned int irq_queues,
 }
 
 /**
+ * blkfront_rq_queue() - the hardware queue whose ring a request goes on
+ * @queue: the request's hardware queue, numbered as for
+ *	blkfront_queue_ring()
+ * @irq_queues: the disk's interrupt-driven hardware queues
+ * @polled: its submitter polls for it (REQ_POLLED)
+ *
+ * A request that nobody polls for on a polled queue (a flush, which
+ * blk-mq sends to the queue of the first request waiting for it) goes to
+ * an interrupt-driven queue's ring: polled queue N to interrupt-driven
+ * queue N, modulo their number.  Any other stays on its own queue's.
+ *
+ * Return: a queue number for blkfront_queue_ring().
+ */
+unsigned int blkfront_rq_queue(unsigned int queue, unsigned int irq_queues,
+			       bool polled)
+{
+	if (polled || queue < irq_queues || !irq_queues)
+		return queue;
+	return (queue - irq_queues) % irq_queues;
+}
+
+/**
  * blkfront_negotiate_order() - ring page order
  * @param: our max_ring_page_order parameter
  * @backend: the backend's max-ring-page-order (0 when absent)

@@ -71,6 +71,8 @@ unsigned int blkfront_negotiate_rings(unsigned int param,
 unsigned int blkfront_negotiate_poll_rings(unsigned int want,
 					   unsigned int backend,
 					   unsigned int rings);
+unsigned int blkfront_rq_queue(unsigned int queue, unsigned int irq_queues,
+			       bool polled);
 unsigned int blkfront_queue_ring(unsigned int queue, unsigned int irq_queues,
 				 unsigned int nr_rings, unsigned int poll_rings);
 unsigned int blkfront_negotiate_order(unsigned int param,
