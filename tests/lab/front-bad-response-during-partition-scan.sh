@@ -2,7 +2,7 @@
 # being added: the disk ends in error instead of stalling xenwatch (the
 # scan must not wait for a lock the connect holds), a second disk still
 # attaches and serves I/O, and both detach.
-[ "$(cat $LAB_RUN/front)" = ours ] || { note "skipped: needs our frontend"; exit 0; }
+[ "$(cat $LAB_RUN/front)" = ours ] || { fail "needs FRONT=ours (nothing to run with the distro frontend, not a pass)"; exit 1; }
 . /lab/evilback.sh
 eb_setup || exit 1
 

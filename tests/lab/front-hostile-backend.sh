@@ -12,7 +12,7 @@
 # request fails), later I/O fails without reaching the ring, and the disk
 # detaches cleanly.  At the end the run's backend is loaded again and
 # serves a fio verify.
-[ "$(cat $LAB_RUN/front)" = ours ] || { note "skipped: needs our frontend"; exit 0; }
+[ "$(cat $LAB_RUN/front)" = ours ] || { fail "needs FRONT=ours (nothing to run with the distro frontend, not a pass)"; exit 1; }
 EB=/lab/blkif-evilback
 # the read that gets the wrong answer: sector 32768, far from anything the
 # partition scan reads

@@ -5,7 +5,7 @@
 # the freed device afterwards.
 # blkif-evilback holds a read; a forced detach removes the device; when
 # blkif-evilback sees it go it answers the held read with a bad id.
-[ "$(cat $LAB_RUN/front)" = ours ] || { note "skipped: needs our frontend"; exit 0; }
+[ "$(cat $LAB_RUN/front)" = ours ] || { fail "needs FRONT=ours (nothing to run with the distro frontend, not a pass)"; exit 1; }
 . /lab/evilback.sh
 eb_setup || exit 1
 
