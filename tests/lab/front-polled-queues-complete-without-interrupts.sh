@@ -165,7 +165,8 @@ check "loop disk: no I/O scheduler, no merging" g "echo none > /sys/block/xvdd/q
 # interrupt, it would end only when the poller came back (if the
 # application stopped reaping, at blk-mq's 30 s timeout), and every other
 # flush of the disk would wait behind it.  Every flush must go on the
-# interrupt-driven ring (ring 1 here): its latency_flush line counts it.
+# interrupt-driven ring (the first line of latency_flush, the poll ring's
+# the last): each ring's line counts the flushes it carried.
 # the flushes timed on ring <n> of xvdd (the sum of its latency_flush line)
 flushes() { g "awk 'NR == $1 { for (i = 1; i <= NF; i++) n += \$i } END { print n + 0 }' $d/latency_flush"; }
 a0=$(flushes 1)
@@ -196,7 +197,7 @@ df=$(($(g "cat $d/requests_flush") - f0))
 dp=$(($(ring $pr "$p1") - $(ring $pr "$p0")))
 summary "O_SYNC: polled job $ios I/Os, both $(fio_ios) I/Os; flushes $df; poll ring: $dp polled; interrupts per ring $(ring 1 "$i0")->$(ring 1 "$i1") $(ring $pr "$i0")->$(ring $pr "$i1")"
 check_ge "O_SYNC: flushes sent" "$df" 1
-# its flushes too when they went there
+# the polled job's writes and reads, no flush among them
 check_ge "O_SYNC: the polled job's I/O polled on the poll ring" "$dp" "$ios"
 detach xvdd
 f=$(cat /sys/block/${dev#/dev/}/loop/backing_file 2>/dev/null)

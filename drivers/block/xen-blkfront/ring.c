@@ -365,7 +365,9 @@ static bool blkfront_ring_free(struct blkfront_ring_info *rinfo)
 
 /*
  * Whether the ring has a free slot; ring lock held.  If not, @hctx stops
- * until responses free one (blkfront_ring_restart()).
+ * until responses free one (blkfront_ring_restart(), which starts every
+ * stopped queue of the disk: also a polled @hctx whose flush waited for
+ * room on an interrupt-driven ring).
  */
 static blk_status_t blkfront_ring_room(struct blk_mq_hw_ctx *hctx,
 				       struct blkfront_ring_info *rinfo)
