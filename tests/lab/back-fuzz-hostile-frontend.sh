@@ -127,14 +127,18 @@ judge() {
 # dom0_busy: dom0's CPU time outside idle, all CPUs, in 1/100 s
 dom0_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 
-# evt_counts <vdev>: what Linux counted on the vbd's event channels (xenbus
-# device attributes): events, spurious ones, jiffies of EOI held back
+# evt_counts <vdev>: what Linux counted on the vbd's event channels (the
+# xenbus device's attributes, in its xenbus/ group): events, spurious ones,
+# jiffies of EOI held back; x for a count it could not read (it read the
+# device's own directory until 2026-11-27, where they are not: every
+# count printed was 0, never measured)
 evt_counts() {
 	local d s n
 	d=$(bk_dir "$1")
 	for s in events spurious_events jiffies_eoi_delayed; do
-		read -r n < "$d/$s" 2>/dev/null || n=0
-		printf '%s ' "$n"
+		n=
+		read -r n < "$d/xenbus/$s" 2>/dev/null
+		printf '%s ' "${n:-x}"
 	done
 }
 
@@ -169,7 +173,7 @@ flood_watch() {
 	# per 10^4 notifications, rounded up; percent of one CPU, rounded
 	per=$(((ticks * 10000 + flood - 1) / flood))
 	cpu=$(echo "$ticks $t0 $t1" | awk '{ printf "%d", $1 / ($3 - $2) + 0.5 }')
-	summary "$b $cfg: flood ($phase) of $flood notifications in $(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }') s: ring threads $ticks/100 s of CPU, ${cpu}% ($per/100 s per 10^4)${idle:+, $idle/100 s over 2 s idle before}, dom0 $((d1 - d0))/100 s; $(echo "$e0 $e1" | awk '{ printf "events %d, spurious %d, EOI held back %d jiffies", $4 - $1, $5 - $2, $6 - $3 }')"
+	summary "$b $cfg: flood ($phase) of $flood notifications in $(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }') s: ring threads $ticks/100 s of CPU, ${cpu}% ($per/100 s per 10^4)${idle:+, $idle/100 s over 2 s idle before}, dom0 $((d1 - d0))/100 s; $(echo "$e0 $e1" | awk '/x/ { printf "event counts unreadable (%s)", $0; next } { printf "events %d, spurious %d, EOI held back %d jiffies", $4 - $1, $5 - $2, $6 - $3 }')"
 	[ "$b" = ours ] &&
 		check_le "$cfg: ring threads' CPU during a flood ($phase), percent of a CPU" \
 			"$cpu" $MAX_FLOOD_CPU
