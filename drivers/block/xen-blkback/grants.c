@@ -26,8 +26,10 @@ atomic_long_t blkback_pages_leaked = ATOMIC_LONG_INIT(0);
 /*
  * @n grants of @ring's frontend mapped (n > 0) or unmapped (n < 0): the
  * driver-wide count and the device's move together.  The driver-wide one
- * goes up first and down last, so that it never reads below the sum of the
- * devices' (a test subtracts the devices it knows of from it).
+ * goes up first and down last, so that a reader who reads a device's count
+ * and then the driver's never finds the driver's below it (a test
+ * subtracts the devices it knows of from it).  Read the other way round,
+ * a map between the two reads can make the device's count the larger.
  */
 static void blkback_count_mapped(struct blkback_ring *ring, long n)
 {
