@@ -447,8 +447,10 @@ static inline void xen_blk_rq_polled_fit(struct request *rq, bool poll_ring)
 
 	if (poll_ring && !(rq->rq_flags & RQF_FLUSH_SEQ))
 		return;
+	/* stores only where the flag is: most bios never had it */
 	__rq_for_each_bio(bio, rq)
-		bio->bi_opf &= ~REQ_ALLOC_CACHE;
+		if (unlikely(bio->bi_opf & REQ_ALLOC_CACHE))
+			bio->bi_opf &= ~REQ_ALLOC_CACHE;
 #endif
 }
 

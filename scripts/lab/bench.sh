@@ -14,8 +14,14 @@
 #   BENCH_RAMP=t         ramp before each job, a fio time (300ms)
 #   BENCH_QDS="1 8 .."   4k random queue depths (1 8 32 128)
 #   BENCH_NJS="1 2"      4k random numbers of jobs
-#   BENCH_KINDS="rr rw sr sw"  4k random read/write, 1 MiB sequential read/write
+#   BENCH_KINDS="rr rw sr sw ur uw up"  libaio 4k random read/write and
+#                        1 MiB sequential read/write; io_uring batched 4k
+#                        random read/write, and random read with hipri (polled)
 #   BENCH_SEQ_QD=8       queue depth of the sequential jobs
+#   BENCH_UQDS="32 128"  queue depths of the io_uring jobs
+#   BENCH_UBATCH=16      io_uring submission and completion batch
+#   BENCH_FRONT_OURS="poll_queues=1"  our frontend's parameters (a poll ring)
+#   BENCH_BACK="max_queues=3"  every backend's parameters (queues for it)
 #   BENCH_MIB=256        size of the null_blk device
 #   RESULTS=dir          where the results go
 # Exit status: 0 when the boot and every round ran (whether or not the
@@ -55,8 +61,9 @@ for r in $(seq 1 "$REPS"); do
 			echo "BENCH_ROUND=$r"
 			echo "BENCH_STEPS=$step"
 			[ $n -eq $last ] && echo "BENCH_LAST=1"
-			for v in BENCH_RUNTIME BENCH_RAMP BENCH_QDS BENCH_NJS BENCH_KINDS BENCH_SEQ_QD BENCH_MIB; do
-				[ -n "${!v:-}" ] && echo "$v='${!v}'"
+			for v in BENCH_RUNTIME BENCH_RAMP BENCH_QDS BENCH_NJS BENCH_KINDS BENCH_SEQ_QD BENCH_MIB \
+				 BENCH_UQDS BENCH_UBATCH BENCH_FRONT_OURS BENCH_BACK; do
+				[ -n "${!v+x}" ] && echo "$v='${!v}'"
 			done
 			echo ". /tests/bench-matrix.sh"
 		} > "$f"

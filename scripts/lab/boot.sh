@@ -27,6 +27,8 @@
 #   FUZZ_SEED, FUZZ_RESPONSES, FUZZ_CONN: front-fuzz-hostile-backend.sh;
 #   FUZZ_SEED, FUZZ_XS_COUNT: back-fuzz-hostile-xenstore.sh;
 #   FUZZ_HONEST=1: both back-fuzz-* scenarios with an honest second guest
+#   LAB_TRACE_RESTART=1: every guest restart waits for the old domain to be
+#   gone and samples Xen meanwhile (dom0/lib.sh, guest_stop)
 # Exit status 0 only when every scenario passed.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -86,6 +88,7 @@ FUZZ_FLOOD='${FUZZ_FLOOD:-}'
 FUZZ_QUEUES='${FUZZ_QUEUES:-}'
 FUZZ_REF_COUNT='${FUZZ_REF_COUNT:-}'
 FUZZ_HONEST='${FUZZ_HONEST:-}'
+LAB_TRACE_RESTART='${LAB_TRACE_RESTART:-}'
 SCENARIO_TIMEOUT='${SCENARIO_TIMEOUT:-900}'
 OURS_BUILD='$(git -C "$LAB_SRC" describe --always --dirty 2>/dev/null)'
 CONF

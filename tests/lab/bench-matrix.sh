@@ -26,9 +26,24 @@
 #
 # Knobs (set by scripts/lab/bench.sh in a generated scenario that sources
 # this one): BENCH_ROUND, BENCH_RUNTIME, BENCH_RAMP, BENCH_QDS, BENCH_NJS,
-# BENCH_KINDS, BENCH_SEQ_QD, BENCH_MIB, BENCH_COMBOS.
+# BENCH_KINDS, BENCH_SEQ_QD, BENCH_UQDS, BENCH_MIB, BENCH_COMBOS,
+# BENCH_FRONT_OURS, BENCH_BACK.
+# Kinds: rr/rw 4 KiB random read/write and sr/sw 1 MiB sequential
+# read/write with libaio (one I/O per system call); ur/uw 4 KiB random
+# read/write with io_uring, submitted and reaped in batches of
+# BENCH_UBATCH; up the same random read with hipri: io_uring polls for its
+# completions (IOPOLL), on our frontend's poll ring.  A disk without
+# polled queues (upstream's frontend, the null_blk ceiling) runs up without
+# hipri, interrupt-driven: 6.12 refuses polled I/O there (EOPNOTSUPP), 6.1
+# completes it by interrupt anyway.  The job file says hipri=${BENCH_HIPRI},
+# which fio takes from the environment: the disk's queue/io_poll.
+# Our frontend gets BENCH_FRONT_OURS (a poll ring beside its
+# interrupt-driven ones), every backend BENCH_BACK (enough queues for
+# them): the same parameters for every job and combination.
 : "${BENCH_RUNTIME:=2}" "${BENCH_RAMP:=300ms}" "${BENCH_QDS:=1 8 32 128}" "${BENCH_NJS:=1 2}"
-: "${BENCH_KINDS:=rr rw sr sw}" "${BENCH_SEQ_QD:=8}" "${BENCH_MIB:=256}"
+: "${BENCH_KINDS:=rr rw sr sw ur uw up}" "${BENCH_SEQ_QD:=8}" "${BENCH_MIB:=256}"
+: "${BENCH_UQDS:=32 128}" "${BENCH_UBATCH:=16}"
+: "${BENCH_FRONT_OURS=poll_queues=1}" "${BENCH_BACK=max_queues=3}"
 : "${BENCH_COMBOS:=upstream/upstream ours/upstream ours/ours upstream/ours}"
 BD=$LAB_RUN/bench
 mkdir -p $BD
@@ -46,6 +61,7 @@ bench_jobs() { # the job names, in order: <kind>-q<depth>-j<jobs>
 		case $k in
 		rr|rw) for q in $BENCH_QDS; do for n in $BENCH_NJS; do echo "$k-q$q-j$n"; done; done ;;
 		sr|sw) echo "$k-q$BENCH_SEQ_QD-j1" ;;
+		ur|uw|up) for q in $BENCH_UQDS; do echo "$k-q$q-j1"; done ;;
 		esac
 	done
 }
@@ -53,7 +69,7 @@ bench_jobs() { # the job names, in order: <kind>-q<depth>-j<jobs>
 # bench_jobfile <device> <mark command>: the fio job file; each job is its
 # own reporting group (stonewall) and calls "<mark command> b|e <job>"
 bench_jobfile() {
-	local j rw bs q n
+	local j rw bs q n extra
 	cat <<EOF
 [global]
 filename=$1
@@ -72,11 +88,25 @@ EOF
 		rw-*) rw=randwrite bs=4k ;;
 		sr-*) rw=read bs=1m ;;
 		sw-*) rw=write bs=1m ;;
+		ur-*|up-*) rw=randread bs=4k ;;
+		uw-*) rw=randwrite bs=4k ;;
 		esac
 		q=${j#*-q}; q=${q%-j*}
 		n=${j##*-j}
-		printf '[%s]\nstonewall\nrw=%s\nbs=%s\niodepth=%s\nnumjobs=%s\nexec_prerun=%s b %s\nexec_postrun=%s e %s\n' \
-			"$j" $rw $bs "$q" "$n" "$2" "$j" "$2" "$j"
+		case $j in
+		u*) extra="ioengine=io_uring
+iodepth_batch_submit=$BENCH_UBATCH
+iodepth_batch_complete_min=$BENCH_UBATCH
+iodepth_batch_complete_max=$q
+" ;;
+		*) extra= ;;
+		esac
+		case $j in
+		up-*) extra="${extra}hipri=\${BENCH_HIPRI}
+" ;;
+		esac
+		printf '[%s]\nstonewall\nrw=%s\nbs=%s\niodepth=%s\nnumjobs=%s\n%sexec_prerun=%s b %s\nexec_postrun=%s e %s\n' \
+			"$j" $rw $bs "$q" "$n" "$extra" "$2" "$j" "$2" "$j"
 	done
 }
 
@@ -164,6 +194,7 @@ bench_merge() {
 		$1 == "R" { iops[$2] = $3 + $4; kbs[$2] = $5 + $6; order[++n] = $2 }
 		$1 == "G" { g[$3, $2] = $4 " " $5 " " $6 " " $7 }
 		$1 == "D" { d[$3, $2] = $4 " " $5 " " $6 " " $7 " " $8 }
+		$1 == "P" { poll = $2 }
 		function dif(a, b) { return (a == "-" || b == "-") ? "-" : b - a }
 		END {
 			for (i = 1; i <= n; i++) {
@@ -173,6 +204,8 @@ bench_merge() {
 				split(d[j, "b"], db); split(d[j, "e"], de)
 				ios = ((ge[3] - gb[3]) + (ge[4] - gb[4])) * 512 / bs
 				printf "BENCH-DATA round=%s combo=%s job=%s iops=%.1f kbs=%.0f ios=%.0f", round, combo, j, iops[j], kbs[j], ios
+				# hipri jobs: whether the disk polled (queue/io_poll)
+				printf " polled=%d", (j ~ /^up-/) ? poll + 0 : 0
 				if (local) {
 					# dom0 alone: its samples came as G lines
 					printf " gcpu=0 dcpu=%.2f girq=0 dirq=0 maps=- unmaps=- reqs=-\n", (ge[1] - gb[1]) / 100
@@ -201,9 +234,10 @@ EOF
 	rm -rf $BD/local
 	mkdir -p $BD/local
 	bench_jobfile "$dev" "sh $BD/mark-local" > $BD/local.fio
-	(cd $BD/local && fio $FIO_TERSE --output=$BD/local/out.txt $BD/local.fio > $BD/local/fio.log 2>&1) ||
+	(cd $BD/local && BENCH_HIPRI=$(cat /sys/block/$name/queue/io_poll) fio $FIO_TERSE --output=$BD/local/out.txt $BD/local.fio > $BD/local/fio.log 2>&1) ||
 		{ fail "fio in dom0 on $dev"; tail -n 20 $BD/local/fio.log; return 1; }
 	eval "$AWK_R $BD/local/out.txt" > $BD/local/r.txt
+	echo "P $(cat /sys/block/$name/queue/io_poll)" >> $BD/local/r.txt
 	# the "guest" columns of a dom0-local run are dom0's own: show them as dom0
 	bench_merge dom0 $BD/local/r.txt $BD/local/samples
 }
@@ -228,17 +262,29 @@ ${chunk}EOF" >/dev/null || return 1; }
 		"$(g 'md5sum < /tmp/bench/job.fio' | cut -d' ' -f1)" "$(md5sum < $BD/guest.fio | cut -d' ' -f1)"
 }
 
-# bench_switch <front> <back>: load that pair (detaching the disk if needed)
+# bench_switch <front> <back> [<front params> <back params>]: load that pair
+# (detaching the disk if needed), each module with those parameters
+# (default: the bench's, BENCH_FRONT_OURS for our frontend, BENCH_BACK for
+# either backend)
 bench_switch() {
-	local f=$1 b=$2
-	if [ "$(cat $LAB_RUN/back)" != "$b" ] || [ "$(cat $LAB_RUN/front)" != "$f" ]; then
+	local f=$1 b=$2 fp bp
+	if [ $# -gt 2 ]; then
+		fp=$3 bp=$4
+	else
+		fp= bp=$BENCH_BACK
+		[ "$f" = ours ] && fp=$BENCH_FRONT_OURS
+	fi
+	if [ "$(cat $LAB_RUN/back) $(cat $LAB_RUN/bparams 2>/dev/null)" != "$b $bp" ] ||
+	   [ "$(cat $LAB_RUN/front) $(cat $LAB_RUN/fparams 2>/dev/null)" != "$f $fp" ]; then
 		[ -f $BD/attached ] && { detach $V || return 1; rm -f $BD/attached; }
-		if [ "$(cat $LAB_RUN/back)" != "$b" ]; then
-			back_reload "$b" || return 1
+		if [ "$(cat $LAB_RUN/back) $(cat $LAB_RUN/bparams 2>/dev/null)" != "$b $bp" ]; then
+			# shellcheck disable=SC2086
+			back_reload "$b" $bp || return 1
 		fi
-		if [ "$(cat $LAB_RUN/front)" != "$f" ]; then
-			g "lab-front $f" || { fail "lab-front $f"; return 1; }
+		if [ "$(cat $LAB_RUN/front) $(cat $LAB_RUN/fparams 2>/dev/null)" != "$f $fp" ]; then
+			g "lab-front $f $fp" || { fail "lab-front $f $fp"; return 1; }
 			echo "$f" > $LAB_RUN/front
+			echo "$fp" > $LAB_RUN/fparams
 		fi
 	fi
 	return 0
@@ -265,9 +311,9 @@ bench_guest() {
 	t0=$(up)
 	g "cd /tmp/bench && rm -rf s && mkdir s && rm -f result.txt &&
 		( t0=\$(cut -d' ' -f1 /proc/uptime)
-		  fio $FIO_TERSE --output=/tmp/bench/out.txt job.fio > /tmp/bench/fio.log 2>&1
+		  BENCH_HIPRI=\$(cat /sys/block/$V/queue/io_poll) fio $FIO_TERSE --output=/tmp/bench/out.txt job.fio > /tmp/bench/fio.log 2>&1
 		  rc=\$?
-		  { $AWK_R out.txt; cat s/samples; echo \"T fio - \$t0 \$(cut -d' ' -f1 /proc/uptime)\"
+		  { $AWK_R out.txt; echo \"P \$(cat /sys/block/$V/queue/io_poll)\"; cat s/samples; echo \"T fio - \$t0 \$(cut -d' ' -f1 /proc/uptime)\"
 		    cat s/trace; [ \$rc -eq 0 ] || tail -n 20 fio.log; } > result.txt 2>&1
 		  xenstore-write data/bench/done \$rc ) < /dev/null > /dev/null 2>&1 &" >/dev/null ||
 		{ fail "starting fio in the guest through $combo"; return 1; }
@@ -293,7 +339,11 @@ bench_guest() {
 # step prints the round's table and puts the guest back as the round found
 # it.  Alone, a scenario runs a whole round.
 
-[ -s $BD/orig ] || echo "$(cat $LAB_RUN/front) $(cat $LAB_RUN/back)" > $BD/orig
+if [ ! -s $BD/orig ]; then
+	echo "$(cat $LAB_RUN/front) $(cat $LAB_RUN/back)" > $BD/orig
+	cat $LAB_RUN/fparams > $BD/orig.fp 2>/dev/null
+	cat $LAB_RUN/bparams > $BD/orig.bp 2>/dev/null
+fi
 if [ ! -s $BD/dev ]; then
 	dev=$(disk_null "$BENCH_MIB" 512) || { fail "no null_blk device"; exit 1; }
 	# written once, so reads find data and writes replace pages
@@ -301,7 +351,7 @@ if [ ! -s $BD/dev ]; then
 		{ fail "filling $dev"; exit 1; }
 	echo "$dev" > $BD/dev
 	g true >/dev/null
-	echo "BENCH-META kernel=$(uname -r) mib=$BENCH_MIB runtime=$BENCH_RUNTIME ramp=$BENCH_RAMP" \
+	echo "BENCH-META kernel=$(uname -r) mib=$BENCH_MIB runtime=$BENCH_RUNTIME ramp=$BENCH_RAMP ubatch=$BENCH_UBATCH" \
 		"cpus=$(grep -c ^processor /proc/cpuinfo) dom0_vcpus=$(xl list Domain-0 | awk 'NR == 2 { print $4 }')"
 fi
 if [ "$(cat $BD/shipped 2>/dev/null)" != "$(bench_jobfile /dev/$V x | md5sum)" ]; then
@@ -345,4 +395,5 @@ done
 
 # leave the guest as the round found it
 [ -f $BD/attached ] && { detach $V; rm -f $BD/attached; }
-bench_switch $(cat $BD/orig)
+# shellcheck disable=SC2046
+bench_switch $(cat $BD/orig) "$(cat $BD/orig.fp 2>/dev/null)" "$(cat $BD/orig.bp 2>/dev/null)"

@@ -22,7 +22,11 @@ import sys
 UU, OU, UO, OO = ("upstream/upstream", "ours/upstream", "upstream/ours", "ours/ours")
 COMBOS = (UU, OU, UO, OO)
 SHORT = {UU: "up/up", OU: "our/up", UO: "up/our", OO: "our/our", "dom0": "dom0"}
-KIND = {"rr": "4k randread", "rw": "4k randwrite", "sr": "1M seqread", "sw": "1M seqwrite"}
+KIND = {"rr": "4k randread", "rw": "4k randwrite", "sr": "1M seqread", "sw": "1M seqwrite",
+        "ur": "4k randread io_uring batched", "uw": "4k randwrite io_uring batched",
+        "up": "4k randread io_uring batched, hipri (polled)"}
+# io_uring jobs submit and reap in batches of BENCH_UBATCH (tests/lab/bench-matrix.sh), 16 unless
+# the boot's BENCH-META line says otherwise
 
 
 def num(v):
@@ -78,6 +82,7 @@ def derived(r):
     out["dcpu10k"] = (r.get("dcpu") or 0) / ios * 10000 if ios else None
     girq, dirq = r.get("girq"), r.get("dirq")
     out["notif"] = (girq + dirq) / ios if ios and girq is not None and dirq is not None else None
+    out["girq_io"] = girq / ios if ios and girq is not None else None
     reqs, maps, unmaps = r.get("reqs"), r.get("maps"), r.get("unmaps")
     out["maps_req"] = maps / reqs if reqs and maps is not None else None
     out["unmaps_req"] = unmaps / reqs if reqs and unmaps is not None else None
@@ -155,8 +160,8 @@ def main():
         kind, q, n = job_params(j)
         title = f"{KIND.get(kind, kind)} qd{q} x{n} jobs ({j})"
         lines.append("== " + title + (" [first job after attach: warm-up]" if j in first_jobs else ""))
-        lines.append("  %-8s %9s %5s %8s %9s %15s %6s %6s %6s %6s %7s" % (
-            "combo", "IOPS", "±%", "MB/s", "cpu/10k", "(guest+dom0)", "±%", "notif", "maps", "unmaps", "eff"))
+        lines.append("  %-8s %9s %5s %8s %9s %15s %6s %6s %6s %6s %6s %7s" % (
+            "combo", "IOPS", "±%", "MB/s", "cpu/10k", "(guest+dom0)", "±%", "notif", "girq", "maps", "unmaps", "eff"))
         base = s("dom0", j, "iops")
         wl = {"job": j, "kind": kind, "qd": q, "numjobs": n, "warmup": j in first_jobs, "combos": {}}
         for c in ("dom0",) + COMBOS:
@@ -164,13 +169,18 @@ def main():
                 continue
             st = stats[(c, j)]
             eff = st["iops"] / base if base and st["iops"] is not None and c != "dom0" else None
-            lines.append("  %-8s %9s %5s %8s %9s %15s %6s %6s %6s %6s %7s" % (
+            lines.append("  %-8s %9s %5s %8s %9s %15s %6s %6s %6s %6s %6s %7s" % (
                 SHORT[c], fmt(st["iops"], 0), fmt(100 * st["iops_spread"] if st["iops_spread"] is not None else None, 0),
                 fmt(st["mbs"], 1), fmt(st["cpu10k"], 2),
                 "%s+%s" % (fmt(st["gcpu10k"], 2), fmt(st["dcpu10k"], 2)),
                 fmt(100 * st["cpu10k_spread"] if st["cpu10k_spread"] is not None else None, 0),
-                fmt(st["notif"], 2), fmt(st["maps_req"], 3), fmt(st["unmaps_req"], 3), fmt(eff, 2)))
+                fmt(st["notif"], 2), fmt(st["girq_io"], 2), fmt(st["maps_req"], 3), fmt(st["unmaps_req"], 3), fmt(eff, 2)))
             wl["combos"][c] = dict(st, efficiency=eff)
+        if kind == "up":
+            # hipri polls only where the disk has polled queues (queue/io_poll)
+            lines.append("  polled (hipri with io_poll 1) in every round: " + ", ".join(
+                "%s %s" % (SHORT[c], "yes" if all(r.get("polled") for r in samples[(c, j)]) else "no (interrupts)")
+                for c in ("dom0",) + COMBOS if (c, j) in samples))
         r, lo, hi = paired_ratio(j, OO, UU)
         rc = s(OO, j, "cpu10k"), s(UU, j, "cpu10k")
         cr = rc[0] / rc[1] if None not in rc and rc[1] else None
@@ -194,11 +204,27 @@ def main():
             detail += " (no data)"
         tg.append({"target": name, "job": job, "ok": ok, "detail": detail})
 
+    ubatch = int(meta.get("ubatch") or 16)
     for wl in report["workloads"]:
         j, r = wl["job"], wl["ratio_iops_oo_uu"]
+        lo = wl["ratio_iops_oo_uu_range"][0]
         if wl["kind"] == "rr" and wl["qd"] >= 32:
             target("IOPS ours/ours >= 1.15 x upstream/upstream (4k randread, qd >= 32)", j,
                    r is not None and r >= 1.15, f"x{fmt(r, 2)}")
+        elif wl["kind"] in ("ur", "uw") and wl["qd"] >= 32:
+            target("IOPS ours/ours >= 1.25 x upstream/upstream, every round >= 1.0 (io_uring batched, qd >= 32)",
+                   j, r is not None and r >= 1.25 and lo is not None and lo >= 1.0,
+                   f"x{fmt(r, 2)} (lowest round x{fmt(lo, 2)})")
+            n = s(OO, j, "notif")
+            target("notifications per I/O (both directions) <= 2 per submitted batch, ours/ours (io_uring batched)",
+                   j, n is not None and n <= 2.0 / ubatch, f"{fmt(n, 3)} (bound {2.0 / ubatch:.3f})")
+        elif wl["kind"] == "up":
+            # polled ours/ours against upstream/upstream's interrupt-driven figure of the same job
+            target("IOPS ours/ours polled >= 1.3 x upstream/upstream (hipri; upstream completes by interrupt)",
+                   j, r is not None and r >= 1.3, f"x{fmt(r, 2)}")
+            gi = s(OO, j, "girq_io")
+            target("guest interrupts per I/O <= 0.02 on polled queues, ours/ours", j,
+                   gi is not None and gi <= 0.02, f"{fmt(gi, 3)}")
         else:
             target("IOPS ours/ours >= 1.0 x upstream/upstream", j, r is not None and r >= 1.0, f"x{fmt(r, 2)}")
         cr = wl["ratio_cpu_oo_uu"]
@@ -236,7 +262,7 @@ def main():
                  " (user+nice+system+irq+softirq) of each domain's own /proc/stat; dom0's includes"
                  " its sampling and XenStore traffic, the same for every combination.")
     lines.append("  notif: event channel interrupts per I/O, guest 'blkif' + dom0 'blkif-backend'"
-                 " lines of /proc/interrupts.")
+                 " lines of /proc/interrupts; girq/io: the guest's alone.")
     lines.append("  maps/unmaps: backend statistics/map_ops, unmap_ops per backend request"
                  " (statistics/requests); upstream's backend exposes no grant counters ('-').")
     lines.append("  eff: IOPS / dom0-local IOPS of the same job on the same device (measured in the first round).")
@@ -245,7 +271,7 @@ def main():
 
     # plot: IOPS against queue depth, one panel per random kind x numjobs
     panels = []
-    for kind in ("rr", "rw"):
+    for kind in ("rr", "rw", "ur", "uw", "up"):
         for n in sorted({job_params(j)[2] for j in jobs if job_params(j)[0] == kind}):
             qs = sorted({job_params(j)[1] for j in jobs if job_params(j)[0] == kind and job_params(j)[2] == n})
             if qs:

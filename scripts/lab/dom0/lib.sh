@@ -265,14 +265,56 @@ CFG
 		fi
 	done
 	note "guest $DOMU (domid $d, front=$front $*) up after $(echo "$(up) $t0" | awk '{print $1-$2}') s"
+	restart_trace_stop
 }
 
 guest_ensure() { guest_alive || guest_start; }
 
+# guest_stop: the guest destroyed; notes how long it took.  Under
+# LAB_TRACE_RESTART=1 it also waits until Xen has let go of the old domain
+# (a dying domain keeps its memory until every page it granted is
+# unmapped), notes when, and a sampler records Xen's view until the next
+# guest is up (restart_trace_start)
 guest_stop() {
+	local d= t0 t1 i=0
 	guest_running || return 0
+	if [ "$(conf LAB_TRACE_RESTART)" = 1 ]; then
+		[ -f $GUEST_DIR/domid ] && read -r d < $GUEST_DIR/domid
+		restart_trace_start
+	fi
+	t0=$(up)
 	xl destroy $DOMU
+	t1=$(up)
+	# xl list names a dying domain "(null)" until Xen frees it
+	while [ -n "$d" ] && xl list "$d" >/dev/null 2>&1 && [ $i -lt 600 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	note "guest $DOMU (domid ${d:-?}) destroyed in $(echo "$t1 $t0" | awk '{print $1-$2}') s, gone after $(echo "$(up) $t0" | awk '{print $1-$2}') s"
 	rm -f $GUEST_DIR/domid
+}
+
+# restart_trace_start: until restart_trace_stop, every 3 s: Xen's free
+# memory, the domain list, dom0's balloon, and Xen's run queues and every
+# physical CPU's registers and stack (debug keys r and d, on Xen's console)
+restart_trace_start() {
+	restart_trace_stop
+	(
+		while :; do
+			echo "RTRACE $(up) free_mb=$(xl info 2>/dev/null | awk '/^free_memory/ {print $3}') balloon_kb=$(cat /sys/devices/system/xen_memory/xen_memory0/info/current_kb 2>/dev/null)/$(cat /sys/devices/system/xen_memory/xen_memory0/target_kb 2>/dev/null) load=$(cut -d' ' -f1-3 /proc/loadavg)"
+			xl list 2>&1 | sed 's/^/RTRACE   /'
+			xl debug-keys r
+			xl debug-keys d
+			sleep 3
+		done
+	) > /dev/console 2>&1 &
+	echo $! > $LAB_RUN/rtrace.pid
+}
+
+restart_trace_stop() {
+	[ -f $LAB_RUN/rtrace.pid ] || return 0
+	kill "$(cat $LAB_RUN/rtrace.pid)" 2>/dev/null
+	rm -f $LAB_RUN/rtrace.pid
 }
 
 # qdisk_guest_end: after a scenario whose guest had qdisk disks, the run's
