@@ -295,16 +295,19 @@ guest_stop() {
 }
 
 # restart_trace_start: until restart_trace_stop, every 3 s: Xen's free
-# memory, the domain list, dom0's balloon, and Xen's run queues and every
-# physical CPU's registers and stack (debug keys r and d, on Xen's console)
+# memory, the domain list, dom0's balloon and Xen's run queues (debug key
+# r, on Xen's console); every 9 s also every physical CPU's registers and
+# stack (debug key d)
 restart_trace_start() {
 	restart_trace_stop
 	(
+		n=0
 		while :; do
+			n=$((n + 1))
 			echo "RTRACE $(up) free_mb=$(xl info 2>/dev/null | awk '/^free_memory/ {print $3}') balloon_kb=$(cat /sys/devices/system/xen_memory/xen_memory0/info/current_kb 2>/dev/null)/$(cat /sys/devices/system/xen_memory/xen_memory0/target_kb 2>/dev/null) load=$(cut -d' ' -f1-3 /proc/loadavg)"
 			xl list 2>&1 | sed 's/^/RTRACE   /'
 			xl debug-keys r
-			xl debug-keys d
+			[ $((n % 3)) = 1 ] && xl debug-keys d
 			sleep 3
 		done
 	) > /dev/console 2>&1 &
