@@ -72,6 +72,16 @@ put "$f/xen-blkfront/latency_read" "0 0 0 0 0 0 0 0 100 0 0 0 0 0 0 0 0 0 0 0 0 
 put "$f/xen-blkfront/latency_write" "0 0 0 0 0 0 0 0 0 40 0 0 0 0 0 0 0 0 0 0 0 0 0 0"
 put "$f/xen-blkfront/latency_flush" "0 0 0 0 0 0 0 0 0 0 4 0 0 0 0 0 0 0 0 0 0 0 0 0"
 put "$f/xen-blkfront/latency_discard" "0 0 0 0 0 0 0 0 0 0 0 2 0 0 0 0 0 0 0 0 0 0 0 0"
+# our frontend with a poll ring: ring 0 interrupt-driven (50 interrupts),
+# ring 1 polled (1 interrupt, 80 polled completions), 130 requests
+p=$S/bus/xen/devices/vbd-51760
+mkdir -p "$p/block/xvdd"
+put "$S/block/xvdd/stat" "130 0 1040 5 0 0 0 0 0 7 8 0 0 0 0 0 0"
+for kv in requests_read=130 requests_write=0 requests_flush=0 requests_discard=0; do
+	put "$p/xen-blkfront/${kv%=*}" "${kv#*=}"
+done
+put "$p/xen-blkfront/interrupts" "50 1"
+put "$p/xen-blkfront/polled_completions" "0 80"
 # upstream's frontend: only the block layer's stat, whose 17 fields (see
 # the kernel's Documentation/block/stat.rst) end with discard I/Os,
 # merges, sectors, ticks (12-15), then flush I/Os and ticks (16-17)
@@ -148,6 +158,13 @@ run_checks() {
 	eq "$label: frontend ring 0 batches" "$(val "$d" batches)" 5
 	eq "$label: frontend ring 0 batch_requests" "$(val "$d" batch_requests)" 40
 	eq "$label: a backend ring has no batches" "$(dev "$js" vbd-3-51728 | grep -c '"batches"')" 0
+	d=$(dev "$js" vbd-51760)
+	eq "$label: polled frontend: interrupts per request (51 of 130)" "$(val "$d" interrupts_per_req)" 0.392
+	eq "$label: polled frontend: polled completions per request (80 of 130)" "$(val "$d" polled_per_req)" 0.615
+	eq "$label: polled frontend: ring 1 polled" "$(val "$(echo "$d" | sed 's/.*{"ring":1//')" polled)" 80
+	eq "$label: polled frontend: ring 0 interrupts" "$(val "$(echo "$d" | sed 's/.*{"ring":0//')" interrupts)" 50
+	eq "$label: a frontend without the files has no interrupt figures" \
+		"$(dev "$js" vbd-51728 | grep -c '"interrupts_per_req"')" 0
 	txt=$(XEN_BLKSTAT_SYSFS=$S sh "$tool")
 	echo "$txt" | grep -q '^vbd-3-51728 (backend, ours)$' && ok "$label: text names the backend disk" ||
 		bad "$label: text names the backend disk"
@@ -159,6 +176,9 @@ run_checks() {
 	echo "$txt" | sed -n '/^vbd-51728 /,/^vbd/p' | grep -q '^  batches/s [0-9.]*  requests in batches/s [0-9.]*  per batch 8.000$' &&
 		ok "$label: text: the frontend's batches, 8 requests each" ||
 		bad "$label: text: the frontend's batches, 8 requests each"
+	echo "$txt" | sed -n '/^vbd-51760 /,/^vbd/p' | grep -q '^  interrupts/s [0-9.]*  polled/s [0-9.]*  per request: interrupts 0.392  polled 0.615$' &&
+		ok "$label: text: interrupts and polled completions per request" ||
+		bad "$label: text: interrupts and polled completions per request"
 	echo "$txt" | grep -q 'errors: bad_op=1$' && ok "$label: text errors by cause" ||
 		bad "$label: text errors by cause"
 	echo "$txt" | grep -q '^  latency of 2 more ring(s) not shown' &&
