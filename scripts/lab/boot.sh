@@ -113,13 +113,38 @@ if [ "${LAB_MITIGATIONS:-off}" = off ]; then
 fi
 lab_log "booting (timeout ${TIMEOUT}s, log $RESULTS/serial.log)"
 start=${EPOCHREALTIME/./}
+# LAB_TRACE_RESTART=1: the serial line's input comes from the host, which
+# switches it to Xen (Ctrl-A three times) and, at every RTRACE-BEGIN of
+# dom0 (a guest restart, dom0/lib.sh), types Xen's debug keys d (every
+# CPU's registers and stack) and r (run queues) every 4 s for 100 s: from
+# outside, so that they come while dom0 itself cannot run
+serial_in=/dev/null
+keys_pid=
+if [ "${LAB_TRACE_RESTART:-}" = 1 ]; then
+	serial_in=$RESULTS/serial.in
+	rm -f "$serial_in"
+	mkfifo "$serial_in"
+	: > "$RESULTS/serial.log"
+	(
+		exec 3> "$serial_in"
+		sleep 60
+		printf '\001\001\001' >&3
+		tail -n 0 -F "$RESULTS/serial.log" 2>/dev/null | while IFS= read -r l; do
+			case $l in
+			*RTRACE-BEGIN*)
+				for i in $(seq 25); do printf 'dr' >&3; sleep 4; done ;;
+			esac
+		done
+	) &
+	keys_pid=$!
+fi
 # RDRAND lets both kernels seed their RNG before the second CPU starts: the
 # "crng ready" static key then flips while one CPU runs, away from the
 # multi-threaded TCG race that turned a later flip into "Oops: int3".
 timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=${LAB_TCG_THREAD:-multi} \
 	-cpu ${LAB_CPU:-qemu64,+rdrand} -m 3584M -smp 2 -nographic -no-reboot -monitor none -serial stdio \
 	-nodefaults -vga none -kernel "$LAB_CACHE/xen-4.17-amd64" -append "$XENCMD" \
-	-initrd "$LAB_CACHE/k-$KVER/boot/vmlinuz-$V $DOM0CMD,$RESULTS/dom0-initrd.gz" < /dev/null 2>&1 |
+	-initrd "$LAB_CACHE/k-$KVER/boot/vmlinuz-$V $DOM0CMD,$RESULTS/dom0-initrd.gz" < "$serial_in" 2>&1 |
 while IFS= read -r line; do
 	now=${EPOCHREALTIME/./}
 	d=$(((now - start) / 10000))
@@ -131,6 +156,11 @@ while IFS= read -r line; do
 	esac
 done > "$RESULTS/serial.log"
 rm -f "$RESULTS/dom0-initrd.gz"
+if [ -n "$keys_pid" ]; then
+	pkill -P "$keys_pid" 2>/dev/null
+	kill "$keys_pid" 2>/dev/null
+	rm -f "$serial_in"
+fi
 
 # split and judge
 : > "$RESULTS/results.txt"

@@ -300,6 +300,9 @@ guest_stop() {
 # stack (debug key d)
 restart_trace_start() {
 	restart_trace_stop
+	# boot.sh's host side types debug keys into Xen's console from here on
+	# (the samples below stop whenever dom0 does)
+	echo "RTRACE-BEGIN $(up)" > /dev/console
 	(
 		n=0
 		while :; do
