@@ -27,6 +27,7 @@
 #   FUZZ_SEED, FUZZ_RESPONSES, FUZZ_CONN: front-fuzz-hostile-backend.sh;
 #   FUZZ_SEED, FUZZ_XS_COUNT: back-fuzz-hostile-xenstore.sh;
 #   FUZZ_HONEST=1: both back-fuzz-* scenarios with an honest second guest
+#   LAB_XEN_ARGS="...": appended to Xen's command line
 #   LAB_TRACE_RESTART=1: every guest restart waits for the old domain to be
 #   gone and samples Xen meanwhile (dom0/lib.sh, guest_stop)
 # Exit status 0 only when every scenario passed.
@@ -111,6 +112,8 @@ if [ "${LAB_MITIGATIONS:-off}" = off ]; then
 	XENCMD="$XENCMD spec-ctrl=no"
 	DOM0CMD="$DOM0CMD mitigations=off"
 fi
+# LAB_XEN_ARGS: more of Xen's command line, for experiments
+[ -n "${LAB_XEN_ARGS:-}" ] && XENCMD="$XENCMD $LAB_XEN_ARGS"
 lab_log "booting (timeout ${TIMEOUT}s, log $RESULTS/serial.log)"
 start=${EPOCHREALTIME/./}
 # LAB_TRACE_RESTART=1: the serial line's input comes from the host, which
