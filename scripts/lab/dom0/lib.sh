@@ -290,7 +290,11 @@ guest_stop() {
 		sleep 0.2
 		i=$((i + 1))
 	done
-	note "guest $DOMU (domid ${d:-?}) destroyed in $(echo "$t1 $t0" | awk '{print $1-$2}') s, gone after $(echo "$(up) $t0" | awk '{print $1-$2}') s"
+	if [ -n "$d" ]; then
+		note "guest $DOMU (domid $d) destroyed in $(echo "$t1 $t0" | awk '{print $1-$2}') s, gone after $(echo "$(up) $t0" | awk '{print $1-$2}') s"
+	else
+		note "guest $DOMU destroyed in $(echo "$t1 $t0" | awk '{print $1-$2}') s"
+	fi
 	rm -f $GUEST_DIR/domid
 }
 
