@@ -117,29 +117,33 @@ fi
 lab_log "booting (timeout ${TIMEOUT}s, log $RESULTS/serial.log)"
 start=${EPOCHREALTIME/./}
 # LAB_TRACE_RESTART=1: the serial line's input comes from the host, which
-# switches it to Xen (Ctrl-A three times) and, at every RTRACE-BEGIN of
-# dom0 (a guest restart, dom0/lib.sh), types Xen's debug keys d (every
-# CPU's registers and stack) and r (run queues) every 4 s for 100 s: from
-# outside, so that they come while dom0 itself cannot run
+# switches it to Xen (Ctrl-A three times, once Xen offers it to dom0) and,
+# for 100 s from every RTRACE-BEGIN of dom0 (a guest restart,
+# dom0/lib.sh), types Xen's debug keys d (every CPU's registers and stack)
+# and r (run queues) every 4 s: from outside, so that they come while dom0
+# itself cannot run
 serial_in=/dev/null
-keys_pid=
+keys_pids=
 if [ "${LAB_TRACE_RESTART:-}" = 1 ]; then
 	serial_in=$RESULTS/serial.in
-	rm -f "$serial_in"
+	keys_until=$RESULTS/keys.until
+	rm -f "$serial_in" "$keys_until"
 	mkfifo "$serial_in"
 	: > "$RESULTS/serial.log"
-	(
-		exec 3> "$serial_in"
-		sleep 60
-		printf '\001\001\001' >&3
-		tail -n 0 -F "$RESULTS/serial.log" 2>/dev/null | while IFS= read -r l; do
-			case $l in
-			*RTRACE-BEGIN*)
-				for i in $(seq 25); do printf 'dr' >&3; sleep 4; done ;;
-			esac
-		done
-	) &
-	keys_pid=$!
+	exec 3<> "$serial_in"
+	tail -n +1 -F "$RESULTS/serial.log" 2>/dev/null | while IFS= read -r l; do
+		case $l in
+		*"Serial input to DOM0"*) printf '\001\001\001' >&3 ;;
+		*RTRACE-BEGIN*) echo $((SECONDS + 100)) > "$keys_until" ;;
+		esac
+	done &
+	keys_pids=$!
+	while :; do
+		[ "$SECONDS" -lt "$(cat "$keys_until" 2>/dev/null || echo 0)" ] && printf 'dr' >&3
+		sleep 4
+	done &
+	keys_pids="$keys_pids $!"
+	trap 'kill $keys_pids 2>/dev/null; pkill -f "tail -n +1 -F $RESULTS/serial.log" 2>/dev/null' EXIT
 fi
 # RDRAND lets both kernels seed their RNG before the second CPU starts: the
 # "crng ready" static key then flips while one CPU runs, away from the
@@ -159,10 +163,11 @@ while IFS= read -r line; do
 	esac
 done > "$RESULTS/serial.log"
 rm -f "$RESULTS/dom0-initrd.gz"
-if [ -n "$keys_pid" ]; then
-	pkill -P "$keys_pid" 2>/dev/null
-	kill "$keys_pid" 2>/dev/null
-	rm -f "$serial_in"
+if [ -n "$keys_pids" ]; then
+	kill $keys_pids 2>/dev/null
+	pkill -f "tail -n +1 -F $RESULTS/serial.log" 2>/dev/null
+	exec 3>&-
+	rm -f "$serial_in" "$keys_until"
 fi
 
 # split and judge

@@ -4,11 +4,13 @@
 # FRONT/BACK combination of ours and upstream, in an order that rotates from
 # round to round.  Per job it prints one line
 #   BENCH-DATA round=R combo=<front>/<back>|dom0 job=<job> iops=.. kbs=.. ios=..
-#     gcpu=.. dcpu=.. girq=.. dirq=.. maps=.. unmaps=.. reqs=..
+#     polled=.. gcpu=.. dcpu=.. girq=.. dirq=.. maps=.. unmaps=.. reqs=..
 # that scripts/lab/bench/report.py turns into tables, JSON and a plot:
 #   iops, kbs  fio's figures (read + write) over the job's runtime
 #   ios        I/Os of the job's size that crossed the block layer during the
 #              job's interval: sectors of the disk's /sys/block/<d>/stat / bs
+#   polled     1 for a hipri job (up-*) on a disk that polls (queue/io_poll),
+#              else 0
 #   gcpu/dcpu  CPU seconds of the guest / of dom0 in that interval: busy
 #              jiffies (user+nice+system+irq+softirq) of each domain's own
 #              /proc/stat, divided by USER_HZ (100)
@@ -26,16 +28,17 @@
 #
 # Knobs (set by scripts/lab/bench.sh in a generated scenario that sources
 # this one): BENCH_ROUND, BENCH_RUNTIME, BENCH_RAMP, BENCH_QDS, BENCH_NJS,
-# BENCH_KINDS, BENCH_SEQ_QD, BENCH_UQDS, BENCH_MIB, BENCH_COMBOS,
-# BENCH_FRONT_OURS, BENCH_BACK.
+# BENCH_KINDS, BENCH_SEQ_QD, BENCH_UQDS, BENCH_UBATCH, BENCH_MIB,
+# BENCH_COMBOS, BENCH_FRONT_OURS, BENCH_BACK.
 # Kinds: rr/rw 4 KiB random read/write and sr/sw 1 MiB sequential
 # read/write with libaio (one I/O per system call); ur/uw 4 KiB random
 # read/write with io_uring, submitted and reaped in batches of
 # BENCH_UBATCH; up the same random read with hipri: io_uring polls for its
 # completions (IOPOLL), on our frontend's poll ring.  A disk without
-# polled queues (upstream's frontend, the null_blk ceiling) runs up without
-# hipri, interrupt-driven: 6.12 refuses polled I/O there (EOPNOTSUPP), 6.1
-# completes it by interrupt anyway.  The job file says hipri=${BENCH_HIPRI},
+# polled queues (upstream's frontend) runs up without hipri,
+# interrupt-driven: 6.12 refuses polled I/O there (EOPNOTSUPP), 6.1
+# completes it by interrupt anyway.  The dom0 ceiling polls where its
+# null_blk has poll queues (6.1's has one by default).  The job file says hipri=${BENCH_HIPRI},
 # which fio takes from the environment: the disk's queue/io_poll.
 # Our frontend gets BENCH_FRONT_OURS (a poll ring beside its
 # interrupt-driven ones), every backend BENCH_BACK (enough queues for
@@ -274,6 +277,9 @@ bench_switch() {
 		fp= bp=$BENCH_BACK
 		[ "$f" = ours ] && fp=$BENCH_FRONT_OURS
 	fi
+	# as back_load and front_swap store them: one space between words
+	# shellcheck disable=SC2086
+	fp=$(echo $fp) bp=$(echo $bp)
 	if [ "$(cat $LAB_RUN/back) $(cat $LAB_RUN/bparams 2>/dev/null)" != "$b $bp" ] ||
 	   [ "$(cat $LAB_RUN/front) $(cat $LAB_RUN/fparams 2>/dev/null)" != "$f $fp" ]; then
 		[ -f $BD/attached ] && { detach $V || return 1; rm -f $BD/attached; }

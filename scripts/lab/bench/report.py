@@ -199,8 +199,8 @@ def main():
     # targets: one line per target, the workloads that miss it named
     tg = []
 
-    def target(name, job, ok, detail):
-        if detail.endswith("-"):
+    def target(name, job, ok, detail, have=True):
+        if detail.endswith("-") or not have:
             detail += " (no data)"
         tg.append({"target": name, "job": job, "ok": ok, "detail": detail})
 
@@ -214,10 +214,10 @@ def main():
         elif wl["kind"] in ("ur", "uw") and wl["qd"] >= 32:
             target("IOPS ours/ours >= 1.25 x upstream/upstream, every round >= 1.0 (io_uring batched, qd >= 32)",
                    j, r is not None and r >= 1.25 and lo is not None and lo >= 1.0,
-                   f"x{fmt(r, 2)} (lowest round x{fmt(lo, 2)})")
+                   f"x{fmt(r, 2)} (lowest round x{fmt(lo, 2)})", r is not None)
             n = s(OO, j, "notif")
             target("notifications per I/O (both directions) <= 2 per submitted batch, ours/ours (io_uring batched)",
-                   j, n is not None and n <= 2.0 / ubatch, f"{fmt(n, 3)} (bound {2.0 / ubatch:.3f})")
+                   j, n is not None and n <= 2.0 / ubatch, f"{fmt(n, 3)} (bound {2.0 / ubatch:.3f})", n is not None)
         elif wl["kind"] == "up":
             # polled ours/ours against upstream/upstream's interrupt-driven figure of the same job
             target("IOPS ours/ours polled >= 1.3 x upstream/upstream (hipri; upstream completes by interrupt)",

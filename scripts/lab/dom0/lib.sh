@@ -276,19 +276,20 @@ guest_ensure() { guest_alive || guest_start; }
 # unmapped), notes when, and a sampler records Xen's view until the next
 # guest is up (restart_trace_start)
 guest_stop() {
-	local d= t0 t1 i=0
+	local d= t0 t1
 	guest_running || return 0
-	if [ "$(conf LAB_TRACE_RESTART)" = 1 ]; then
+	# the run's guest only (not domu2, guest2)
+	if [ "$(conf LAB_TRACE_RESTART)" = 1 ] && [ "$GUEST_DIR" = "$LAB_RUN" ]; then
 		[ -f $GUEST_DIR/domid ] && read -r d < $GUEST_DIR/domid
 		restart_trace_start
 	fi
 	t0=$(up)
 	xl destroy $DOMU
 	t1=$(up)
-	# xl list names a dying domain "(null)" until Xen frees it
-	while [ -n "$d" ] && xl list "$d" >/dev/null 2>&1 && [ $i -lt 600 ]; do
+	# xl list names a dying domain "(null)" until Xen frees it (120 s at most)
+	while [ -n "$d" ] && xl list "$d" >/dev/null 2>&1 &&
+	      [ "$(echo "$(up) $t0" | awk '{ print ($1 - $2 < 120) }')" = 1 ]; do
 		sleep 0.2
-		i=$((i + 1))
 	done
 	if [ -n "$d" ]; then
 		note "guest $DOMU (domid $d) destroyed in $(echo "$t1 $t0" | awk '{print $1-$2}') s, gone after $(echo "$(up) $t0" | awk '{print $1-$2}') s"
@@ -298,18 +299,21 @@ guest_stop() {
 	rm -f $GUEST_DIR/domid
 }
 
-# restart_trace_start: until restart_trace_stop, every 3 s: Xen's free
-# memory, the domain list, dom0's balloon and Xen's run queues (debug key
-# r, on Xen's console); every 9 s also every physical CPU's registers and
-# stack (debug key d)
+# restart_trace_start: until restart_trace_stop (the next guest is up), for
+# 50 samples at most, every 3 s: Xen's free memory, the domain list, dom0's
+# balloon and Xen's run queues (debug key r, on Xen's console); every 9 s
+# also every physical CPU's registers and stack (debug key d)
 restart_trace_start() {
-	restart_trace_stop
+	local token
+	token=$(up)
+	# the sampler runs while $LAB_RUN/rtrace holds its token
+	echo "$token" > $LAB_RUN/rtrace
 	# boot.sh's host side types debug keys into Xen's console from here on
 	# (the samples below stop whenever dom0 does)
-	echo "RTRACE-BEGIN $(up)" > /dev/console
+	echo "RTRACE-BEGIN $token" > /dev/console
 	(
 		n=0
-		while :; do
+		while [ $n -lt 50 ] && [ "$(cat $LAB_RUN/rtrace 2>/dev/null)" = "$token" ]; do
 			n=$((n + 1))
 			echo "RTRACE $(up) free_mb=$(xl info 2>/dev/null | awk '/^free_memory/ {print $3}') balloon_kb=$(cat /sys/devices/system/xen_memory/xen_memory0/info/current_kb 2>/dev/null)/$(cat /sys/devices/system/xen_memory/xen_memory0/target_kb 2>/dev/null) load=$(cut -d' ' -f1-3 /proc/loadavg)"
 			xl list 2>&1 | sed 's/^/RTRACE   /'
@@ -318,14 +322,9 @@ restart_trace_start() {
 			sleep 3
 		done
 	) > /dev/console 2>&1 &
-	echo $! > $LAB_RUN/rtrace.pid
 }
 
-restart_trace_stop() {
-	[ -f $LAB_RUN/rtrace.pid ] || return 0
-	kill "$(cat $LAB_RUN/rtrace.pid)" 2>/dev/null
-	rm -f $LAB_RUN/rtrace.pid
-}
+restart_trace_stop() { rm -f $LAB_RUN/rtrace; }
 
 # qdisk_guest_end: after a scenario whose guest had qdisk disks, the run's
 # guest again without them (frontend and parameters in force): QEMU, the
