@@ -351,9 +351,6 @@ chmod 755 "$D/init"
 cp -r "$LAB_SRC/scripts/lab/dom0/." "$D/lab/"
 cp "$LAB_SRC"/scripts/lab/debug/lab-* "$D/lab/"
 cp "$O/u/lab/lab-xs" "$D/lab/lab-xs"
-# Xen's total, free and not yet scrubbed memory (restart traces)
-gcc -static -O2 -Wall -Wextra -Werror -o "$D/lab/lab-physinfo" \
-	"$LAB_SRC/tests/lab/tools/lab-physinfo.c"
 # the hand-played backend of front-hostile-backend.sh
 gcc -static -O2 -Wall -Wextra -Werror -o "$D/lab/blkif-evilback" \
 	"$LAB_SRC/tests/lab/tools/blkif-evilback.c"

@@ -300,8 +300,7 @@ guest_stop() {
 }
 
 # restart_trace_start: until restart_trace_stop (the next guest is up), for
-# 50 samples at most, every 3 s: Xen's free and not yet scrubbed memory
-# (tests/lab/tools/lab-physinfo.c), the domain list, dom0's
+# 50 samples at most, every 3 s: Xen's free memory, the domain list, dom0's
 # balloon and Xen's run queues (debug key r, on Xen's console); every 9 s
 # also every physical CPU's registers and stack (debug key d)
 restart_trace_start() {
@@ -316,7 +315,7 @@ restart_trace_start() {
 		n=0
 		while [ $n -lt 50 ] && [ "$(cat $LAB_RUN/rtrace 2>/dev/null)" = "$token" ]; do
 			n=$((n + 1))
-			echo "RTRACE $(up) $(/lab/lab-physinfo 2>&1) balloon_kb=$(cat /sys/devices/system/xen_memory/xen_memory0/info/current_kb 2>/dev/null)/$(cat /sys/devices/system/xen_memory/xen_memory0/target_kb 2>/dev/null) load=$(cut -d' ' -f1-3 /proc/loadavg)"
+			echo "RTRACE $(up) free_mb=$(xl info 2>/dev/null | awk '/^free_memory/ {print $3}') balloon_kb=$(cat /sys/devices/system/xen_memory/xen_memory0/info/current_kb 2>/dev/null)/$(cat /sys/devices/system/xen_memory/xen_memory0/target_kb 2>/dev/null) load=$(cut -d' ' -f1-3 /proc/loadavg)"
 			xl list 2>&1 | sed 's/^/RTRACE   /'
 			xl debug-keys r
 			[ $((n % 3)) = 1 ] && xl debug-keys d
