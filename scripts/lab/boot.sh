@@ -124,6 +124,15 @@ start=${EPOCHREALTIME/./}
 # itself cannot run
 serial_in=/dev/null
 keys_pids=
+# keys_stop: the typer gone (its tail matched with [+]: pkill reads a regex)
+keys_stop() {
+	[ -n "$keys_pids" ] || return 0
+	kill $keys_pids 2>/dev/null
+	pkill -f "tail -n [+]1 -F $RESULTS/serial.log" 2>/dev/null
+	exec 3>&-
+	rm -f "$serial_in" "$keys_until"
+	keys_pids=
+}
 if [ "${LAB_TRACE_RESTART:-}" = 1 ]; then
 	serial_in=$RESULTS/serial.in
 	keys_until=$RESULTS/keys.until
@@ -143,7 +152,7 @@ if [ "${LAB_TRACE_RESTART:-}" = 1 ]; then
 		sleep 4
 	done &
 	keys_pids="$keys_pids $!"
-	trap 'kill $keys_pids 2>/dev/null; pkill -f "tail -n +1 -F $RESULTS/serial.log" 2>/dev/null' EXIT
+	trap keys_stop EXIT
 fi
 # RDRAND lets both kernels seed their RNG before the second CPU starts: the
 # "crng ready" static key then flips while one CPU runs, away from the
@@ -163,12 +172,7 @@ while IFS= read -r line; do
 	esac
 done > "$RESULTS/serial.log"
 rm -f "$RESULTS/dom0-initrd.gz"
-if [ -n "$keys_pids" ]; then
-	kill $keys_pids 2>/dev/null
-	pkill -f "tail -n +1 -F $RESULTS/serial.log" 2>/dev/null
-	exec 3>&-
-	rm -f "$serial_in" "$keys_until"
-fi
+keys_stop
 
 # split and judge
 : > "$RESULTS/results.txt"

@@ -38,8 +38,9 @@
 # polled queues (upstream's frontend) runs up without hipri,
 # interrupt-driven: 6.12 refuses polled I/O there (EOPNOTSUPP), 6.1
 # completes it by interrupt anyway.  The dom0 ceiling polls where its
-# null_blk has poll queues (6.1's has one by default).  The job file says hipri=${BENCH_HIPRI},
-# which fio takes from the environment: the disk's queue/io_poll.
+# null_blk has poll queues (6.1's has one by default).  The job file says
+# hipri=${BENCH_HIPRI}, which fio takes from the environment: the disk's
+# queue/io_poll.
 # Our frontend gets BENCH_FRONT_OURS (a poll ring beside its
 # interrupt-driven ones), every backend BENCH_BACK (enough queues for
 # them): the same parameters for every job and combination.
@@ -227,7 +228,7 @@ AWK_R="awk -F';' 'NF > 50 { print \"R\", \$3, \$8, \$49, \$7, \$48 }'"
 
 # bench_local: the job file in dom0, directly on the device
 bench_local() {
-	local dev=$1 name=${1#/dev/}
+	local dev=$1 name=${1#/dev/} poll
 	cat > $BD/mark-local <<EOF
 #!/bin/sh
 # <b|e> <job>: dom0-local job boundary (first clone only)
@@ -237,10 +238,11 @@ EOF
 	rm -rf $BD/local
 	mkdir -p $BD/local
 	bench_jobfile "$dev" "sh $BD/mark-local" > $BD/local.fio
-	(cd $BD/local && BENCH_HIPRI=$(cat /sys/block/$name/queue/io_poll) fio $FIO_TERSE --output=$BD/local/out.txt $BD/local.fio > $BD/local/fio.log 2>&1) ||
+	poll=$(cat /sys/block/$name/queue/io_poll)
+	(cd $BD/local && BENCH_HIPRI=$poll fio $FIO_TERSE --output=$BD/local/out.txt $BD/local.fio > $BD/local/fio.log 2>&1) ||
 		{ fail "fio in dom0 on $dev"; tail -n 20 $BD/local/fio.log; return 1; }
 	eval "$AWK_R $BD/local/out.txt" > $BD/local/r.txt
-	echo "P $(cat /sys/block/$name/queue/io_poll)" >> $BD/local/r.txt
+	echo "P $poll" >> $BD/local/r.txt
 	# the "guest" columns of a dom0-local run are dom0's own: show them as dom0
 	bench_merge dom0 $BD/local/r.txt $BD/local/samples
 }
@@ -270,7 +272,7 @@ ${chunk}EOF" >/dev/null || return 1; }
 # (default: the bench's, BENCH_FRONT_OURS for our frontend, BENCH_BACK for
 # either backend)
 bench_switch() {
-	local f=$1 b=$2 fp bp
+	local f=$1 b=$2 fp bp cb cf
 	if [ $# -gt 2 ]; then
 		fp=$3 bp=$4
 	else
@@ -280,18 +282,19 @@ bench_switch() {
 	# as back_load and front_swap store them: one space between words
 	# shellcheck disable=SC2086
 	fp=$(echo $fp) bp=$(echo $bp)
-	if [ "$(cat $LAB_RUN/back) $(cat $LAB_RUN/bparams 2>/dev/null)" != "$b $bp" ] ||
-	   [ "$(cat $LAB_RUN/front) $(cat $LAB_RUN/fparams 2>/dev/null)" != "$f $fp" ]; then
-		[ -f $BD/attached ] && { detach $V || return 1; rm -f $BD/attached; }
-		if [ "$(cat $LAB_RUN/back) $(cat $LAB_RUN/bparams 2>/dev/null)" != "$b $bp" ]; then
-			# shellcheck disable=SC2086
-			back_reload "$b" $bp || return 1
-		fi
-		if [ "$(cat $LAB_RUN/front) $(cat $LAB_RUN/fparams 2>/dev/null)" != "$f $fp" ]; then
-			g "lab-front $f $fp" || { fail "lab-front $f $fp"; return 1; }
-			echo "$f" > $LAB_RUN/front
-			echo "$fp" > $LAB_RUN/fparams
-		fi
+	# the pair loaded now, each as "<name> <params>"
+	cb="$(cat $LAB_RUN/back) $(cat $LAB_RUN/bparams 2>/dev/null)"
+	cf="$(cat $LAB_RUN/front) $(cat $LAB_RUN/fparams 2>/dev/null)"
+	[ "$cb" = "$b $bp" ] && [ "$cf" = "$f $fp" ] && return 0
+	[ -f $BD/attached ] && { detach $V || return 1; rm -f $BD/attached; }
+	if [ "$cb" != "$b $bp" ]; then
+		# shellcheck disable=SC2086
+		back_reload "$b" $bp || return 1
+	fi
+	if [ "$cf" != "$f $fp" ]; then
+		g "lab-front $f $fp" || { fail "lab-front $f $fp"; return 1; }
+		echo "$f" > $LAB_RUN/front
+		echo "$fp" > $LAB_RUN/fparams
 	fi
 	return 0
 }
@@ -317,9 +320,10 @@ bench_guest() {
 	t0=$(up)
 	g "cd /tmp/bench && rm -rf s && mkdir s && rm -f result.txt &&
 		( t0=\$(cut -d' ' -f1 /proc/uptime)
-		  BENCH_HIPRI=\$(cat /sys/block/$V/queue/io_poll) fio $FIO_TERSE --output=/tmp/bench/out.txt job.fio > /tmp/bench/fio.log 2>&1
+		  poll=\$(cat /sys/block/$V/queue/io_poll)
+		  BENCH_HIPRI=\$poll fio $FIO_TERSE --output=/tmp/bench/out.txt job.fio > /tmp/bench/fio.log 2>&1
 		  rc=\$?
-		  { $AWK_R out.txt; echo \"P \$(cat /sys/block/$V/queue/io_poll)\"; cat s/samples; echo \"T fio - \$t0 \$(cut -d' ' -f1 /proc/uptime)\"
+		  { $AWK_R out.txt; echo \"P \$poll\"; cat s/samples; echo \"T fio - \$t0 \$(cut -d' ' -f1 /proc/uptime)\"
 		    cat s/trace; [ \$rc -eq 0 ] || tail -n 20 fio.log; } > result.txt 2>&1
 		  xenstore-write data/bench/done \$rc ) < /dev/null > /dev/null 2>&1 &" >/dev/null ||
 		{ fail "starting fio in the guest through $combo"; return 1; }

@@ -25,8 +25,6 @@ SHORT = {UU: "up/up", OU: "our/up", UO: "up/our", OO: "our/our", "dom0": "dom0"}
 KIND = {"rr": "4k randread", "rw": "4k randwrite", "sr": "1M seqread", "sw": "1M seqwrite",
         "ur": "4k randread io_uring batched", "uw": "4k randwrite io_uring batched",
         "up": "4k randread io_uring batched, hipri (polled)"}
-# io_uring jobs submit and reap in batches of BENCH_UBATCH (tests/lab/bench-matrix.sh), 16 unless
-# the boot's BENCH-META line says otherwise
 
 
 def num(v):
@@ -204,6 +202,8 @@ def main():
             detail += " (no data)"
         tg.append({"target": name, "job": job, "ok": ok, "detail": detail})
 
+    # io_uring jobs submit and reap in batches of BENCH_UBATCH (tests/lab/bench-matrix.sh):
+    # the boot's BENCH-META line says how many, 16 before it did
     ubatch = int(meta.get("ubatch") or 16)
     for wl in report["workloads"]:
         j, r = wl["job"], wl["ratio_iops_oo_uu"]
